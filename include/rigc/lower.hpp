@@ -1,0 +1,23 @@
+#pragma once
+/// Stage 4: resolved spec to build IR. Every rule of §4 that concerns layout —
+/// stages, layer order, cache mounts, ownership, users — is decided here.
+
+#include <string>
+
+#include "rigc/diagnostics.hpp"
+#include "rigc/ir.hpp"
+#include "rigc/resolver.hpp"
+
+namespace rigc {
+
+struct LowerOptions {
+  std::string spec_name;   ///< e.g. "Rigfile"
+  std::string output_dir;  ///< relative to the spec's directory, e.g. "docker"
+};
+
+ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics);
+
+/// The pack of `image` that installs `deps`, or null.
+const spec::PackDeps* find_deps_installer(const ResolvedImage& image, const spec::Deps& deps);
+
+}  // namespace rigc

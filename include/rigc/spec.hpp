@@ -1,0 +1,186 @@
+#pragma once
+/// The typed declarations of a Rig file, as elaborate() reads them from the syntax
+/// tree: every statement checked for shape and turned into values, each with the
+/// location it came from. Nothing is looked up or inherited yet.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rigc/diagnostics.hpp"
+
+namespace rigc::spec {
+
+/// A value and where it was written.
+template <typename T>
+struct At {
+  T value{};
+  Location location;
+};
+
+struct PackRef {
+  std::string name;
+  std::string version;  ///< "" when none was asked for
+  Location location;
+};
+
+/// `env K=V`, `arg K=V`, `label K=V`.
+struct Pair {
+  std::string key;
+  std::string value;
+  bool has_value = true;  ///< false for a bare `arg NAME`
+  Location location;
+};
+
+struct User {
+  std::string name;
+  std::uint32_t uid = 1001;
+  std::uint32_t gid = 1001;
+  Location location;
+};
+
+struct Cache {
+  std::string name;
+  std::string path;  ///< as written (may start with ~); "" for the stock path
+  Location location;
+};
+
+struct Deps {
+  std::vector<std::string> files;
+  Location location;
+};
+
+struct Copy {
+  std::string source;
+  std::string dest;
+  Location location;
+};
+
+struct Run {
+  std::string command;
+  bool as_root = false;
+  Location location;
+};
+
+struct Secret {
+  std::string id;
+  std::string env;     ///< `env NAME`: exported to the step's command
+  std::string target;  ///< `target PATH`: mounted as a file there
+  Location location;
+};
+
+struct Healthcheck {
+  std::string command;
+  std::string interval, timeout, start;  ///< canonical durations, "" when unset
+  int retries = 0;                       ///< 0 when unset
+  Location location;
+};
+
+struct Resources {
+  std::string cpus;           ///< as written, e.g. "1.5"; "" when unset
+  std::string memory;         ///< as written, e.g. "4G"; "" when unset
+  std::uint64_t memory_bytes = 0;
+  Location location;
+};
+
+struct ExecForm {
+  std::vector<std::string> args;
+  Location location;
+};
+
+struct Target;
+
+/// The statements of `defaults`, `image`, `runner` and `target` blocks. Optional
+/// members are single-valued (replaced by a later block), vectors are lists (added to).
+struct Settings {
+  std::optional<At<std::string>> base, registry, tag, workdir, restart, group, dockerfile;
+  std::optional<At<std::vector<std::string>>> platforms;
+  std::optional<User> user;
+  std::optional<Healthcheck> healthcheck;
+  std::optional<ExecForm> cmd, entrypoint;
+  std::optional<Resources> limits, reserve;
+  std::optional<At<int>> replicas;
+  std::optional<At<bool>> ephemeral;
+  std::vector<PackRef> packs;
+  std::vector<At<std::string>> apt, labels, dirs, expose;
+  std::vector<Pair> env, args, oci_labels;
+  std::vector<Cache> caches;
+  std::vector<Deps> deps;
+  std::vector<Copy> copies;
+  std::vector<Run> runs;
+  std::vector<Secret> secrets;
+  std::vector<Target> targets;
+};
+
+/// `target NAME { … }` inside an image: an extra build stage on top of the final one.
+struct Target {
+  At<std::string> name;
+  Settings settings;
+};
+
+struct ImageDecl {
+  bool runner = false;
+  At<std::string> name;
+  std::optional<At<std::string>> extends;
+  Settings settings;
+};
+
+struct Checksum {
+  std::string version;
+  std::string arch;
+  std::string sha256;
+  Location location;
+};
+
+/// How a pack downloads an upstream archive.
+struct Fetch {
+  At<std::string> url;  ///< with @mirror@, @version@ and @arch@
+  std::string mirror;   ///< default of the <PACK>_MIRROR build ARG
+  std::vector<Pair> arch;  ///< TARGETARCH -> upstream spelling
+  std::vector<Checksum> checksums;
+  std::string extract;  ///< absolute directory
+  int strip = 0;
+  bool owned = false;
+  Location location;
+};
+
+struct PackDeps {
+  std::vector<std::string> files;
+  std::string command;
+  std::string into;
+  Location location;
+};
+
+struct SystemVersion {
+  std::string version;
+  std::vector<std::string> packages;
+  Location location;
+};
+
+enum class PackKind { system, toolchain, tool };
+
+struct PackDecl {
+  At<std::string> name;
+  std::string description;
+  PackKind kind = PackKind::tool;
+  std::optional<At<std::string>> version;
+  std::vector<At<std::string>> versions;
+  std::vector<SystemVersion> system;
+  std::vector<At<std::string>> requires_, after, apt, build_apt, paths, dirs, labels, verify;
+  std::vector<Pair> env;
+  std::vector<Run> runs;
+  std::vector<Cache> caches;
+  std::vector<PackDeps> deps;
+  std::optional<Fetch> fetch;
+  bool stock = false;  ///< from packs/ (embedded) rather than a spec or --pack-path
+};
+
+struct Module {
+  std::optional<At<Settings>> defaults;
+  std::vector<ImageDecl> images;  ///< images and runners, in file order
+  std::vector<PackDecl> packs;
+  std::optional<At<std::vector<At<std::string>>>> ignore;
+};
+
+}  // namespace rigc::spec

@@ -1,0 +1,276 @@
+#include "rigc/output.hpp"
+
+#include <dtl/dtl.hpp>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "rigc/text.hpp"
+
+namespace rigc {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool safe_relative(const std::string& path) {
+  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos) return false;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    const std::string part = path.substr(begin, end - begin);
+    if (part.empty() || part == "." || part == "..") return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
+// Reads a regular file; false when it does not exist or is not a regular file.
+bool read_file(const fs::path& path, std::string& out) {
+  std::error_code ec;
+  const auto status = fs::symlink_status(path, ec);
+  if (ec || !fs::is_regular_file(status)) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  out = buffer.str();
+  return true;
+}
+
+bool generated_by_rigc(const std::string& content) {
+  // The marker sits in the first comment lines (after a `# syntax=` or `#!` line).
+  const std::string head = content.substr(0, 400);
+  return head.find(std::string("# ") + kGeneratedMarker) != std::string::npos;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return lines;
+}
+
+std::string describe_errno() { return std::strerror(errno); }
+
+bool write_atomically(const fs::path& path, const std::string& content, bool executable,
+                      std::string& error) {
+  const fs::path dir = path.parent_path();
+  const fs::path temporary = dir / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                        executable ? 0755 : 0644);
+  if (fd < 0) {
+    error = fmt::format("cannot create '{}': {}", temporary.string(), describe_errno());
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = fmt::format("cannot write '{}': {}", temporary.string(), describe_errno());
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, executable ? 0755 : 0644) != 0 || ::fsync(fd) != 0) {
+    error = fmt::format("cannot write '{}': {}", temporary.string(), describe_errno());
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = fmt::format("cannot replace '{}': {}", path.string(), describe_errno());
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files) {
+  std::string text = fmt::format(
+      "# {} from {}: the files it wrote here, with their SHA-256.\n"
+      "# Do not edit: `rigc build` uses it to replace and remove only its own files.\n",
+      kGeneratedMarker, spec_name);
+  for (const OutputFile& file : files) {
+    text += fmt::format("{}  {}\n", text::sha256_hex(file.content), file.path);
+  }
+  return {kManifestName, text};
+}
+
+std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const std::string& line : split_lines(text)) {
+    if (line.empty() || line[0] == '#' || line.size() < 67 || line.substr(64, 2) != "  ") continue;
+    const std::string path = line.substr(66);
+    if (!safe_relative(path) || path == kManifestName) continue;
+    entries.emplace_back(path, line.substr(0, 64));
+  }
+  return entries;
+}
+
+std::string unified_diff(const std::string& before, const std::string& after,
+                         const std::string& from_label, const std::string& to_label) {
+  if (before == after) return {};
+  const std::vector<std::string> a = split_lines(before), b = split_lines(after);
+  dtl::Diff<std::string, std::vector<std::string>> diff(a, b);
+  diff.onHuge();
+  diff.compose();
+  diff.composeUnifiedHunks();
+  std::ostringstream out;
+  out << "--- " << from_label << "\n+++ " << to_label << "\n";
+  diff.printUnifiedFormat(out);
+  if (!before.empty() && before.back() != '\n') out << "\\ No newline at end of file (on disk)\n";
+  return out.str();
+}
+
+CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files) {
+  CheckReport report;
+  std::map<std::string, bool> produced;
+  for (const OutputFile& file : files) produced[file.path] = true;
+  for (const OutputFile& file : files) {
+    const fs::path path = fs::path(dir) / file.path;
+    std::string current;
+    if (!read_file(path, current)) {
+      report.missing.push_back(file.path);
+      continue;
+    }
+    if (current != file.content) {
+      report.changed.push_back(file.path);
+      const std::string label = (fs::path(dir) / file.path).lexically_normal().string();
+      report.diff += unified_diff(current, file.content, label + " (on disk)", label + " (generated)");
+    }
+  }
+  std::string manifest;
+  if (read_file(fs::path(dir) / kManifestName, manifest)) {
+    for (const auto& [path, hash] : parse_manifest(manifest)) {
+      std::error_code ec;
+      if (produced.count(path) == 0 && fs::exists(fs::symlink_status(fs::path(dir) / path, ec))) {
+        report.stale.push_back(path);
+      }
+    }
+  }
+  return report;
+}
+
+WriteSummary write_outputs(const std::string& dir_name, const std::vector<OutputFile>& files,
+                           bool force, Diagnostics& diagnostics) {
+  WriteSummary summary;
+  const fs::path dir(dir_name);
+  std::error_code ec;
+  std::string manifest_text;
+  read_file(dir / kManifestName, manifest_text);
+  std::map<std::string, std::string> previous;  // path -> hash
+  for (auto& [path, hash] : parse_manifest(manifest_text)) previous[path] = hash;
+
+  // Decide everything before touching the disk.
+  std::vector<const OutputFile*> to_write;
+  std::map<std::string, bool> produced;
+  for (const OutputFile& file : files) {
+    produced[file.path] = true;
+    const fs::path path = dir / file.path;
+    const auto status = fs::symlink_status(path, ec);
+    if (fs::is_symlink(status) || (fs::exists(status) && !fs::is_regular_file(status))) {
+      diagnostics.error({}, fmt::format("refusing to write '{}': it is a symbolic link or not a "
+                                        "regular file",
+                                        path.string()));
+      continue;
+    }
+    std::string current;
+    if (read_file(path, current)) {
+      if (current == file.content) {
+        summary.unchanged.push_back(file.path);
+        continue;
+      }
+      if (!force && previous.count(file.path) == 0 && !generated_by_rigc(current) &&
+          file.path != kManifestName) {
+        diagnostics.error({}, fmt::format("refusing to overwrite '{}': rigc did not generate it "
+                                          "(no rigc header, not in {}); move it away or use --force",
+                                          path.string(), kManifestName));
+        continue;
+      }
+    }
+    to_write.push_back(&file);
+  }
+  std::vector<fs::path> to_remove;
+  for (const auto& [path_name, hash] : previous) {
+    if (produced.count(path_name) != 0) continue;
+    const fs::path path = dir / path_name;
+    const auto status = fs::symlink_status(path, ec);
+    if (!fs::exists(status)) continue;
+    std::string current;
+    if (!fs::is_regular_file(status) || !read_file(path, current)) {
+      diagnostics.error({}, fmt::format("refusing to remove '{}': it is not a regular file",
+                                        path.string()));
+      continue;
+    }
+    if (!force && text::sha256_hex(current) != hash && !generated_by_rigc(current)) {
+      diagnostics.error({}, fmt::format("refusing to remove stale '{}': it was edited by hand "
+                                        "since rigc wrote it; remove it yourself or use --force",
+                                        path.string()));
+      continue;
+    }
+    to_remove.push_back(path);
+    summary.removed.push_back(path_name);
+  }
+  if (diagnostics.has_errors()) return {};
+
+  // The manifest goes last: until it is replaced, the old one still describes
+  // every file on disk as generated.
+  std::stable_partition(to_write.begin(), to_write.end(),
+                        [](const OutputFile* f) { return f->path != kManifestName; });
+  std::map<std::string, bool> synced;
+  for (const OutputFile* file : to_write) {
+    const fs::path path = dir / file->path;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      diagnostics.error({}, fmt::format("cannot create directory '{}': {}",
+                                        path.parent_path().string(), ec.message()));
+      return summary;
+    }
+    std::string error;
+    if (!write_atomically(path, file->content, file->executable, error)) {
+      diagnostics.error({}, error);
+      return summary;
+    }
+    synced[path.parent_path().string()] = true;
+    summary.written.push_back(file->path);
+  }
+  for (const fs::path& path : to_remove) {
+    if (!fs::remove(path, ec) && ec) {
+      diagnostics.error({}, fmt::format("cannot remove '{}': {}", path.string(), ec.message()));
+    }
+    synced[path.parent_path().string()] = true;
+  }
+  for (const auto& [d, unused] : synced) sync_directory(d);
+  return summary;
+}
+
+}  // namespace rigc

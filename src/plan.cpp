@@ -1,0 +1,110 @@
+#include "rigc/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "rigc/text.hpp"
+
+namespace rigc {
+namespace {
+
+// The first line of an instruction, shortened for a table.
+std::string summary(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > 2 && line.compare(line.size() - 2, 2, " \\") == 0) line.resize(line.size() - 2);
+  if (text.find('\n') != std::string::npos) line += " …";
+  return line.size() > 72 ? line.substr(0, 71) + "…" : line;
+}
+
+std::string pack_label(const ir::Pack& p) {
+  return p.version.empty() ? p.name : p.name + " " + p.version;
+}
+
+}  // namespace
+
+std::string plan_text(const ir::Build& build) {
+  std::string out;
+  for (const ir::Image& image : build.images) {
+    out += fmt::format("{} {} -> {}:{} ({})\n", image.runner ? "runner" : "image", image.name,
+                       image.repository, image.tag, image.dockerfile);
+    out += "  packs, in install order:\n";
+    for (const ir::Pack& p : image.packs) {
+      out += fmt::format("    {:<22} {}{}\n", pack_label(p), p.reason, p.fetched ? ", downloaded in its own stage" : "");
+    }
+    out += fmt::format("  user: {} ({}:{}), workdir {}\n", image.user, image.uid, image.gid, image.workdir);
+    if (image.runner) {
+      out += fmt::format("  runner labels: self-hosted, linux, <arch>{}{}\n",
+                         image.runner_labels.empty() ? "" : ", ", text::join(image.runner_labels, ", "));
+    }
+    for (const ir::Cache& c : image.caches) out += fmt::format("  cache {} at {} (id {})\n", c.name, c.path, c.id);
+    if (!image.limits.cpus.empty() || !image.limits.memory.empty()) {
+      out += fmt::format("  limits: cpus {} memory {}\n", image.limits.cpus.empty() ? "-" : image.limits.cpus,
+                         image.limits.memory.empty() ? "-" : image.limits.memory);
+    }
+    if (!image.reserve.cpus.empty() || !image.reserve.memory.empty()) {
+      out += fmt::format("  reserve: cpus {} memory {}\n", image.reserve.cpus.empty() ? "-" : image.reserve.cpus,
+                         image.reserve.memory.empty() ? "-" : image.reserve.memory);
+    }
+    if (image.replicas >= 0) out += fmt::format("  replicas: {}\n", image.replicas);
+    out += fmt::format("  stages (default target: {}):\n", image.targets.empty() ? image.default_target : "release");
+    for (const ir::Stage& stage : image.stages) {
+      out += fmt::format("    {:<14} FROM {:<24} {}\n", stage.name, stage.from, stage.purpose);
+    }
+    for (const ir::Stage& stage : image.stages) {
+      if (stage.instructions.size() <= 1) continue;
+      out += fmt::format("  layers of {}:\n", stage.name);
+      int n = 0;
+      for (const ir::Instruction& in : stage.instructions) {
+        out += fmt::format("    {:>2}. {:<14} {}\n        {}\n", ++n, ir::layer_name(in.layer), summary(in.text), in.why);
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string plan_json(const ir::Build& build) {
+  nlohmann::ordered_json root;
+  root["spec"] = build.spec_name;
+  root["output_dir"] = build.output_dir;
+  root["images"] = nlohmann::ordered_json::array();
+  for (const ir::Image& image : build.images) {
+    nlohmann::ordered_json j;
+    j["name"] = image.name;
+    j["kind"] = image.runner ? "runner" : "image";
+    j["dockerfile"] = image.dockerfile;
+    j["image"] = image.repository + ":" + image.tag;
+    j["platforms"] = image.platforms;
+    j["user"] = {{"name", image.user}, {"uid", image.uid}, {"gid", image.gid}};
+    j["workdir"] = image.workdir;
+    j["packs"] = nlohmann::ordered_json::array();
+    for (const ir::Pack& p : image.packs) {
+      j["packs"].push_back({{"name", p.name}, {"version", p.version}, {"reason", p.reason}, {"fetched", p.fetched}});
+    }
+    if (image.runner) j["runner_labels"] = image.runner_labels;
+    j["caches"] = nlohmann::ordered_json::array();
+    for (const ir::Cache& c : image.caches) j["caches"].push_back({{"name", c.name}, {"path", c.path}, {"id", c.id}});
+    j["limits"] = {{"cpus", image.limits.cpus}, {"memory", image.limits.memory}};
+    j["reserve"] = {{"cpus", image.reserve.cpus}, {"memory", image.reserve.memory}};
+    if (image.replicas >= 0) j["replicas"] = image.replicas;
+    j["default_target"] = image.targets.empty() ? image.default_target : "release";
+    j["targets"] = image.targets;
+    j["stages"] = nlohmann::ordered_json::array();
+    for (const ir::Stage& stage : image.stages) {
+      nlohmann::ordered_json s;
+      s["name"] = stage.name;
+      s["from"] = stage.from;
+      s["purpose"] = stage.purpose;
+      s["layers"] = nlohmann::ordered_json::array();
+      for (const ir::Instruction& in : stage.instructions) {
+        s["layers"].push_back({{"group", ir::layer_name(in.layer)}, {"instruction", in.text}, {"why", in.why}});
+      }
+      j["stages"].push_back(s);
+    }
+    root["images"].push_back(j);
+  }
+  return root.dump(2) + "\n";
+}
+
+}  // namespace rigc

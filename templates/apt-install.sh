@@ -1,0 +1,3 @@
+apt-get update
+&& apt-get install -y --no-install-recommends
+@packages@
