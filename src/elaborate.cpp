@@ -34,8 +34,8 @@ const char* kind_name(ast::ValueKind kind) {
 // the statement's usage line.
 class Args {
  public:
-  Args(const ast::Node& node, Diagnostics& diagnostics, const std::string& usage)
-      : node_(node), diagnostics_(diagnostics), usage_(usage) {}
+  Args(const ast::Node& node, Diagnostics& diagnostics, std::string usage)
+      : node_(node), diagnostics_(diagnostics), usage_(std::move(usage)) {}
 
   const ast::Node& node() const { return node_; }
   Diagnostics& diagnostics() { return diagnostics_; }
@@ -134,7 +134,7 @@ class Args {
  private:
   const ast::Node& node_;
   Diagnostics& diagnostics_;
-  const std::string& usage_;
+  std::string usage_;
   std::size_t next_ = 0;
   bool ok_ = true;
 };

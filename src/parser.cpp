@@ -76,10 +76,18 @@ struct Control : p::normal<Rule> {
     if constexpr (std::is_same_v<Rule, g::line_end>) {
       message = fmt::format("unexpected {}; expected the end of the line", describe_next(in));
     }
+    Location where = state.location(in.position(), 1);
     if constexpr (std::is_same_v<Rule, g::block_close>) {
-      if (in.empty()) message = "unexpected end of file: a block is missing its '}'";
+      if (in.empty() && !state.stack.empty()) {
+        // Point at the statement whose block is left open.
+        const ast::Node& open = state.stack.back();
+        where = open.head.location;
+        message = fmt::format("the block of '{}' is never closed: expected '}}' before the end of "
+                              "the file",
+                              open.head.text);
+      }
     }
-    state.diagnostics.error(state.location(in.position(), 1), std::move(message));
+    state.diagnostics.error(where, std::move(message));
     throw p::parse_error("", in);
   }
 };

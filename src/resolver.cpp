@@ -207,7 +207,10 @@ class Resolver {
         std::vector<std::string> path;
         for (auto i = seen; i != chain.end(); ++i) path.push_back((*i)->name.value);
         path.push_back(parent->name.value);
-        if (seen == chain.begin()) {
+        // Report a cycle once, from the image that comes first in the file.
+        std::vector<std::string> members(path.begin(), path.end() - 1);
+        std::sort(members.begin(), members.end());
+        if (seen == chain.begin() && reported_cycles_.insert(text::join(members, " ")).second) {
           diagnostics_.error(image.extends->location,
                              fmt::format("inheritance cycle: {}", text::join(path, " -> ")));
           for (auto i = seen; i != chain.end(); ++i) {
@@ -461,6 +464,7 @@ class Resolver {
   Diagnostics& diagnostics_;
   Resolved resolved_;
   std::map<std::string, const spec::ImageDecl*> by_name_;
+  std::set<std::string> reported_cycles_;
 };
 
 }  // namespace
