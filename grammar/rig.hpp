@@ -60,9 +60,9 @@ struct statement : p::seq<p::star<ws>, head, arguments, p::sor<block, p::must<li
 
 // Error recovery at the top level: a declaration that does not parse is reported,
 // then skipped up to the next line that starts a declaration in column 1.
-struct skip_line : p::seq<p::star<p::not_one<'\n'>>, p::eolf> {};
+struct skip_line : p::sor<p::seq<p::star<p::not_one<'\n'>>, p::one<'\n'>>, p::plus<p::not_one<'\n'>>> {};
 struct declaration_start : p::ranges<'a', 'z'> {};
-struct recover : p::seq<p::not_at<p::eof>, skip_line, p::star<p::not_at<declaration_start>, p::not_at<p::eof>, skip_line>> {};
+struct recover : p::seq<skip_line, p::star<p::not_at<declaration_start>, skip_line>> {};
 struct declaration : p::sor<p::try_catch<statement>, recover> {};
 
 struct file : p::seq<p::opt<p::utf8::bom>, p::star<p::sor<blank_line, declaration>>, final_blank, p::eof> {};

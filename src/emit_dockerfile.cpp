@@ -7,6 +7,7 @@ namespace rigc {
 
 std::string dockerfile_text(const ir::Build& build, const ir::Image& image) {
   std::string out;
+  if (!image.syntax.empty()) out += "# syntax=" + image.syntax + "\n";
   const std::string path =
       build.output_dir == "." ? image.dockerfile : build.output_dir + "/" + image.dockerfile;
   out += render_template("dockerfile-header.txt", {{"spec", build.spec_name},

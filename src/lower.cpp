@@ -95,6 +95,10 @@ class ImageLowering {
     out_.tag = s.tag ? s.tag->value : "latest";
     out_.platforms = s.platforms ? s.platforms->value : std::vector<std::string>{};
     base_ = s.base ? s.base->value : kDefaultBase;
+    // Rule 11: the built-in frontend of Docker and Buildah by default; newer
+    // syntax only when the spec opts in.
+    modern_ = s.dockerfile && s.dockerfile->value == "1.7";
+    if (modern_) out_.syntax = "docker/dockerfile:1.7";
     if (s.user) {
       out_.user = s.user->name;
       out_.uid = s.user->uid;
@@ -314,7 +318,7 @@ class ImageLowering {
   void fetch_stages() {
     if (!any_fetch()) return;
     ir::Stage& fetch = stage("fetch", "base", "download tools for the pack stages; never in the final image");
-    fetch.instructions.push_back(apt_layer({"ca-certificates", "curl", "xz-utils"}, Layer::os_packages,
+    fetch.instructions.push_back(apt_layer({"ca-certificates", "curl", "unzip", "xz-utils"}, Layer::os_packages,
                                            "Download tools.", "changes when the base stage changes",
                                            false));
     for (const ResolvedPack& rp : image_.packs) {
@@ -365,10 +369,23 @@ class ImageLowering {
                      {"cases", cases},
                      {"url", url},
                      {"dir", text::shell_quote(fetch.extract)},
-                     {"strip", fetch.strip > 0 ? fmt::format(" --strip-components={}", fetch.strip) : ""}});
+                     {"extract", extract_command(fetch, name)}});
     st.instructions.push_back(make(run_text({}, lines_of(body)), Layer::toolchains,
                                    "changes when the pack's version or checksums change",
                                    {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));
+  }
+
+  static bool is_zip(const spec::Fetch& fetch) {
+    const std::string& url = fetch.url.value;
+    return url.size() >= 4 && url.compare(url.size() - 4, 4, ".zip") == 0;
+  }
+
+  static std::string extract_command(const spec::Fetch& fetch, const std::string& pack) {
+    const std::string archive = "/tmp/" + pack + ".archive";
+    const std::string dir = text::shell_quote(fetch.extract);
+    if (is_zip(fetch)) return fmt::format("unzip -q {} -d {}", archive, dir);
+    return fmt::format("tar -xf {} -C {}{}", archive, dir,
+                       fetch.strip > 0 ? fmt::format(" --strip-components={}", fetch.strip) : "");
   }
 
   void final_stages() {
@@ -402,7 +419,7 @@ class ImageLowering {
         const spec::Fetch& fetch = *rp.pack->fetch;
         const std::string chown = fetch.owned ? fmt::format(" --chown={}", owner_) : "";
         st->instructions.push_back(make(
-            fmt::format("COPY --from=pack-{}{} {} {}", rp.pack->name.value, chown, fetch.extract,
+            fmt::format("COPY{} --from=pack-{}{} {} {}", modern_ ? " --link" : "", rp.pack->name.value, chown, fetch.extract,
                         fetch.extract),
             kind == spec::PackKind::tool ? Layer::tools : Layer::toolchains,
             fmt::format("changes when {} {} changes ({})", rp.pack->name.value, rp.version,
@@ -423,7 +440,7 @@ class ImageLowering {
     user_setup(*st);
     if (build_stage_) {
       ir::Stage& build = stage("build", "runtime", "dependencies built with build-only packages");
-      build.instructions.push_back(make("USER root", Layer::deps, "build-only packages need root"));
+      if (out_.uid != 0) build.instructions.push_back(make("USER root", Layer::deps, "build-only packages need root"));
       std::vector<std::string> build_packages;
       for (const DepsStep& step : deps_) {
         for (const auto& p : step.pack->pack->build_apt) build_packages.push_back(p.value);
@@ -433,10 +450,10 @@ class ImageLowering {
                                                "Build-only OS packages: they never reach the final image.",
                                                "changes when a pack's build-apt changes", false));
       }
-      build.instructions.push_back(make(user_instruction(), Layer::deps, "dependencies install as the image user"));
+      if (out_.uid != 0) build.instructions.push_back(user_step(Layer::deps, "dependencies install as the image user"));
       deps_steps(build);
       st = &stage("final", "runtime", fmt::format("the {} image", out_.runner ? "runner" : "application"));
-      st->instructions.push_back(make(user_instruction(), Layer::user, "the image runs as its user"));
+      st->instructions.push_back(user_step(Layer::user, "the image runs as its user"));
       for (const DepsStep& step : deps_) {
         const std::string into = absolute_in_workdir(step.installer->into);
         if (into.empty()) continue;
@@ -457,7 +474,16 @@ class ImageLowering {
     metadata(*st, s);
   }
 
-  std::string user_instruction() const { return fmt::format("USER {}", owner_); }
+  std::string user_instruction() const {
+    return out_.uid == 0 ? std::string("USER root") : fmt::format("USER {}", owner_);
+  }
+
+  // The USER that a stage runs as; for root, with the suppression and its reason.
+  Instruction user_step(Layer layer, const std::string& why) const {
+    if (out_.uid != 0) return make(user_instruction(), layer, why);
+    return make("USER root", layer, why, {"The spec asks for 'user root' (DL3002 is suppressed on purpose).",
+                                          "hadolint ignore=DL3002"});
+  }
 
   std::string absolute_in_workdir(const std::string& path) const {
     if (path.empty() || path[0] == '/') return text::expand_home(path, out_.home);
@@ -576,16 +602,11 @@ class ImageLowering {
       st.instructions.push_back(make(run_text({}, lines), Layer::user,
                                      "changes when the user or its directories change",
                                      {fmt::format("The user {} ({}) and the directories it owns, "
-                                                  "each chowned on its own (no chown -R).",
+                                                  "each chowned on its own, never recursively.",
                                                   out_.user, owner_)}));
     }
     st.instructions.push_back(make("WORKDIR " + out_.workdir, Layer::user, "the working directory"));
-    if (out_.uid == 0) {
-      st.instructions.push_back(make("USER root", Layer::user, "the spec asks for root",
-                                     {"The spec asks for 'user root'.", "hadolint ignore=DL3002"}));
-    } else {
-      st.instructions.push_back(make(user_instruction(), Layer::user, "later steps run as the user"));
-    }
+    st.instructions.push_back(user_step(Layer::user, "later steps run as the user"));
     std::vector<Step> steps;
     for (const ResolvedPack& rp : image_.packs) {
       for (const spec::Run& run : rp.pack->runs) steps.push_back({&run, rp.pack});
@@ -616,8 +637,11 @@ class ImageLowering {
         for (const std::string& m : more) {
           if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
         }
-        const std::string command = step.pack != nullptr ? step.run->command : with_secret_env(step.run->command);
-        commands.push_back(commands.empty() ? command : "&& " + command);
+        if (commands.empty() && step.pack == nullptr) {
+          commands.push_back(with_secret_env(step.run->command));
+        } else {
+          commands.push_back(commands.empty() ? step.run->command : "&& " + step.run->command);
+        }
         if (root) {
           ++i;
           break;
@@ -867,6 +891,7 @@ class ImageLowering {
   std::string base_;
   std::string owner_;
   bool build_stage_ = false;
+  bool modern_ = false;  // `dockerfile 1.7`: COPY --link for independent layers
   std::vector<DepsStep> deps_;
 };
 

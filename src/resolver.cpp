@@ -157,6 +157,13 @@ class Resolver {
                                      "'mirror URL'",
                                      pack.name.value));
     }
+    const std::string& url = fetch.url.value;
+    if (fetch.strip > 0 && url.size() >= 4 && url.compare(url.size() - 4, 4, ".zip") == 0) {
+      diagnostics_.error(fetch.url.location,
+                         fmt::format("pack '{}' downloads a .zip archive, which cannot be unpacked "
+                                     "with 'strip'; remove 'strip' or use a tar archive",
+                                     pack.name.value));
+    }
     if (versions.size() > 1 && fetch.url.value.find("@version@") == std::string::npos) {
       diagnostics_.error(fetch.url.location,
                          fmt::format("pack '{}' has several versions, so its URL needs @version@",

@@ -5,5 +5,5 @@ esac
 && curl -fsSL --retry 3 -o /tmp/@pack@.archive "@url@"
 && echo "${sha256}  /tmp/@pack@.archive" | sha256sum -c -
 && mkdir -p @dir@
-&& tar -xf /tmp/@pack@.archive -C @dir@@strip@
+&& @extract@
 && rm /tmp/@pack@.archive

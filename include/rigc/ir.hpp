@@ -65,6 +65,7 @@ struct Image {
   bool runner = false;
   Location location;
   std::string dockerfile;    ///< output path, e.g. "api.Dockerfile"
+  std::string syntax;        ///< `# syntax=` frontend, "" for the engine's built-in one
   std::string ignore_file;   ///< "api.Dockerfile.dockerignore"
   std::string repository;    ///< "ghcr.io/acme/runners/api" or "api"
   std::string tag;

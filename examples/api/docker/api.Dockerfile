@@ -41,7 +41,7 @@ ENV LANG=C.UTF-8 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
-# The user app (10001:10001) and the directories it owns, each chowned on its own (no chown -R).
+# The user app (10001:10001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid 10001 --no-log-init --create-home --home-dir /home/app --shell /bin/bash app \
     && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip /app/tmp /app/log

@@ -33,6 +33,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked,id=apt-cache-debian-
     && apt-get install -y --no-install-recommends \
       ca-certificates \
       curl \
+      unzip \
       xz-utils
 
 # pack-go: pack go 1.27.1, downloaded and checked; only /usr/local/go is copied out
@@ -128,7 +129,7 @@ ENV LANG=C.UTF-8 \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
     PATH=/usr/local/go/bin:/home/runner/go/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:$PATH
-# The user runner (1001:1001) and the directories it owns, each chowned on its own (no chown -R).
+# The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
     && install -d -o 1001 -g 1001 /home/runner/go /home/runner/go/bin /home/runner/go/pkg /home/runner/go/pkg/mod /home/runner/.cache /home/runner/.cache/go-build /opt/npm-global /home/runner/.npm
