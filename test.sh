@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what the tests need (the build's packages,
+# ShellCheck, Node.js with the pinned npm validators, Docker's engine for the
+# parse-only checks), builds, and runs every CTest suite — fast and slow.
+# Set RIGC_TEST_LABELS=fast to run only the quick suites while iterating.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+./build.sh >/dev/null
+
+packages=(shellcheck docker.io)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ -f tests/external/install.sh ]; then
+  bash tests/external/install.sh
+fi
+
+build_dir="${RIGC_BUILD_DIR:-build}"
+labels=()
+if [ -n "${RIGC_TEST_LABELS:-}" ]; then labels=(-L "$RIGC_TEST_LABELS"); fi
+ctest --test-dir "$build_dir" --output-on-failure "${labels[@]}"
