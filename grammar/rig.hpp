@@ -44,7 +44,8 @@ struct list_item : quoted {};
 struct list_close : p::one<']'> {};
 struct list_more : p::seq<p::star<ws>, p::one<','>, p::star<ws>, p::must<list_item>> {};
 struct list_items : p::seq<list_item, p::star<list_more>> {};
-struct list : p::seq<p::one<'['>, p::star<ws>, p::opt<list_items>, p::star<ws>, p::must<list_close>> {};
+struct list
+    : p::seq<p::one<'['>, p::star<ws>, p::opt<list_items>, p::star<ws>, p::must<list_close>> {};
 
 struct argument : p::sor<list, quoted, pair, word> {};
 struct arguments : p::star<p::plus<ws>, argument> {};
@@ -55,16 +56,20 @@ struct body : p::star<p::sor<blank_line, statement>> {};
 struct close_brace : p::one<'}'> {};
 struct block_close : p::seq<p::star<ws>, close_brace, p::must<close_line_end>> {};
 struct open_brace : p::one<'{'> {};
-struct block : p::seq<p::star<ws>, open_brace, p::must<open_line_end>, body, p::must<block_close>> {};
+struct block : p::seq<p::star<ws>, open_brace, p::must<open_line_end>, body, p::must<block_close>> {
+};
 struct statement : p::seq<p::star<ws>, head, arguments, p::sor<block, p::must<line_end>>> {};
 
 // Error recovery at the top level: a declaration that does not parse is reported,
 // then skipped up to the next line that starts a declaration in column 1.
-struct skip_line : p::sor<p::seq<p::star<p::not_one<'\n'>>, p::one<'\n'>>, p::plus<p::not_one<'\n'>>> {};
+struct skip_line
+    : p::sor<p::seq<p::star<p::not_one<'\n'>>, p::one<'\n'>>, p::plus<p::not_one<'\n'>>> {};
 struct declaration_start : p::ranges<'a', 'z'> {};
 struct recover : p::seq<skip_line, p::star<p::not_at<declaration_start>, skip_line>> {};
 struct declaration : p::sor<p::try_catch<statement>, recover> {};
 
-struct file : p::seq<p::opt<p::utf8::bom>, p::star<p::sor<blank_line, declaration>>, final_blank, p::eof> {};
+struct file
+    : p::seq<p::opt<p::utf8::bom>, p::star<p::sor<blank_line, declaration>>, final_blank, p::eof> {
+};
 
 }  // namespace rigc::grammar

@@ -107,10 +107,10 @@ std::string render(const Diagnostic& d, const Sources& sources, ErrorFormat form
   }
   const char* bold = color ? "\033[1m" : "";
   const char* reset = color ? "\033[0m" : "";
-  const char* hue = !color                              ? ""
-                    : d.severity == Severity::error     ? "\033[1;31m"
+  const char* hue = !color                            ? ""
+                    : d.severity == Severity::error   ? "\033[1;31m"
                     : d.severity == Severity::warning ? "\033[1;35m"
-                                                        : "\033[1;36m";
+                                                      : "\033[1;36m";
   if (!at.valid()) {
     return fmt::format("rigc: {}{}:{} {}\n", hue, severity_name(d.severity), reset, d.message);
   }
@@ -135,7 +135,8 @@ namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diagonal = row[0];
     row[0] = i;

@@ -72,15 +72,18 @@ bool compile(const DriverOptions& options, Compilation& c) {
 
   c.output_dir = output_dir_for(options);
   const fs::path spec_dir = fs::absolute(fs::path(options.spec)).parent_path();
-  const fs::path out_rel = fs::absolute(c.output_dir).lexically_normal().lexically_relative(spec_dir.lexically_normal());
-  LowerOptions lower_options{fs::path(options.spec).filename().string(), out_rel.empty() ? "." : out_rel.string()};
+  const fs::path out_rel =
+      fs::absolute(c.output_dir).lexically_normal().lexically_relative(spec_dir.lexically_normal());
+  LowerOptions lower_options{fs::path(options.spec).filename().string(),
+                             out_rel.empty() ? "." : out_rel.string()};
   if (lower_options.output_dir.rfind("..", 0) == 0) {
     for (const ResolvedImage& image : resolved.images) {
       if (image.decl->runner) {
-        c.diagnostics.error(image.decl->name.location,
-                            fmt::format("runner '{}' needs runner-entrypoint.sh in its build context, "
-                                        "but the output directory '{}' is outside the spec's directory",
-                                        image.decl->name.value, c.output_dir));
+        c.diagnostics.error(
+            image.decl->name.location,
+            fmt::format("runner '{}' needs runner-entrypoint.sh in its build context, "
+                        "but the output directory '{}' is outside the spec's directory",
+                        image.decl->name.value, c.output_dir));
         return false;
       }
     }
@@ -103,12 +106,16 @@ int run_build(const DriverOptions& options) {
   if (!ok) return kExitError;
   Diagnostics io;
   const WriteSummary summary = write_outputs(c.output_dir, c.files, options.force, io);
-  for (const Diagnostic& d : io.all()) std::cerr << render(d, c.sources, options.error_format, options.color);
+  for (const Diagnostic& d : io.all())
+    std::cerr << render(d, c.sources, options.error_format, options.color);
   if (io.has_errors()) return kExitError;
-  for (const std::string& path : summary.written) std::cout << "wrote " << (fs::path(c.output_dir) / path).string() << "\n";
-  for (const std::string& path : summary.removed) std::cout << "removed stale " << (fs::path(c.output_dir) / path).string() << "\n";
-  std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", c.output_dir, summary.written.size(),
-                           summary.unchanged.size(), summary.removed.size());
+  for (const std::string& path : summary.written)
+    std::cout << "wrote " << (fs::path(c.output_dir) / path).string() << "\n";
+  for (const std::string& path : summary.removed)
+    std::cout << "removed stale " << (fs::path(c.output_dir) / path).string() << "\n";
+  std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", c.output_dir,
+                           summary.written.size(), summary.unchanged.size(),
+                           summary.removed.size());
   return 0;
 }
 
@@ -119,26 +126,30 @@ int run_check(const DriverOptions& options) {
   if (!ok) return kExitError;
   const CheckReport report = check_outputs(c.output_dir, c.files);
   std::cout << report.diff;
-  const auto where = [&](const std::string& path) { return (fs::path(c.output_dir) / path).string(); };
+  const auto where = [&](const std::string& path) {
+    return (fs::path(c.output_dir) / path).string();
+  };
   for (const std::string& path : report.missing) {
     if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format("::error file={}::missing: run `rigc build` to generate it\n", where(path));
+      std::cout << fmt::format("::error file={}::missing: run `rigc build` to generate it\n",
+                               where(path));
     } else {
       std::cout << "missing: " << where(path) << "\n";
     }
   }
   for (const std::string& path : report.changed) {
     if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format("::error file={}::differs from what {} produces: run `rigc build`\n", where(path),
-                               options.spec);
+      std::cout << fmt::format("::error file={}::differs from what {} produces: run `rigc build`\n",
+                               where(path), options.spec);
     } else {
       std::cout << "changed: " << where(path) << "\n";
     }
   }
   for (const std::string& path : report.stale) {
     if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format("::error file={}::stale: no longer produced by the spec; `rigc build` removes it\n",
-                               where(path));
+      std::cout << fmt::format(
+          "::error file={}::stale: no longer produced by the spec; `rigc build` removes it\n",
+          where(path));
     } else {
       std::cout << "stale: " << where(path) << "\n";
     }
@@ -147,8 +158,9 @@ int run_check(const DriverOptions& options) {
     std::cout << fmt::format("{}: up to date ({} files)\n", c.output_dir, c.files.size());
     return 0;
   }
-  std::cout << fmt::format("{}: {} missing, {} changed, {} stale; run `rigc build {}` to update\n", c.output_dir,
-                           report.missing.size(), report.changed.size(), report.stale.size(), options.spec);
+  std::cout << fmt::format("{}: {} missing, {} changed, {} stale; run `rigc build {}` to update\n",
+                           c.output_dir, report.missing.size(), report.changed.size(),
+                           report.stale.size(), options.spec);
   return kExitDifferent;
 }
 
@@ -165,17 +177,21 @@ int run_packs(const DriverOptions& options) {
   Sources sources;
   Diagnostics diagnostics;
   std::vector<spec::PackDecl> packs = load_packs(options.pack_path, sources, diagnostics);
-  for (const Diagnostic& d : diagnostics.all()) std::cerr << render(d, sources, options.error_format, options.color);
+  for (const Diagnostic& d : diagnostics.all())
+    std::cerr << render(d, sources, options.error_format, options.color);
   if (diagnostics.has_errors()) return kExitError;
-  std::sort(packs.begin(), packs.end(), [](const auto& a, const auto& b) { return a.name.value < b.name.value; });
+  std::sort(packs.begin(), packs.end(),
+            [](const auto& a, const auto& b) { return a.name.value < b.name.value; });
   const auto names = [](const std::vector<spec::At<std::string>>& list) {
     std::vector<std::string> out;
-    for (const auto& item : list) out.push_back(item.value);
+    for (const auto& item : list)
+      out.push_back(item.value);
     return out;
   };
   const auto caches = [](const spec::PackDecl& p) {
     std::vector<std::string> out;
-    for (const auto& cache : p.caches) out.push_back(cache.name);
+    for (const auto& cache : p.caches)
+      out.push_back(cache.name);
     return out;
   };
   if (options.format == "json") {
@@ -202,13 +218,17 @@ int run_packs(const DriverOptions& options) {
     std::cout << fmt::format("{:<11} {}\n", p.name.value, p.description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
-      std::cout << fmt::format("            versions: {} (default {}){}\n", text::join(versions, ", "),
+      std::cout << fmt::format("            versions: {} (default {}){}\n",
+                               text::join(versions, ", "),
                                p.version ? p.version->value : versions.front(),
                                p.fetch ? "; downloads are checked with SHA-256" : "");
     }
-    if (!p.requires_.empty()) std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
-    if (!p.caches.empty()) std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
-    if (!p.labels.empty()) std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
+    if (!p.requires_.empty())
+      std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
+    if (!p.caches.empty())
+      std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
+    if (!p.labels.empty())
+      std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
   }
   return 0;
 }

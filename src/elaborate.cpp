@@ -104,7 +104,8 @@ class Args {
     if (!ok_) return;
     if (this->keyword(keyword)) return;
     if (done()) {
-      error(end(), fmt::format("'{}' is missing '{}'; usage: {}", node_.head.text, keyword, usage_));
+      error(end(),
+            fmt::format("'{}' is missing '{}'; usage: {}", node_.head.text, keyword, usage_));
     } else {
       error(peek()->location, fmt::format("expected '{}'; usage: {}", keyword, usage_));
     }
@@ -116,9 +117,9 @@ class Args {
   void finish(bool block = false) {
     if (ok_ && !done()) {
       const ast::Value& extra = node_.args[next_];
-      error(extra.location, fmt::format("unexpected {} '{}' after the arguments of '{}'; usage: {}",
-                                        kind_name(extra.kind), display(extra), node_.head.text,
-                                        usage_));
+      error(extra.location,
+            fmt::format("unexpected {} '{}' after the arguments of '{}'; usage: {}",
+                        kind_name(extra.kind), display(extra), node_.head.text, usage_));
     }
     if (ok_ && node_.has_block && !block) {
       error(node_.head.location, fmt::format("'{}' does not take a block", node_.head.text));
@@ -166,7 +167,8 @@ bool no_line_break(Args& args, const At<std::string>& value, const char* what) {
 
 bool check_absolute(Args& args, const At<std::string>& path, const char* what, bool allow_home) {
   const std::string& p = path.value;
-  const bool ok = !p.empty() && (p[0] == '/' || (allow_home && (p == "~" || p.rfind("~/", 0) == 0)));
+  const bool ok =
+      !p.empty() && (p[0] == '/' || (allow_home && (p == "~" || p.rfind("~/", 0) == 0)));
   if (!ok) {
     args.error(path.location,
                fmt::format("{} '{}' must be an absolute path{}", what, p,
@@ -207,7 +209,8 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   const double number = std::stod(m[1].str() + m[2].str());
   const int power = std::string("KMGT").find(m[3].str()[0]) + 1;
   double bytes = number;
-  for (int i = 0; i < power; ++i) bytes *= 1024;
+  for (int i = 0; i < power; ++i)
+    bytes *= 1024;
   if (bytes < 1 || bytes > 1e18) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);
 }
@@ -241,8 +244,7 @@ bool is_image_reference(const std::string& ref) {
 }
 
 bool is_registry(const std::string& text) {
-  static const std::regex pattern(
-      R"(^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$)");
+  static const std::regex pattern(R"(^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$)");
   return std::regex_match(text, pattern);
 }
 
@@ -273,7 +275,7 @@ bool is_version(const std::string& version) {
 
 const std::vector<std::string>& known_platforms() {
   static const std::vector<std::string> platforms = {
-      "linux/386",   "linux/amd64",   "linux/arm/v6", "linux/arm/v7",
+      "linux/386",   "linux/amd64",   "linux/arm/v6",  "linux/arm/v7",
       "linux/arm64", "linux/ppc64le", "linux/riscv64", "linux/s390x"};
   return platforms;
 }
@@ -294,9 +296,10 @@ void read_base(Args& a, spec::Settings& s) {
   auto v = a.word("an image reference");
   if (!v) return;
   if (!is_image_reference(v->value)) {
-    a.error(v->location, fmt::format("invalid image reference '{}'; expected IMAGE[:TAG][@sha256:DIGEST], "
-                                     "e.g. debian:bookworm-slim",
-                                     v->value));
+    a.error(v->location,
+            fmt::format("invalid image reference '{}'; expected IMAGE[:TAG][@sha256:DIGEST], "
+                        "e.g. debian:bookworm-slim",
+                        v->value));
     return;
   }
   s.base = *v;
@@ -306,8 +309,8 @@ void read_registry(Args& a, spec::Settings& s) {
   auto v = a.word("a registry, HOST/PATH");
   if (!v) return;
   if (!is_registry(v->value)) {
-    a.error(v->location, fmt::format("invalid registry '{}'; expected HOST/PATH, e.g. ghcr.io/acme",
-                                     v->value));
+    a.error(v->location,
+            fmt::format("invalid registry '{}'; expected HOST/PATH, e.g. ghcr.io/acme", v->value));
     return;
   }
   s.registry = *v;
@@ -333,8 +336,8 @@ void read_platforms(Args& a, spec::Settings& s) {
     if (!v) return;
     const auto& known = known_platforms();
     if (std::find(known.begin(), known.end(), v->value) == known.end()) {
-      a.error(v->location, fmt::format("unknown platform '{}'{}", v->value,
-                                       did_you_mean(v->value, known)));
+      a.error(v->location,
+              fmt::format("unknown platform '{}'{}", v->value, did_you_mean(v->value, known)));
       return;
     }
     if (std::find(platforms.value.begin(), platforms.value.end(), v->value) ==
@@ -360,7 +363,8 @@ void read_packs(Args& a, spec::Settings& s) {
     ref.name = v->value.substr(0, at);
     if (at != std::string::npos) ref.version = v->value.substr(at + 1);
     if (!is_name(ref.name) || (at != std::string::npos && !is_version(ref.version))) {
-      a.error(v->location, fmt::format("invalid pack '{}'; expected NAME or NAME@VERSION", v->value));
+      a.error(v->location,
+              fmt::format("invalid pack '{}'; expected NAME or NAME@VERSION", v->value));
       return;
     }
     s.packs.push_back(ref);
@@ -382,7 +386,9 @@ void read_apt_list(Args& a, std::vector<At<std::string>>& out) {
   }
 }
 
-void read_apt(Args& a, spec::Settings& s) { read_apt_list(a, s.apt); }
+void read_apt(Args& a, spec::Settings& s) {
+  read_apt_list(a, s.apt);
+}
 
 void read_pairs(Args& a, std::vector<spec::Pair>& out, const char* what, bool env_key,
                 bool allow_bare) {
@@ -483,8 +489,8 @@ void read_user(Args& a, spec::Settings& s) {
     if (!gid) return;
     const auto gid_value = parse_id(gid->value);
     if (!gid_value) {
-      a.error(gid->location, fmt::format("GID '{}' must be a number from 0 to 2147483647",
-                                         gid->value));
+      a.error(gid->location,
+              fmt::format("GID '{}' must be a number from 0 to 2147483647", gid->value));
       return;
     }
     user.gid = *gid_value;
@@ -510,7 +516,9 @@ void read_cache_into(Args& a, std::vector<spec::Cache>& out) {
   out.push_back(cache);
 }
 
-void read_cache(Args& a, spec::Settings& s) { read_cache_into(a, s.caches); }
+void read_cache(Args& a, spec::Settings& s) {
+  read_cache_into(a, s.caches);
+}
 
 void read_deps(Args& a, spec::Settings& s) {
   spec::Deps deps;
@@ -610,8 +618,8 @@ void read_healthcheck(Args& a, spec::Settings& s) {
     if (option->value == "retries") {
       const auto n = parse_id(value->value);
       if (!n || *n == 0 || *n > 100) {
-        a.error(value->location, fmt::format("retries must be a number from 1 to 100, not '{}'",
-                                             value->value));
+        a.error(value->location,
+                fmt::format("retries must be a number from 1 to 100, not '{}'", value->value));
         return;
       }
       check.retries = static_cast<int>(*n);
@@ -623,7 +631,7 @@ void read_healthcheck(Args& a, spec::Settings& s) {
                                            value->value));
       return;
     }
-    (option->value == "interval" ? check.interval
+    (option->value == "interval"  ? check.interval
      : option->value == "timeout" ? check.timeout
                                   : check.start) = value->value;
   }
@@ -722,8 +730,12 @@ void read_resources(Args& a, std::optional<spec::Resources>& slot) {
   slot = r;
 }
 
-void read_limits(Args& a, spec::Settings& s) { read_resources(a, s.limits); }
-void read_reserve(Args& a, spec::Settings& s) { read_resources(a, s.reserve); }
+void read_limits(Args& a, spec::Settings& s) {
+  read_resources(a, s.limits);
+}
+void read_reserve(Args& a, spec::Settings& s) {
+  read_resources(a, s.reserve);
+}
 
 void read_replicas(Args& a, spec::Settings& s) {
   auto n = a.word("a number");
@@ -734,7 +746,8 @@ void read_replicas(Args& a, spec::Settings& s) {
   }
   const auto value = parse_id(n->value);
   if (!value || *value > 1000) {
-    a.error(n->location, fmt::format("replicas must be a number from 0 to 1000, not '{}'", n->value));
+    a.error(n->location,
+            fmt::format("replicas must be a number from 0 to 1000, not '{}'", n->value));
     return;
   }
   s.replicas = At<int>{static_cast<int>(*value), n->location};
@@ -818,8 +831,8 @@ void read_pack_kind(Args& a, spec::PackDecl& p) {
   } else if (v->value == "tool") {
     p.kind = spec::PackKind::tool;
   } else {
-    a.error(v->location, fmt::format("unknown pack kind '{}'; expected system, toolchain or tool",
-                                     v->value));
+    a.error(v->location,
+            fmt::format("unknown pack kind '{}'; expected system, toolchain or tool", v->value));
   }
 }
 
@@ -852,7 +865,8 @@ void read_pack_system(Args& a, spec::PackDecl& p) {
   std::vector<At<std::string>> packages;
   read_apt_list(a, packages);
   spec::SystemVersion system{v->value, {}, v->location};
-  for (auto& package : packages) system.packages.push_back(package.value);
+  for (auto& package : packages)
+    system.packages.push_back(package.value);
   if (a.ok()) p.system.push_back(system);
 }
 
@@ -865,10 +879,18 @@ void read_names(Args& a, std::vector<At<std::string>>& out, const char* what) {
   }
 }
 
-void read_pack_requires(Args& a, spec::PackDecl& p) { read_names(a, p.requires_, "a pack name"); }
-void read_pack_after(Args& a, spec::PackDecl& p) { read_names(a, p.after, "a pack name"); }
-void read_pack_apt(Args& a, spec::PackDecl& p) { read_apt_list(a, p.apt); }
-void read_pack_build_apt(Args& a, spec::PackDecl& p) { read_apt_list(a, p.build_apt); }
+void read_pack_requires(Args& a, spec::PackDecl& p) {
+  read_names(a, p.requires_, "a pack name");
+}
+void read_pack_after(Args& a, spec::PackDecl& p) {
+  read_names(a, p.after, "a pack name");
+}
+void read_pack_apt(Args& a, spec::PackDecl& p) {
+  read_apt_list(a, p.apt);
+}
+void read_pack_build_apt(Args& a, spec::PackDecl& p) {
+  read_apt_list(a, p.build_apt);
+}
 
 void read_pack_env(Args& a, spec::PackDecl& p) {
   read_pairs(a, p.env, "a KEY=VALUE pair", true, false);
@@ -893,7 +915,9 @@ void read_pack_run(Args& a, spec::PackDecl& p) {
   if (auto run = read_run_step(a)) p.runs.push_back(*run);
 }
 
-void read_pack_cache(Args& a, spec::PackDecl& p) { read_cache_into(a, p.caches); }
+void read_pack_cache(Args& a, spec::PackDecl& p) {
+  read_cache_into(a, p.caches);
+}
 
 void read_pack_deps(Args& a, spec::PackDecl& p) {
   spec::PackDeps deps;
@@ -951,8 +975,8 @@ void read_pack_fetch(Args& a, spec::PackDecl& p) {
   auto url = a.word("a URL");
   if (!url) return;
   if (!is_url(url->value)) {
-    a.error(url->location, fmt::format("invalid URL '{}'; expected http(s)://… or @mirror@/…",
-                                       url->value));
+    a.error(url->location,
+            fmt::format("invalid URL '{}'; expected http(s)://… or @mirror@/…", url->value));
     return;
   }
   fetch_of(p, a.node().head.location).url = *url;
@@ -975,8 +999,8 @@ void read_pack_arch(Args& a, spec::PackDecl& p) {
   for (auto& pair : pairs) {
     static const std::regex pattern(R"(^[A-Za-z0-9_.-]+$)");
     if (!std::regex_match(pair.key, pattern) || !std::regex_match(pair.value, pattern)) {
-      a.error(pair.location, fmt::format("invalid architecture mapping '{}={}'", pair.key,
-                                         pair.value));
+      a.error(pair.location,
+              fmt::format("invalid architecture mapping '{}={}'", pair.key, pair.value));
       return;
     }
     fetch.arch.push_back(pair);
@@ -1118,7 +1142,9 @@ const std::vector<Statement>& table() {
   return statements;
 }
 
-unsigned bit(Context context) { return 1u << static_cast<unsigned>(context); }
+unsigned bit(Context context) {
+  return 1u << static_cast<unsigned>(context);
+}
 
 const Statement* find_statement(const std::string& keyword, Context context) {
   for (const Statement& s : table()) {
@@ -1150,7 +1176,8 @@ class Elaborator {
   explicit Elaborator(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
 
   spec::Module run(const ast::Module& module) {
-    for (const ast::Node& node : module.nodes) declaration(node);
+    for (const ast::Node& node : module.nodes)
+      declaration(node);
     return std::move(module_);
   }
 
@@ -1178,10 +1205,10 @@ class Elaborator {
         return nullptr;
       }
     }
-    diagnostics_.error(head.location,
-                       fmt::format("unknown statement '{}' in {}{}", head.text,
-                                   context_name(context),
-                                   did_you_mean(head.text, statement_keywords(context))));
+    diagnostics_.error(
+        head.location,
+        fmt::format("unknown statement '{}' in {}{}", head.text, context_name(context),
+                    did_you_mean(head.text, statement_keywords(context))));
     return nullptr;
   }
 
@@ -1374,9 +1401,9 @@ bool looks_like_secret(const std::string& name) {
     part += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (!part.empty()) parts.push_back(part);
-  static const std::vector<std::string> secret = {"apikey", "auth",     "credential",
-                                                  "credentials", "key", "password",
-                                                  "passwd", "secret",   "token"};
+  static const std::vector<std::string> secret = {"apikey",      "auth",   "credential",
+                                                  "credentials", "key",    "password",
+                                                  "passwd",      "secret", "token"};
   static const std::vector<std::string> allowed = {"public", "file", "version"};
   bool found = false;
   for (const std::string& p : parts) {

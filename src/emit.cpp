@@ -12,7 +12,8 @@ const std::vector<const Emitter*>& emitters() {
 
 std::vector<OutputFile> emit_all(const ir::Build& build) {
   std::vector<OutputFile> files;
-  for (const Emitter* emitter : emitters()) emitter->emit(build, files);
+  for (const Emitter* emitter : emitters())
+    emitter->emit(build, files);
   std::sort(files.begin(), files.end(),
             [](const OutputFile& a, const OutputFile& b) { return a.path < b.path; });
   return files;

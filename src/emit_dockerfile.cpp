@@ -18,7 +18,8 @@ std::string dockerfile_text(const ir::Build& build, const ir::Image& image) {
     out += fmt::format("\n# {}: {}\n", stage.name, stage.purpose);
     out += fmt::format("FROM {} AS {}\n", stage.from, stage.name);
     for (const ir::Instruction& in : stage.instructions) {
-      for (const std::string& comment : in.comments) out += "# " + comment + "\n";
+      for (const std::string& comment : in.comments)
+        out += "# " + comment + "\n";
       out += in.text + "\n";
     }
   }

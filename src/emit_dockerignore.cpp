@@ -12,9 +12,10 @@ class DockerignoreEmitter final : public Emitter {
   }
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
     for (const ir::Image& image : build.images) {
-      std::string text = render_template("dockerignore-header.txt",
-                                         {{"spec", build.spec_name}, {"dockerfile", image.dockerfile}});
-      for (const std::string& line : image.ignore) text += line + "\n";
+      std::string text = render_template(
+          "dockerignore-header.txt", {{"spec", build.spec_name}, {"dockerfile", image.dockerfile}});
+      for (const std::string& line : image.ignore)
+        text += line + "\n";
       out.push_back({image.ignore_file, text});
     }
   }

@@ -8,7 +8,8 @@ class EntrypointEmitter final : public Emitter {
  public:
   const char* name() const override { return "entrypoint"; }
   const char* describe() const override {
-    return "runner-entrypoint.sh: registers, runs and deregisters a runner (when the spec has runners)";
+    return "runner-entrypoint.sh: registers, runs and deregisters a runner (when the spec has "
+           "runners)";
   }
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
     if (!build.entrypoint) return;

@@ -17,7 +17,8 @@ std::string clean_path(const std::string& path) {
     begin = end + 1;
   }
   std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : "/") + part;
+  for (const std::string& part : parts)
+    out += (out.empty() ? "" : "/") + part;
   return out.empty() ? "." : out;
 }
 
@@ -69,7 +70,8 @@ std::string to_regex(const std::string& pattern) {
 
 IgnoreMatcher::IgnoreMatcher(const std::vector<std::string>& lines) {
   for (std::string line : lines) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+      line.pop_back();
     if (line.empty() || line[0] == '#') continue;
     Pattern p;
     if (line[0] == '!') {
@@ -98,7 +100,8 @@ bool IgnoreMatcher::excluded(const std::string& raw) const {
   bool excluded = false;
   for (const Pattern& p : patterns_) {
     bool match = false;
-    for (const std::string& c : candidates) match = match || std::regex_match(c, p.regex);
+    for (const std::string& c : candidates)
+      match = match || std::regex_match(c, p.regex);
     if (match) excluded = !p.exclusion;
   }
   return excluded;

@@ -44,10 +44,13 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // `RUN` with its mounts and shell lines, one per continuation line.
-std::string run_text(const std::vector<std::string>& mounts, const std::vector<std::string>& lines) {
+std::string run_text(const std::vector<std::string>& mounts,
+                     const std::vector<std::string>& lines) {
   std::vector<std::string> all;
-  for (const std::string& mount : mounts) all.push_back(mount);
-  for (const std::string& line : lines) all.push_back(line);
+  for (const std::string& mount : mounts)
+    all.push_back(mount);
+  for (const std::string& line : lines)
+    all.push_back(line);
   std::string out = "RUN ";
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (i > 0) out += std::string(" \\\n") + kIndent;
@@ -62,7 +65,8 @@ std::string slug(const std::string& reference) {
   const auto slash = ref.rfind('/');
   if (slash != std::string::npos) ref = ref.substr(slash + 1);
   std::string out;
-  for (char c : ref) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  for (char c : ref)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return out;
 }
 
@@ -112,7 +116,8 @@ class ImageLowering {
     out_.workdir = s.workdir ? s.workdir->value : out_.home;
     for (const ResolvedPack& rp : image_.packs) {
       out_.packs.push_back({rp.pack->name.value, rp.version, rp.reason, rp.fetched, {}});
-      for (const auto& v : rp.pack->verify) out_.packs.back().verify.push_back(v.value);
+      for (const auto& v : rp.pack->verify)
+        out_.packs.back().verify.push_back(v.value);
     }
     runner_settings();
     compose_settings();
@@ -151,9 +156,11 @@ class ImageLowering {
     if (!out_.runner) return;
     std::vector<std::string> labels;
     for (const ResolvedPack& rp : image_.packs) {
-      for (const auto& l : rp.pack->labels) labels.push_back(l.value);
+      for (const auto& l : rp.pack->labels)
+        labels.push_back(l.value);
     }
-    for (const auto& l : s.labels) labels.push_back(l.value);
+    for (const auto& l : s.labels)
+      labels.push_back(l.value);
     // Keep first occurrences: packs' labels in install order, then the spec's.
     std::set<std::string> seen = {"self-hosted", "linux", "x64", "arm64"};
     for (const std::string& label : labels) {
@@ -169,7 +176,8 @@ class ImageLowering {
     if (s.reserve) out_.reserve = {s.reserve->cpus, s.reserve->memory};
     out_.replicas = s.replicas ? s.replicas->value : -1;
     out_.restart = s.restart ? s.restart->value : (out_.runner ? "unless-stopped" : "");
-    for (const auto& port : s.expose) out_.expose.push_back(port.value);
+    for (const auto& port : s.expose)
+      out_.expose.push_back(port.value);
   }
 
   std::string cache_path(const std::string& name, const std::string& written) const {
@@ -182,7 +190,8 @@ class ImageLowering {
   }
 
   ir::Cache make_cache(const spec::Cache& cache) const {
-    return {cache.name, cache_path(cache.name, cache.path), fmt::format("{}-{}", cache.name, out_.uid)};
+    return {cache.name, cache_path(cache.name, cache.path),
+            fmt::format("{}-{}", cache.name, out_.uid)};
   }
 
   void caches() {
@@ -208,11 +217,13 @@ class ImageLowering {
       mounts.push_back(cache_mount(make_cache(cache)));
     };
     if (pack != nullptr) {
-      for (const spec::Cache& cache : pack->caches) add(cache);
+      for (const spec::Cache& cache : pack->caches)
+        add(cache);
     }
     for (const spec::Cache& cache : image_.settings.caches) {
-      if (pack == nullptr || std::any_of(pack->caches.begin(), pack->caches.end(),
-                                         [&](const spec::Cache& c) { return c.name == cache.name; })) {
+      if (pack == nullptr ||
+          std::any_of(pack->caches.begin(), pack->caches.end(),
+                      [&](const spec::Cache& c) { return c.name == cache.name; })) {
         add(cache);
       }
     }
@@ -265,11 +276,13 @@ class ImageLowering {
     if (keep_cache) {
       lines = lines_of(render_template("apt-keep-cache.sh", {}));
     }
-    std::vector<std::string> install = lines_of(render_template("apt-install.sh", {{"packages", listed}}));
+    std::vector<std::string> install =
+        lines_of(render_template("apt-install.sh", {{"packages", listed}}));
     if (keep_cache && !install.empty()) install[0] = "&& " + install[0];
     lines.insert(lines.end(), install.begin(), install.end());
     Instruction in;
-    in.comments = {what, "Versions come from the base image's release, unpinned on purpose (DL3008).",
+    in.comments = {what,
+                   "Versions come from the base image's release, unpinned on purpose (DL3008).",
                    "hadolint ignore=DL3008"};
     in.text = run_text(apt_mounts(), lines);
     in.layer = layer;
@@ -296,18 +309,20 @@ class ImageLowering {
 
   // --- Stages --------------------------------------------------------------
   void base_stage() {
-    ir::Stage& base = stage("base", base_, fmt::format("the OS image, shared by every image on {}",
-                                                       base_));
+    ir::Stage& base =
+        stage("base", base_, fmt::format("the OS image, shared by every image on {}", base_));
     std::vector<std::string> packages;
     for (const ResolvedPack& rp : image_.packs) {
       if (rp.pack->name.value != "base") continue;
-      for (const auto& p : rp.pack->apt) packages.push_back(p.value);
+      for (const auto& p : rp.pack->apt)
+        packages.push_back(p.value);
     }
     if (packages.empty()) packages.push_back("ca-certificates");
-    base.instructions.push_back(
-        apt_layer(packages, Layer::os_packages, "The base pack's OS packages; keep .debs for the "
-                  "apt cache mounts.",
-                  "changes when the base image or the base pack changes", true));
+    base.instructions.push_back(apt_layer(packages, Layer::os_packages,
+                                          "The base pack's OS packages; keep .debs for the "
+                                          "apt cache mounts.",
+                                          "changes when the base image or the base pack changes",
+                                          true));
   }
 
   bool any_fetch() const {
@@ -317,10 +332,11 @@ class ImageLowering {
 
   void fetch_stages() {
     if (!any_fetch()) return;
-    ir::Stage& fetch = stage("fetch", "base", "download tools for the pack stages; never in the final image");
-    fetch.instructions.push_back(apt_layer({"ca-certificates", "curl", "unzip", "xz-utils"}, Layer::os_packages,
-                                           "Download tools.", "changes when the base stage changes",
-                                           false));
+    ir::Stage& fetch =
+        stage("fetch", "base", "download tools for the pack stages; never in the final image");
+    fetch.instructions.push_back(apt_layer({"ca-certificates", "curl", "unzip", "xz-utils"},
+                                           Layer::os_packages, "Download tools.",
+                                           "changes when the base stage changes", false));
     for (const ResolvedPack& rp : image_.packs) {
       if (rp.fetched) pack_stage(rp);
     }
@@ -338,7 +354,8 @@ class ImageLowering {
                                    "the pack's version; override with --build-arg"));
     out_.build_args.emplace_back(stem + "_VERSION", rp.version);
     if (!fetch.mirror.empty()) {
-      st.instructions.push_back(make(fmt::format("ARG {}_MIRROR={}", stem, fetch.mirror), Layer::stage,
+      st.instructions.push_back(make(fmt::format("ARG {}_MIRROR={}", stem, fetch.mirror),
+                                     Layer::stage,
                                      "where archives are downloaded from; override for a mirror"));
       out_.build_args.emplace_back(stem + "_MIRROR", fetch.mirror);
     }
@@ -352,27 +369,30 @@ class ImageLowering {
         if (mapping.key == sum.arch) upstream = mapping.value;
       }
       if (!cases.empty()) cases += '\n';
-      cases += fmt::format("  {}/{}) arch={} sha256={} ;;", sum.version, sum.arch, upstream, sum.sha256);
+      cases +=
+          fmt::format("  {}/{}) arch={} sha256={} ;;", sum.version, sum.arch, upstream, sum.sha256);
     }
     std::string url = fetch.url.value;
     const auto replace = [&](const std::string& from, const std::string& to) {
-      for (std::size_t at = url.find(from); at != std::string::npos; at = url.find(from, at + to.size())) {
+      for (std::size_t at = url.find(from); at != std::string::npos;
+           at = url.find(from, at + to.size())) {
         url.replace(at, from.size(), to);
       }
     };
     replace("@mirror@", "${" + stem + "_MIRROR}");
     replace("@version@", "${" + stem + "_VERSION}");
     replace("@arch@", "${arch}");
-    const std::string body = render_template(
-        "fetch.sh", {{"stem", stem},
-                     {"pack", name},
-                     {"cases", cases},
-                     {"url", url},
-                     {"dir", text::shell_quote(fetch.extract)},
-                     {"extract", extract_command(fetch, name)}});
-    st.instructions.push_back(make(run_text({}, lines_of(body)), Layer::toolchains,
-                                   "changes when the pack's version or checksums change",
-                                   {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));
+    const std::string body =
+        render_template("fetch.sh", {{"stem", stem},
+                                     {"pack", name},
+                                     {"cases", cases},
+                                     {"url", url},
+                                     {"dir", text::shell_quote(fetch.extract)},
+                                     {"extract", extract_command(fetch, name)}});
+    st.instructions.push_back(
+        make(run_text({}, lines_of(body)), Layer::toolchains,
+             "changes when the pack's version or checksums change",
+             {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));
   }
 
   static bool is_zip(const spec::Fetch& fetch) {
@@ -391,18 +411,21 @@ class ImageLowering {
   void final_stages() {
     const spec::Settings& s = image_.settings;
     const std::string first = build_stage_ ? "runtime" : "final";
-    ir::Stage* st = &stage(first, "base",
-                           build_stage_ ? "everything the image runs with, before its dependencies"
-                                        : fmt::format("the {} image", out_.runner ? "runner" : "application"));
+    ir::Stage* st =
+        &stage(first, "base",
+               build_stage_ ? "everything the image runs with, before its dependencies"
+                            : fmt::format("the {} image", out_.runner ? "runner" : "application"));
     // 1. The packs' OS packages, one layer.
     std::vector<std::string> packages;
     std::vector<std::string> with_packages;
     for (const ResolvedPack& rp : image_.packs) {
       if (rp.pack->name.value == "base") continue;
       const std::size_t before = packages.size();
-      for (const auto& p : rp.pack->apt) packages.push_back(p.value);
+      for (const auto& p : rp.pack->apt)
+        packages.push_back(p.value);
       if (rp.system != nullptr) {
-        for (const auto& p : rp.system->packages) packages.push_back(p);
+        for (const auto& p : rp.system->packages)
+          packages.push_back(p);
       }
       if (packages.size() > before) with_packages.push_back(rp.pack->name.value);
     }
@@ -413,23 +436,25 @@ class ImageLowering {
           "changes when a pack is added or removed", false));
     }
     // 2-3. Toolchains and tools from their stages, then the packs' environment.
-    for (const spec::PackKind kind : {spec::PackKind::system, spec::PackKind::toolchain, spec::PackKind::tool}) {
+    for (const spec::PackKind kind :
+         {spec::PackKind::system, spec::PackKind::toolchain, spec::PackKind::tool}) {
       for (const ResolvedPack& rp : image_.packs) {
         if (!rp.fetched || rp.pack->kind != kind) continue;
         const spec::Fetch& fetch = *rp.pack->fetch;
         const std::string chown = fetch.owned ? fmt::format(" --chown={}", owner_) : "";
-        st->instructions.push_back(make(
-            fmt::format("COPY{} --from=pack-{}{} {} {}", modern_ ? " --link" : "", rp.pack->name.value, chown, fetch.extract,
-                        fetch.extract),
-            kind == spec::PackKind::tool ? Layer::tools : Layer::toolchains,
-            fmt::format("changes when {} {} changes ({})", rp.pack->name.value, rp.version,
-                        describe_kind(kind))));
+        st->instructions.push_back(
+            make(fmt::format("COPY{} --from=pack-{}{} {} {}", modern_ ? " --link" : "",
+                             rp.pack->name.value, chown, fetch.extract, fetch.extract),
+                 kind == spec::PackKind::tool ? Layer::tools : Layer::toolchains,
+                 fmt::format("changes when {} {} changes ({})", rp.pack->name.value, rp.version,
+                             describe_kind(kind))));
       }
     }
     pack_environment(*st);
     // 4. The image's own OS packages, a later and smaller layer.
     std::vector<std::string> own;
-    for (const auto& p : s.apt) own.push_back(p.value);
+    for (const auto& p : s.apt)
+      own.push_back(p.value);
     if (!own.empty()) {
       st->instructions.push_back(apt_layer(own, Layer::image_packages,
                                            "The image's own OS packages: a small layer after the "
@@ -440,26 +465,33 @@ class ImageLowering {
     user_setup(*st);
     if (build_stage_) {
       ir::Stage& build = stage("build", "runtime", "dependencies built with build-only packages");
-      if (out_.uid != 0) build.instructions.push_back(make("USER root", Layer::deps, "build-only packages need root"));
+      if (out_.uid != 0)
+        build.instructions.push_back(
+            make("USER root", Layer::deps, "build-only packages need root"));
       std::vector<std::string> build_packages;
       for (const DepsStep& step : deps_) {
-        for (const auto& p : step.pack->pack->build_apt) build_packages.push_back(p.value);
+        for (const auto& p : step.pack->pack->build_apt)
+          build_packages.push_back(p.value);
       }
       if (!build_packages.empty()) {
-        build.instructions.push_back(apt_layer(build_packages, Layer::deps,
-                                               "Build-only OS packages: they never reach the final image.",
-                                               "changes when a pack's build-apt changes", false));
+        build.instructions.push_back(
+            apt_layer(build_packages, Layer::deps,
+                      "Build-only OS packages: they never reach the final image.",
+                      "changes when a pack's build-apt changes", false));
       }
-      if (out_.uid != 0) build.instructions.push_back(user_step(Layer::deps, "dependencies install as the image user"));
+      if (out_.uid != 0)
+        build.instructions.push_back(
+            user_step(Layer::deps, "dependencies install as the image user"));
       deps_steps(build);
-      st = &stage("final", "runtime", fmt::format("the {} image", out_.runner ? "runner" : "application"));
+      st = &stage("final", "runtime",
+                  fmt::format("the {} image", out_.runner ? "runner" : "application"));
       st->instructions.push_back(user_step(Layer::user, "the image runs as its user"));
       for (const DepsStep& step : deps_) {
         const std::string into = absolute_in_workdir(step.installer->into);
         if (into.empty()) continue;
-        st->instructions.push_back(make(fmt::format("COPY --from=build --chown={} {} {}", owner_, into, into),
-                                        Layer::deps,
-                                        fmt::format("changes when {} changes", text::join(step.deps->files, " "))));
+        st->instructions.push_back(
+            make(fmt::format("COPY --from=build --chown={} {} {}", owner_, into, into), Layer::deps,
+                 fmt::format("changes when {} changes", text::join(step.deps->files, " "))));
       }
     } else {
       deps_steps(*st);
@@ -481,8 +513,9 @@ class ImageLowering {
   // The USER that a stage runs as; for root, with the suppression and its reason.
   Instruction user_step(Layer layer, const std::string& why) const {
     if (out_.uid != 0) return make(user_instruction(), layer, why);
-    return make("USER root", layer, why, {"The spec asks for 'user root' (DL3002 is suppressed on purpose).",
-                                          "hadolint ignore=DL3002"});
+    return make("USER root", layer, why,
+                {"The spec asks for 'user root' (DL3002 is suppressed on purpose).",
+                 "hadolint ignore=DL3002"});
   }
 
   std::string absolute_in_workdir(const std::string& path) const {
@@ -495,11 +528,14 @@ class ImageLowering {
     std::vector<spec::Pair> env;
     std::vector<std::string> path;
     for (const ResolvedPack& rp : image_.packs) {
-      for (const auto& p : rp.pack->paths) path.push_back(text::expand_home(p.value, out_.home));
-      for (const spec::Pair& e : rp.pack->env) env.push_back(e);
+      for (const auto& p : rp.pack->paths)
+        path.push_back(text::expand_home(p.value, out_.home));
+      for (const spec::Pair& e : rp.pack->env)
+        env.push_back(e);
     }
     std::vector<std::pair<std::string, std::string>> vars;
-    for (const spec::Pair& e : env) vars.emplace_back(e.key, text::expand_home(e.value, out_.home));
+    for (const spec::Pair& e : env)
+      vars.emplace_back(e.key, text::expand_home(e.value, out_.home));
     if (!path.empty()) {
       std::vector<std::string> unique;
       for (const std::string& p : path) {
@@ -517,7 +553,8 @@ class ImageLowering {
                         Layer layer, const std::string& why, const std::string& comment) {
     std::vector<std::pair<std::string, std::string>> unique;
     for (auto& var : vars) {
-      auto it = std::find_if(unique.begin(), unique.end(), [&](const auto& u) { return u.first == var.first; });
+      auto it = std::find_if(unique.begin(), unique.end(),
+                             [&](const auto& u) { return u.first == var.first; });
       if (it != unique.end()) {
         it->second = var.second;
       } else {
@@ -534,8 +571,9 @@ class ImageLowering {
           const auto at = v.find(form);
           if (at == std::string::npos) continue;
           const std::size_t end = at + form.size();
-          const bool word_end = form.back() == '}' || end == v.size() ||
-                                !(std::isalnum(static_cast<unsigned char>(v[end])) || v[end] == '_');
+          const bool word_end =
+              form.back() == '}' || end == v.size() ||
+              !(std::isalnum(static_cast<unsigned char>(v[end])) || v[end] == '_');
           refers = refers || word_end;
         }
       }
@@ -549,8 +587,9 @@ class ImageLowering {
         line += (i == 0 ? " " : std::string(" \\\n") + kIndent) + group[i].first + "=" +
                 text::dockerfile_value(group[i].second, true);
       }
-      st.instructions.push_back(make(line, layer, why, first && !comment.empty() ? std::vector<std::string>{comment}
-                                                                                 : std::vector<std::string>{}));
+      st.instructions.push_back(make(line, layer, why,
+                                     first && !comment.empty() ? std::vector<std::string>{comment}
+                                                               : std::vector<std::string>{}));
       first = false;
     }
   }
@@ -569,16 +608,20 @@ class ImageLowering {
       dirs.push_back(path);
     };
     for (const ResolvedPack& rp : image_.packs) {
-      for (const auto& d : rp.pack->dirs) add_with_parents(text::expand_home(d.value, out_.home));
+      for (const auto& d : rp.pack->dirs)
+        add_with_parents(text::expand_home(d.value, out_.home));
       for (const spec::Cache& c : rp.pack->caches) {
         if (c.name != "apt") add_with_parents(cache_path(c.name, c.path));
       }
     }
-    for (const ir::Cache& c : out_.caches) add_with_parents(c.path);
-    for (const auto& d : image_.settings.dirs) add_with_parents(text::expand_home(d.value, out_.home));
+    for (const ir::Cache& c : out_.caches)
+      add_with_parents(c.path);
+    for (const auto& d : image_.settings.dirs)
+      add_with_parents(text::expand_home(d.value, out_.home));
     std::vector<std::string> unique;
     for (const std::string& d : dirs) {
-      if (d != out_.home && std::find(unique.begin(), unique.end(), d) == unique.end()) unique.push_back(d);
+      if (d != out_.home && std::find(unique.begin(), unique.end(), d) == unique.end())
+        unique.push_back(d);
     }
     return unique;
   }
@@ -595,7 +638,8 @@ class ImageLowering {
     if (!dirs.empty()) {
       // install -d creates each directory and owns exactly that one: no recursion.
       std::string line = fmt::format("install -d -o {} -g {}", out_.uid, out_.gid);
-      for (const std::string& d : dirs) line += " " + text::shell_quote(d);
+      for (const std::string& d : dirs)
+        line += " " + text::shell_quote(d);
       lines.push_back((lines.empty() ? "" : "&& ") + line);
     }
     if (!lines.empty()) {
@@ -605,11 +649,13 @@ class ImageLowering {
                                                   "each chowned on its own, never recursively.",
                                                   out_.user, owner_)}));
     }
-    st.instructions.push_back(make("WORKDIR " + out_.workdir, Layer::user, "the working directory"));
+    st.instructions.push_back(
+        make("WORKDIR " + out_.workdir, Layer::user, "the working directory"));
     st.instructions.push_back(user_step(Layer::user, "later steps run as the user"));
     std::vector<Step> steps;
     for (const ResolvedPack& rp : image_.packs) {
-      for (const spec::Run& run : rp.pack->runs) steps.push_back({&run, rp.pack});
+      for (const spec::Run& run : rp.pack->runs)
+        steps.push_back({&run, rp.pack});
     }
     run_steps(st, steps, Layer::user, "setup steps of the packs: change when a pack changes");
   }
@@ -621,7 +667,8 @@ class ImageLowering {
     const spec::PackDecl* pack;
   };
 
-  void run_steps(ir::Stage& st, const std::vector<Step>& steps, Layer layer, const std::string& why) {
+  void run_steps(ir::Stage& st, const std::vector<Step>& steps, Layer layer,
+                 const std::string& why) {
     std::size_t i = 0;
     while (i < steps.size()) {
       const bool root = steps[i].run->as_root && out_.uid != 0;
@@ -631,7 +678,9 @@ class ImageLowering {
         std::vector<std::string> more = step_mounts(step.pack);
         if (step.pack != nullptr) {
           more.erase(std::remove_if(more.begin(), more.end(),
-                                    [](const std::string& m) { return m.find("type=secret") != std::string::npos; }),
+                                    [](const std::string& m) {
+                                      return m.find("type=secret") != std::string::npos;
+                                    }),
                      more.end());
         }
         for (const std::string& m : more) {
@@ -649,13 +698,16 @@ class ImageLowering {
       }
       if (root) st.instructions.push_back(make("USER root", layer, "the next step runs as root"));
       st.instructions.push_back(make(run_text(mounts, commands), layer, why));
-      if (root) st.instructions.push_back(make(user_instruction(), layer, "back to the image user"));
+      if (root)
+        st.instructions.push_back(make(user_instruction(), layer, "back to the image user"));
     }
   }
 
-  void run_steps(ir::Stage& st, const std::vector<spec::Run>& runs, const spec::PackDecl* pack, Layer layer) {
+  void run_steps(ir::Stage& st, const std::vector<spec::Run>& runs, const spec::PackDecl* pack,
+                 Layer layer) {
     std::vector<Step> steps;
-    for (const spec::Run& run : runs) steps.push_back({&run, pack});
+    for (const spec::Run& run : runs)
+      steps.push_back({&run, pack});
     run_steps(st, steps, layer, "a custom step: changes when its command changes");
   }
 
@@ -665,52 +717,67 @@ class ImageLowering {
       std::string dir;
       const auto slash = step.deps->files.front().rfind('/');
       if (slash != std::string::npos) dir = step.deps->files.front().substr(0, slash);
-      const std::string dest = out_.workdir + (out_.workdir == "/" ? "" : "/") + (dir.empty() ? "" : dir + "/");
+      const std::string dest =
+          out_.workdir + (out_.workdir == "/" ? "" : "/") + (dir.empty() ? "" : dir + "/");
       std::string copy = fmt::format("COPY --chown={}", owner_);
-      for (const std::string& f : step.deps->files) copy += " " + f;
+      for (const std::string& f : step.deps->files)
+        copy += " " + f;
       copy += " " + dest;
       const std::string files = text::join(step.deps->files, " ");
-      st.instructions.push_back(make(copy, Layer::deps, fmt::format("changes when {} changes", files),
+      st.instructions.push_back(make(copy, Layer::deps,
+                                     fmt::format("changes when {} changes", files),
                                      {fmt::format("Dependencies: installed before the sources, so "
                                                   "they rebuild only when {} changes.",
                                                   files)}));
       const bool moved = !dir.empty();
-      if (moved) st.instructions.push_back(make("WORKDIR " + dest.substr(0, dest.size() - 1), Layer::deps, "the manifests' directory"));
-      st.instructions.push_back(make(run_text(step_mounts(step.pack->pack), {with_secret_env(step.installer->command)}),
-                                     Layer::deps, fmt::format("changes when {} changes", files)));
-      if (moved) st.instructions.push_back(make("WORKDIR " + out_.workdir, Layer::deps, "back to the workdir"));
+      if (moved)
+        st.instructions.push_back(make("WORKDIR " + dest.substr(0, dest.size() - 1), Layer::deps,
+                                       "the manifests' directory"));
+      st.instructions.push_back(
+          make(run_text(step_mounts(step.pack->pack), {with_secret_env(step.installer->command)}),
+               Layer::deps, fmt::format("changes when {} changes", files)));
+      if (moved)
+        st.instructions.push_back(
+            make("WORKDIR " + out_.workdir, Layer::deps, "back to the workdir"));
     }
   }
 
   void config(ir::Stage& st, const spec::Settings& s, Layer layer) {
     for (const spec::Pair& arg : s.args) {
-      st.instructions.push_back(make(arg.has_value ? fmt::format("ARG {}={}", arg.key, text::dockerfile_value(arg.value, false))
-                                                   : fmt::format("ARG {}", arg.key),
-                                     layer, "a build argument: steps after it rebuild when it changes"));
+      st.instructions.push_back(
+          make(arg.has_value
+                   ? fmt::format("ARG {}={}", arg.key, text::dockerfile_value(arg.value, false))
+                   : fmt::format("ARG {}", arg.key),
+               layer, "a build argument: steps after it rebuild when it changes"));
       if (arg.has_value) out_.build_args.emplace_back(arg.key, arg.value);
     }
     std::vector<std::pair<std::string, std::string>> vars;
-    for (const spec::Pair& e : s.env) vars.emplace_back(e.key, e.value);
-    env_instructions(st, vars, layer, "the image's environment, after its dependencies so a change "
-                                      "does not reinstall them",
+    for (const spec::Pair& e : s.env)
+      vars.emplace_back(e.key, e.value);
+    env_instructions(st, vars, layer,
+                     "the image's environment, after its dependencies so a change "
+                     "does not reinstall them",
                      "");
   }
 
   void sources(ir::Stage& st, const spec::Settings& s) {
     bool first = true;
     for (const spec::Copy& copy : s.copies) {
-      st.instructions.push_back(make(fmt::format("COPY --chown={} {} {}", owner_, copy.source, copy.dest), Layer::sources,
-                                     "sources change most often, so they come last",
-                                     first ? std::vector<std::string>{"Sources last: an edit rebuilds only what follows."}
-                                           : std::vector<std::string>{}));
+      st.instructions.push_back(
+          make(fmt::format("COPY --chown={} {} {}", owner_, copy.source, copy.dest), Layer::sources,
+               "sources change most often, so they come last",
+               first ? std::vector<std::string>{"Sources last: an edit rebuilds only what follows."}
+                     : std::vector<std::string>{}));
       first = false;
     }
     if (out_.runner) {
-      const std::string entry = options_.output_dir == "." ? "runner-entrypoint.sh"
-                                                             : options_.output_dir + "/runner-entrypoint.sh";
-      st.instructions.push_back(make(fmt::format("COPY --chown=0:0 --chmod=755 {} /usr/local/bin/runner-entrypoint.sh", entry),
-                                     Layer::sources, "changes when the runner entrypoint changes",
-                                     {"The generated entrypoint: registers, runs and deregisters the runner."}));
+      const std::string entry = options_.output_dir == "."
+                                    ? "runner-entrypoint.sh"
+                                    : options_.output_dir + "/runner-entrypoint.sh";
+      st.instructions.push_back(make(
+          fmt::format("COPY --chown=0:0 --chmod=755 {} /usr/local/bin/runner-entrypoint.sh", entry),
+          Layer::sources, "changes when the runner entrypoint changes",
+          {"The generated entrypoint: registers, runs and deregisters the runner."}));
     }
   }
 
@@ -721,10 +788,12 @@ class ImageLowering {
         {"org.opencontainers.image.base.name", base_},
     };
     std::vector<std::string> packs;
-    for (const ir::Pack& p : out_.packs) packs.push_back(p.version.empty() ? p.name : p.name + "@" + p.version);
+    for (const ir::Pack& p : out_.packs)
+      packs.push_back(p.version.empty() ? p.name : p.name + "@" + p.version);
     labels.emplace_back("dev.rigc.packs", text::join(packs, " "));
     for (const spec::Pair& l : s.oci_labels) {
-      auto it = std::find_if(labels.begin(), labels.end(), [&](const auto& x) { return x.first == l.key; });
+      auto it = std::find_if(labels.begin(), labels.end(),
+                             [&](const auto& x) { return x.first == l.key; });
       if (it != labels.end()) {
         it->second = l.value;
       } else {
@@ -747,7 +816,8 @@ class ImageLowering {
       env_instructions(st, vars, Layer::metadata, "the runner's registration settings", "");
     }
     if (!out_.expose.empty()) {
-      st.instructions.push_back(make("EXPOSE " + text::join(out_.expose, " "), Layer::metadata, "documentation of ports"));
+      st.instructions.push_back(make("EXPOSE " + text::join(out_.expose, " "), Layer::metadata,
+                                     "documentation of ports"));
     }
     if (s.healthcheck) {
       const spec::Healthcheck& h = *s.healthcheck;
@@ -760,41 +830,60 @@ class ImageLowering {
       st.instructions.push_back(make(line, Layer::metadata, "the container's health check"));
     }
     if (out_.runner && !s.entrypoint) {
-      st.instructions.push_back(make(R"(ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"])", Layer::metadata, "the runner entrypoint"));
+      st.instructions.push_back(make(R"(ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"])",
+                                     Layer::metadata, "the runner entrypoint"));
     }
-    if (s.entrypoint) st.instructions.push_back(make("ENTRYPOINT " + text::json_array(s.entrypoint->args), Layer::metadata, "the entrypoint"));
-    if (s.cmd) st.instructions.push_back(make("CMD " + text::json_array(s.cmd->args), Layer::metadata, "the default command"));
+    if (s.entrypoint)
+      st.instructions.push_back(make("ENTRYPOINT " + text::json_array(s.entrypoint->args),
+                                     Layer::metadata, "the entrypoint"));
+    if (s.cmd)
+      st.instructions.push_back(
+          make("CMD " + text::json_array(s.cmd->args), Layer::metadata, "the default command"));
   }
 
   void target_stages() {
     out_.default_target = "final";
     for (const spec::Target& target : image_.settings.targets) {
-      if (target.name.value == "base" || target.name.value == "fetch" || target.name.value == "final" ||
-          target.name.value == "build" || target.name.value == "runtime" || target.name.value == "release" ||
+      if (target.name.value == "base" || target.name.value == "fetch" ||
+          target.name.value == "final" || target.name.value == "build" ||
+          target.name.value == "runtime" || target.name.value == "release" ||
           target.name.value.rfind("pack-", 0) == 0) {
-        diagnostics_.error(target.name.location,
-                           fmt::format("target name '{}' is taken by a generated stage", target.name.value));
+        diagnostics_.error(
+            target.name.location,
+            fmt::format("target name '{}' is taken by a generated stage", target.name.value));
         continue;
       }
       const spec::Settings& t = target.settings;
-      ir::Stage& st = stage(target.name.value, "final",
-                            fmt::format("target '{}': the final image plus its additions", target.name.value));
+      ir::Stage& st =
+          stage(target.name.value, "final",
+                fmt::format("target '{}': the final image plus its additions", target.name.value));
       std::vector<std::string> own;
-      for (const auto& p : t.apt) own.push_back(p.value);
+      for (const auto& p : t.apt)
+        own.push_back(p.value);
       if (!own.empty()) {
-        if (out_.uid != 0) st.instructions.push_back(make("USER root", Layer::image_packages, "OS packages need root"));
-        st.instructions.push_back(apt_layer(own, Layer::image_packages, fmt::format("OS packages of target {}.", target.name.value),
-                                            "changes when the target's apt list changes", false));
-        if (out_.uid != 0) st.instructions.push_back(make(user_instruction(), Layer::user, "back to the image user"));
+        if (out_.uid != 0)
+          st.instructions.push_back(
+              make("USER root", Layer::image_packages, "OS packages need root"));
+        st.instructions.push_back(apt_layer(
+            own, Layer::image_packages, fmt::format("OS packages of target {}.", target.name.value),
+            "changes when the target's apt list changes", false));
+        if (out_.uid != 0)
+          st.instructions.push_back(
+              make(user_instruction(), Layer::user, "back to the image user"));
       }
       if (!t.dirs.empty()) {
         std::string line = fmt::format("install -d -o {} -g {}", out_.uid, out_.gid);
-        for (const auto& d : t.dirs) line += " " + text::shell_quote(text::expand_home(d.value, out_.home));
-        st.instructions.push_back(make("USER root", Layer::user, "directories are created by root"));
-        st.instructions.push_back(make(run_text({}, {line}), Layer::user, "the target's owned directories"));
+        for (const auto& d : t.dirs)
+          line += " " + text::shell_quote(text::expand_home(d.value, out_.home));
+        st.instructions.push_back(
+            make("USER root", Layer::user, "directories are created by root"));
+        st.instructions.push_back(
+            make(run_text({}, {line}), Layer::user, "the target's owned directories"));
         st.instructions.push_back(make(user_instruction(), Layer::user, "back to the image user"));
       }
-      if (t.workdir) st.instructions.push_back(make("WORKDIR " + t.workdir->value, Layer::user, "the target's working directory"));
+      if (t.workdir)
+        st.instructions.push_back(
+            make("WORKDIR " + t.workdir->value, Layer::user, "the target's working directory"));
       config(st, t, Layer::config);
       run_steps(st, t.runs, nullptr, Layer::run);
       sources(st, t);
@@ -814,8 +903,10 @@ class ImageLowering {
       }
       if (!t.expose.empty()) {
         std::vector<std::string> ports;
-        for (const auto& p : t.expose) ports.push_back(p.value);
-        st.instructions.push_back(make("EXPOSE " + text::join(ports, " "), Layer::metadata, "the target's ports"));
+        for (const auto& p : t.expose)
+          ports.push_back(p.value);
+        st.instructions.push_back(
+            make("EXPOSE " + text::join(ports, " "), Layer::metadata, "the target's ports"));
       }
       if (t.healthcheck) {
         spec::Settings only;
@@ -823,14 +914,20 @@ class ImageLowering {
         ir::Stage scratch;
         metadata_healthcheck(st, *t.healthcheck);
       }
-      if (t.entrypoint) st.instructions.push_back(make("ENTRYPOINT " + text::json_array(t.entrypoint->args), Layer::metadata, "the target's entrypoint"));
-      if (t.cmd) st.instructions.push_back(make("CMD " + text::json_array(t.cmd->args), Layer::metadata, "the target's command"));
+      if (t.entrypoint)
+        st.instructions.push_back(make("ENTRYPOINT " + text::json_array(t.entrypoint->args),
+                                       Layer::metadata, "the target's entrypoint"));
+      if (t.cmd)
+        st.instructions.push_back(
+            make("CMD " + text::json_array(t.cmd->args), Layer::metadata, "the target's command"));
       out_.targets.push_back(target.name.value);
     }
     if (!out_.targets.empty()) {
       // The last stage is what a plain `docker build` builds: keep it the lean one.
-      out_.stages.push_back({"release", "final", "the default target: the lean final image (a plain "
-                                                 "`docker build` builds the last stage)",
+      out_.stages.push_back({"release",
+                             "final",
+                             "the default target: the lean final image (a plain "
+                             "`docker build` builds the last stage)",
                              {}});
     }
   }
@@ -850,7 +947,8 @@ class ImageLowering {
     std::vector<std::string> lines;
     const std::vector<std::string>& user = resolved_.ignore;
     const bool allow_list = !user.empty() && user.front() == "*";
-    const std::vector<std::string> defaults = lines_of(render_template("dockerignore-defaults.txt", {}));
+    const std::vector<std::string> defaults =
+        lines_of(render_template("dockerignore-defaults.txt", {}));
     const auto add_generated = [&]() {
       lines.push_back("# The spec and rigc's outputs are not sources.");
       lines.push_back(options_.spec_name);
@@ -864,7 +962,8 @@ class ImageLowering {
     };
     if (allow_list) {
       lines.push_back("# Allow-list mode (the spec's ignore block starts with '*').");
-      for (const std::string& p : user) lines.push_back(p);
+      for (const std::string& p : user)
+        lines.push_back(p);
       lines.insert(lines.end(), defaults.begin(), defaults.end());
       add_generated();
     } else {
@@ -872,13 +971,15 @@ class ImageLowering {
       add_generated();
       if (!user.empty()) {
         lines.push_back("# From the spec's ignore block.");
-        for (const std::string& p : user) lines.push_back(p);
+        for (const std::string& p : user)
+          lines.push_back(p);
       }
     }
     if (out_.runner) {
       lines.push_back("# What this image needs from the output directory.");
-      lines.push_back("!" + (options_.output_dir == "." ? std::string("runner-entrypoint.sh")
-                                                          : options_.output_dir + "/runner-entrypoint.sh"));
+      lines.push_back("!" + (options_.output_dir == "."
+                                 ? std::string("runner-entrypoint.sh")
+                                 : options_.output_dir + "/runner-entrypoint.sh"));
     }
     out_.ignore = lines;
   }

@@ -1,7 +1,7 @@
 // Maps the command line to DriverOptions and calls the driver; nothing else.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 
@@ -23,7 +23,8 @@ void add_common(CLI::App* command, rigc::DriverOptions& options, bool with_outpu
 
 std::string outputs_help() {
   std::string text = "Outputs:\n";
-  for (const rigc::Emitter* emitter : rigc::emitters()) text += std::string("  ") + emitter->describe() + "\n";
+  for (const rigc::Emitter* emitter : rigc::emitters())
+    text += std::string("  ") + emitter->describe() + "\n";
   text += "  .rigc-manifest: the files rigc wrote, with their SHA-256\n";
   return text;
 }
@@ -31,8 +32,9 @@ std::string outputs_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"rigc: compiles a Rig spec into optimized Dockerfiles and the files that build "
-               "and run them"};
+  CLI::App app{
+      "rigc: compiles a Rig spec into optimized Dockerfiles and the files that build "
+      "and run them"};
   app.set_version_flag("--version", std::string("rigc ") + RIGC_VERSION);
   app.require_subcommand(1);
   rigc::DriverOptions options;
@@ -47,18 +49,22 @@ int main(int argc, char** argv) {
   build->footer(outputs_help());
 
   CLI::App* check = app.add_subcommand(
-      "check", "compile in memory and compare with the files on disk; write nothing (exit 1 on "
-               "differences)");
+      "check",
+      "compile in memory and compare with the files on disk; write nothing (exit 1 on "
+      "differences)");
   add_common(check, options, true);
 
   CLI::App* plan = app.add_subcommand(
       "plan", "show the resolved packs, stages and layer order, with the reason for each");
   add_common(plan, options, false);
-  plan->add_option("--format", options.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  plan->add_option("--format", options.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   CLI::App* packs = app.add_subcommand("packs", "list the stock packs and those on --pack-path");
-  packs->add_option("--pack-path", options.pack_path, "a directory of extra *.rig packs")->type_name("DIR");
-  packs->add_option("--format", options.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  packs->add_option("--pack-path", options.pack_path, "a directory of extra *.rig packs")
+      ->type_name("DIR");
+  packs->add_option("--format", options.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   for (CLI::App* command : {build, check, plan, packs}) {
     command->add_option("--error-format", error_format, "how errors are printed: human or github")
@@ -71,8 +77,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  options.error_format = error_format == "github" ? rigc::ErrorFormat::github : rigc::ErrorFormat::human;
-  if (!options.color) options.color = isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+  options.error_format =
+      error_format == "github" ? rigc::ErrorFormat::github : rigc::ErrorFormat::human;
+  if (!options.color)
+    options.color = isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
   if (std::getenv("NO_COLOR") != nullptr) options.color = false;
 
   try {

@@ -1,6 +1,5 @@
 #include "rigc/output.hpp"
 
-#include <dtl/dtl.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dtl/dtl.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,12 +65,15 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-std::string describe_errno() { return std::strerror(errno); }
+std::string describe_errno() {
+  return std::strerror(errno);
+}
 
 bool write_atomically(const fs::path& path, const std::string& content, bool executable,
                       std::string& error) {
   const fs::path dir = path.parent_path();
-  const fs::path temporary = dir / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
+  const fs::path temporary =
+      dir / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                         executable ? 0755 : 0644);
   if (fd < 0) {
@@ -154,7 +157,8 @@ std::string unified_diff(const std::string& before, const std::string& after,
 CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files) {
   CheckReport report;
   std::map<std::string, bool> produced;
-  for (const OutputFile& file : files) produced[file.path] = true;
+  for (const OutputFile& file : files)
+    produced[file.path] = true;
   for (const OutputFile& file : files) {
     const fs::path path = fs::path(dir) / file.path;
     std::string current;
@@ -165,7 +169,8 @@ CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>&
     if (current != file.content) {
       report.changed.push_back(file.path);
       const std::string label = (fs::path(dir) / file.path).lexically_normal().string();
-      report.diff += unified_diff(current, file.content, label + " (on disk)", label + " (generated)");
+      report.diff +=
+          unified_diff(current, file.content, label + " (on disk)", label + " (generated)");
     }
   }
   std::string manifest;
@@ -188,7 +193,8 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   std::string manifest_text;
   read_file(dir / kManifestName, manifest_text);
   std::map<std::string, std::string> previous;  // path -> hash
-  for (auto& [path, hash] : parse_manifest(manifest_text)) previous[path] = hash;
+  for (auto& [path, hash] : parse_manifest(manifest_text))
+    previous[path] = hash;
 
   // Decide everything before touching the disk.
   std::vector<const OutputFile*> to_write;
@@ -211,9 +217,10 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
       }
       if (!force && previous.count(file.path) == 0 && !generated_by_rigc(current) &&
           file.path != kManifestName) {
-        diagnostics.error({}, fmt::format("refusing to overwrite '{}': rigc did not generate it "
-                                          "(no rigc header, not in {}); move it away or use --force",
-                                          path.string(), kManifestName));
+        diagnostics.error({},
+                          fmt::format("refusing to overwrite '{}': rigc did not generate it "
+                                      "(no rigc header, not in {}); move it away or use --force",
+                                      path.string(), kManifestName));
         continue;
       }
     }
@@ -227,8 +234,8 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
     if (!fs::exists(status)) continue;
     std::string current;
     if (!fs::is_regular_file(status) || !read_file(path, current)) {
-      diagnostics.error({}, fmt::format("refusing to remove '{}': it is not a regular file",
-                                        path.string()));
+      diagnostics.error(
+          {}, fmt::format("refusing to remove '{}': it is not a regular file", path.string()));
       continue;
     }
     if (!force && text::sha256_hex(current) != hash && !generated_by_rigc(current)) {
@@ -269,7 +276,8 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
     }
     synced[path.parent_path().string()] = true;
   }
-  for (const auto& [d, unused] : synced) sync_directory(d);
+  for (const auto& [d, unused] : synced)
+    sync_directory(d);
   return summary;
 }
 

@@ -33,8 +33,8 @@ void add_packs(std::uint32_t file, Sources& sources, Diagnostics& diagnostics, b
 
 }  // namespace
 
-std::vector<spec::PackDecl> load_packs(const std::vector<std::string>& pack_path,
-                                       Sources& sources, Diagnostics& diagnostics) {
+std::vector<spec::PackDecl> load_packs(const std::vector<std::string>& pack_path, Sources& sources,
+                                       Diagnostics& diagnostics) {
   std::vector<spec::PackDecl> packs;
   for (const embedded::File& file : embedded::packs()) {
     const auto id = sources.add("<stock>/" + std::string(file.name), std::string(file.text));

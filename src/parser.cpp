@@ -42,10 +42,10 @@ struct State {
   std::uint32_t file;
   Diagnostics& diagnostics;
   ast::Module module;
-  std::vector<ast::Node> stack;  // statements being parsed, innermost last
+  std::vector<ast::Node> stack;      // statements being parsed, innermost last
   std::vector<std::string> pending;  // comments and blank lines not yet attached
   std::size_t errors_at_declaration = 0;
-  bool closing = false;  // between a block's '}' and its line end
+  bool closing = false;            // between a block's '}' and its line end
   const char* pair_end = nullptr;  // end of the last complete pair token
 
   Location location(const p::position& at, std::size_t length) const {
@@ -82,9 +82,10 @@ struct Control : p::normal<Rule> {
         // Point at the statement whose block is left open.
         const ast::Node& open = state.stack.back();
         where = open.head.location;
-        message = fmt::format("the block of '{}' is never closed: expected '}}' before the end of "
-                              "the file",
-                              open.head.text);
+        message = fmt::format(
+            "the block of '{}' is never closed: expected '}}' before the end of "
+            "the file",
+            open.head.text);
       }
     }
     state.diagnostics.error(where, std::move(message));
@@ -189,7 +190,8 @@ struct Action<g::argument> {
       for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] != '"') continue;
         std::size_t end = i + 1;
-        while (text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+        while (text[end] != '"')
+          end += text[end] == '\\' ? 2 : 1;
         value.items.push_back(unescape(text.substr(i + 1, end - i - 1)));
         i = end;
       }
@@ -271,7 +273,8 @@ struct Action<g::blank_line> {
       state.pending.emplace_back();
     } else {
       line = line.substr(hash);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.pop_back();
       state.pending.push_back(std::move(line));
     }
   }

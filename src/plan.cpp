@@ -30,24 +30,31 @@ std::string plan_text(const ir::Build& build) {
                        image.repository, image.tag, image.dockerfile);
     out += "  packs, in install order:\n";
     for (const ir::Pack& p : image.packs) {
-      out += fmt::format("    {:<22} {}{}\n", pack_label(p), p.reason, p.fetched ? ", downloaded in its own stage" : "");
+      out += fmt::format("    {:<22} {}{}\n", pack_label(p), p.reason,
+                         p.fetched ? ", downloaded in its own stage" : "");
     }
-    out += fmt::format("  user: {} ({}:{}), workdir {}\n", image.user, image.uid, image.gid, image.workdir);
+    out += fmt::format("  user: {} ({}:{}), workdir {}\n", image.user, image.uid, image.gid,
+                       image.workdir);
     if (image.runner) {
       out += fmt::format("  runner labels: self-hosted, linux, <arch>{}{}\n",
-                         image.runner_labels.empty() ? "" : ", ", text::join(image.runner_labels, ", "));
+                         image.runner_labels.empty() ? "" : ", ",
+                         text::join(image.runner_labels, ", "));
     }
-    for (const ir::Cache& c : image.caches) out += fmt::format("  cache {} at {} (id {})\n", c.name, c.path, c.id);
+    for (const ir::Cache& c : image.caches)
+      out += fmt::format("  cache {} at {} (id {})\n", c.name, c.path, c.id);
     if (!image.limits.cpus.empty() || !image.limits.memory.empty()) {
-      out += fmt::format("  limits: cpus {} memory {}\n", image.limits.cpus.empty() ? "-" : image.limits.cpus,
+      out += fmt::format("  limits: cpus {} memory {}\n",
+                         image.limits.cpus.empty() ? "-" : image.limits.cpus,
                          image.limits.memory.empty() ? "-" : image.limits.memory);
     }
     if (!image.reserve.cpus.empty() || !image.reserve.memory.empty()) {
-      out += fmt::format("  reserve: cpus {} memory {}\n", image.reserve.cpus.empty() ? "-" : image.reserve.cpus,
+      out += fmt::format("  reserve: cpus {} memory {}\n",
+                         image.reserve.cpus.empty() ? "-" : image.reserve.cpus,
                          image.reserve.memory.empty() ? "-" : image.reserve.memory);
     }
     if (image.replicas >= 0) out += fmt::format("  replicas: {}\n", image.replicas);
-    out += fmt::format("  stages (default target: {}):\n", image.targets.empty() ? image.default_target : "release");
+    out += fmt::format("  stages (default target: {}):\n",
+                       image.targets.empty() ? image.default_target : "release");
     for (const ir::Stage& stage : image.stages) {
       out += fmt::format("    {:<14} FROM {:<24} {}\n", stage.name, stage.from, stage.purpose);
     }
@@ -56,7 +63,8 @@ std::string plan_text(const ir::Build& build) {
       out += fmt::format("  layers of {}:\n", stage.name);
       int n = 0;
       for (const ir::Instruction& in : stage.instructions) {
-        out += fmt::format("    {:>2}. {:<14} {}\n        {}\n", ++n, ir::layer_name(in.layer), summary(in.text), in.why);
+        out += fmt::format("    {:>2}. {:<14} {}\n        {}\n", ++n, ir::layer_name(in.layer),
+                           summary(in.text), in.why);
       }
     }
     out += "\n";
@@ -80,11 +88,13 @@ std::string plan_json(const ir::Build& build) {
     j["workdir"] = image.workdir;
     j["packs"] = nlohmann::ordered_json::array();
     for (const ir::Pack& p : image.packs) {
-      j["packs"].push_back({{"name", p.name}, {"version", p.version}, {"reason", p.reason}, {"fetched", p.fetched}});
+      j["packs"].push_back(
+          {{"name", p.name}, {"version", p.version}, {"reason", p.reason}, {"fetched", p.fetched}});
     }
     if (image.runner) j["runner_labels"] = image.runner_labels;
     j["caches"] = nlohmann::ordered_json::array();
-    for (const ir::Cache& c : image.caches) j["caches"].push_back({{"name", c.name}, {"path", c.path}, {"id", c.id}});
+    for (const ir::Cache& c : image.caches)
+      j["caches"].push_back({{"name", c.name}, {"path", c.path}, {"id", c.id}});
     j["limits"] = {{"cpus", image.limits.cpus}, {"memory", image.limits.memory}};
     j["reserve"] = {{"cpus", image.reserve.cpus}, {"memory", image.reserve.memory}};
     if (image.replicas >= 0) j["replicas"] = image.replicas;
@@ -98,7 +108,8 @@ std::string plan_json(const ir::Build& build) {
       s["purpose"] = stage.purpose;
       s["layers"] = nlohmann::ordered_json::array();
       for (const ir::Instruction& in : stage.instructions) {
-        s["layers"].push_back({{"group", ir::layer_name(in.layer)}, {"instruction", in.text}, {"why", in.why}});
+        s["layers"].push_back(
+            {{"group", ir::layer_name(in.layer)}, {"instruction", in.text}, {"why", in.why}});
       }
       j["stages"].push_back(s);
     }

@@ -69,30 +69,34 @@ class Resolver {
       : module_(module), diagnostics_(diagnostics) {}
 
   Resolved run(std::vector<spec::PackDecl> library) {
-    for (spec::PackDecl& pack : library) resolved_.packs[pack.name.value] = std::move(pack);
+    for (spec::PackDecl& pack : library)
+      resolved_.packs[pack.name.value] = std::move(pack);
     std::map<std::string, Location> inline_packs;
     for (const spec::PackDecl& pack : module_.packs) {
       const auto [it, fresh] = inline_packs.emplace(pack.name.value, pack.name.location);
       if (!fresh) {
-        diagnostics_.error(pack.name.location, fmt::format("pack '{}' is already declared on line {}",
-                                                           pack.name.value, it->second.line));
+        diagnostics_.error(pack.name.location,
+                           fmt::format("pack '{}' is already declared on line {}", pack.name.value,
+                                       it->second.line));
         continue;
       }
       resolved_.packs[pack.name.value] = pack;
     }
-    for (const auto& [name, pack] : resolved_.packs) check_pack(pack);
+    for (const auto& [name, pack] : resolved_.packs)
+      check_pack(pack);
     if (module_.ignore) {
-      for (const auto& pattern : module_.ignore->value) resolved_.ignore.push_back(pattern.value);
+      for (const auto& pattern : module_.ignore->value)
+        resolved_.ignore.push_back(pattern.value);
     }
 
     std::map<std::string, const spec::ImageDecl*> by_name;
     for (const spec::ImageDecl& image : module_.images) {
       const auto [it, fresh] = by_name.emplace(image.name.value, &image);
       if (!fresh) {
-        diagnostics_.error(image.name.location,
-                           fmt::format("{} '{}' is already declared on line {}",
-                                       image.runner ? "runner" : "image", image.name.value,
-                                       it->second->name.location.line));
+        diagnostics_.error(
+            image.name.location,
+            fmt::format("{} '{}' is already declared on line {}", image.runner ? "runner" : "image",
+                        image.name.value, it->second->name.location.line));
       }
     }
     by_name_ = std::move(by_name);
@@ -147,9 +151,9 @@ class Resolver {
       return;
     }
     if (fetch.extract.empty()) {
-      diagnostics_.error(fetch.url.location,
-                         fmt::format("pack '{}' fetches an archive but has no 'extract /DIR'",
-                                     pack.name.value));
+      diagnostics_.error(
+          fetch.url.location,
+          fmt::format("pack '{}' fetches an archive but has no 'extract /DIR'", pack.name.value));
     }
     if (fetch.url.value.find("@mirror@") != std::string::npos && fetch.mirror.empty()) {
       diagnostics_.error(fetch.url.location,
@@ -188,7 +192,8 @@ class Resolver {
 
   void unknown_pack(const std::string& name, Location where) {
     std::vector<std::string> names;
-    for (const auto& [known, pack] : resolved_.packs) names.push_back(known);
+    for (const auto& [known, pack] : resolved_.packs)
+      names.push_back(known);
     diagnostics_.error(where, fmt::format("unknown pack '{}'{}", name, did_you_mean(name, names)));
   }
 
@@ -201,7 +206,8 @@ class Resolver {
       const auto it = by_name_.find(parent_name);
       if (it == by_name_.end()) {
         std::vector<std::string> names;
-        for (const auto& [name, decl] : by_name_) names.push_back(name);
+        for (const auto& [name, decl] : by_name_)
+          names.push_back(name);
         diagnostics_.error(current->extends->location,
                            fmt::format("'{}' extends unknown image '{}'{}", current->name.value,
                                        parent_name, did_you_mean(parent_name, names)));
@@ -212,7 +218,8 @@ class Resolver {
       if (seen != chain.end()) {
         // Report once, at the first image of the cycle in file order.
         std::vector<std::string> path;
-        for (auto i = seen; i != chain.end(); ++i) path.push_back((*i)->name.value);
+        for (auto i = seen; i != chain.end(); ++i)
+          path.push_back((*i)->name.value);
         path.push_back(parent->name.value);
         // Report a cycle once, from the image that comes first in the file.
         std::vector<std::string> members(path.begin(), path.end() - 1);
@@ -221,18 +228,18 @@ class Resolver {
           diagnostics_.error(image.extends->location,
                              fmt::format("inheritance cycle: {}", text::join(path, " -> ")));
           for (auto i = seen; i != chain.end(); ++i) {
-            diagnostics_.note((*i)->extends->location,
-                              fmt::format("'{}' extends '{}' here", (*i)->name.value,
-                                          (*i)->extends->value));
+            diagnostics_.note(
+                (*i)->extends->location,
+                fmt::format("'{}' extends '{}' here", (*i)->name.value, (*i)->extends->value));
           }
         }
         return false;
       }
       if (parent->runner != image.runner) {
-        diagnostics_.error(current->extends->location,
-                           fmt::format("{} '{}' cannot extend {} '{}'",
-                                       current->runner ? "runner" : "image", current->name.value,
-                                       parent->runner ? "runner" : "image", parent_name));
+        diagnostics_.error(
+            current->extends->location,
+            fmt::format("{} '{}' cannot extend {} '{}'", current->runner ? "runner" : "image",
+                        current->name.value, parent->runner ? "runner" : "image", parent_name));
         return false;
       }
       chain.push_back(parent);
@@ -240,7 +247,8 @@ class Resolver {
       current = parent;
     }
     if (module_.defaults) out.settings = module_.defaults->value;
-    for (auto i = chain.rbegin(); i != chain.rend(); ++i) merge_settings(out.settings, (*i)->settings);
+    for (auto i = chain.rbegin(); i != chain.rend(); ++i)
+      merge_settings(out.settings, (*i)->settings);
     return true;
   }
 
@@ -301,12 +309,13 @@ class Resolver {
         for (const auto& r : first.requires_) {
           if (r.value == *(on_path + 1 == path.end() ? on_path : on_path + 1)) where = r.location;
         }
-        diagnostics_.error(where, fmt::format("pack dependency cycle: {}", text::join(cycle, " -> ")));
+        diagnostics_.error(where,
+                           fmt::format("pack dependency cycle: {}", text::join(cycle, " -> ")));
         for (std::size_t i = 0; i + 1 < cycle.size(); ++i) {
           for (const auto& r : resolved_.packs.at(cycle[i]).requires_) {
             if (r.value == cycle[i + 1]) {
-              diagnostics_.note(r.location, fmt::format("'{}' requires '{}' here", cycle[i],
-                                                        cycle[i + 1]));
+              diagnostics_.note(r.location,
+                                fmt::format("'{}' requires '{}' here", cycle[i], cycle[i + 1]));
             }
           }
         }
@@ -368,7 +377,8 @@ class Resolver {
     // present; among the ready ones, by stability (system, toolchain, tool), then name.
     std::map<std::string, std::set<std::string>> before;  // pack -> packs that must precede it
     for (const auto& [name, rp] : chosen) {
-      for (const auto& r : rp.pack->requires_) before[name].insert(r.value);
+      for (const auto& r : rp.pack->requires_)
+        before[name].insert(r.value);
       for (const auto& a : rp.pack->after) {
         if (chosen.count(a.value) != 0) before[name].insert(a.value);
       }
@@ -379,7 +389,8 @@ class Resolver {
       for (const auto& [name, rp] : chosen) {
         if (placed.count(name) != 0) continue;
         bool ready = true;
-        for (const auto& b : before[name]) ready = ready && placed.count(b) != 0;
+        for (const auto& b : before[name])
+          ready = ready && placed.count(b) != 0;
         if (!ready) continue;
         if (next == nullptr || rp.pack->kind < next->pack->kind) next = &rp;
       }
@@ -388,9 +399,9 @@ class Resolver {
         for (const auto& [name, rp] : chosen) {
           if (placed.count(name) == 0) stuck.push_back(name);
         }
-        diagnostics_.error(image.decl->name.location,
-                           fmt::format("the 'after' orderings of packs {} form a cycle",
-                                       text::join(stuck, ", ")));
+        diagnostics_.error(
+            image.decl->name.location,
+            fmt::format("the 'after' orderings of packs {} form a cycle", text::join(stuck, ", ")));
         return;
       }
       placed.insert(next->pack->name.value);
@@ -426,7 +437,8 @@ class Resolver {
     for (const spec::Cache& cache : s.caches) {
       if (cache.path.empty() && find_stock_cache(cache.name) == nullptr) {
         std::vector<std::string> names;
-        for (const auto& c : stock_caches()) names.emplace_back(c.name);
+        for (const auto& c : stock_caches())
+          names.emplace_back(c.name);
         diagnostics_.error(cache.location,
                            fmt::format("cache '{}' is not a stock cache, so it needs a path: cache "
                                        "{} /PATH{}",
@@ -456,7 +468,8 @@ class Resolver {
     std::set<std::string> secret_ids;
     for (const spec::Secret& secret : s.secrets) {
       if (!secret_ids.insert(secret.id).second) {
-        diagnostics_.error(secret.location, fmt::format("secret '{}' is declared twice", secret.id));
+        diagnostics_.error(secret.location,
+                           fmt::format("secret '{}' is declared twice", secret.id));
       }
     }
     if (!image.decl->runner) {
@@ -507,8 +520,9 @@ void merge_settings(spec::Settings& into, const spec::Settings& over) {
   append(into.runs, over.runs);
   append(into.secrets, over.secrets);
   for (const spec::Target& target : over.targets) {
-    auto it = std::find_if(into.targets.begin(), into.targets.end(),
-                           [&](const spec::Target& t) { return t.name.value == target.name.value; });
+    auto it = std::find_if(into.targets.begin(), into.targets.end(), [&](const spec::Target& t) {
+      return t.name.value == target.name.value;
+    });
     if (it == into.targets.end()) {
       into.targets.push_back(target);
     } else {
@@ -519,7 +533,8 @@ void merge_settings(spec::Settings& into, const spec::Settings& over) {
 
 std::vector<std::string> pack_versions(const spec::PackDecl& pack) {
   std::vector<std::string> versions;
-  for (const auto& v : pack.versions) versions.push_back(v.value);
+  for (const auto& v : pack.versions)
+    versions.push_back(v.value);
   if (versions.empty() && pack.version) versions.push_back(pack.version->value);
   return versions;
 }
@@ -533,8 +548,7 @@ std::string select_version(const spec::PackDecl& pack, const std::string& asked)
   return best;
 }
 
-const spec::PackDeps* find_deps_installer(const ResolvedImage& image,
-                                                 const spec::Deps& deps) {
+const spec::PackDeps* find_deps_installer(const ResolvedImage& image, const spec::Deps& deps) {
   const spec::PackDeps* best = nullptr;
   std::size_t best_extra = 0;
   for (const ResolvedPack& rp : image.packs) {

@@ -9,8 +9,8 @@ namespace rigc::text {
 
 std::string shell_quote(const std::string& word) {
   const bool safe = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string("@%+=:,./_-").find(c) !=
-                                                             std::string::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string("@%+=:,./_-").find(c) != std::string::npos;
   });
   if (safe) return word;
   std::string out = "'";

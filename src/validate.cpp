@@ -9,7 +9,9 @@
 namespace rigc {
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 void internal(Diagnostics& diagnostics, const ir::Image& image, const std::string& message) {
   diagnostics.error(image.location, fmt::format("internal error in image '{}': {} (please report "
@@ -21,8 +23,10 @@ void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
   std::set<std::string> stages;
   const std::string last_user_stage;
   for (const ir::Stage& stage : image.stages) {
-    if (!stages.insert(stage.name).second) internal(diagnostics, image, "duplicate stage " + stage.name);
-    if (stage.name == "scratch" || stage.name == "context") internal(diagnostics, image, "reserved stage name");
+    if (!stages.insert(stage.name).second)
+      internal(diagnostics, image, "duplicate stage " + stage.name);
+    if (stage.name == "scratch" || stage.name == "context")
+      internal(diagnostics, image, "reserved stage name");
     int healthchecks = 0, cmds = 0, entrypoints = 0;
     for (const ir::Instruction& in : stage.instructions) {
       const std::string& t = in.text;
@@ -38,13 +42,15 @@ void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
           t.find("--chown=") == std::string::npos) {
         internal(diagnostics, image, "COPY without --chown: " + t);
       }
-      if (starts_with(t, "WORKDIR ") && t.size() > 8 && t[8] != '/') internal(diagnostics, image, "relative WORKDIR");
+      if (starts_with(t, "WORKDIR ") && t.size() > 8 && t[8] != '/')
+        internal(diagnostics, image, "relative WORKDIR");
       healthchecks += starts_with(t, "HEALTHCHECK ");
       cmds += starts_with(t, "CMD ");
       entrypoints += starts_with(t, "ENTRYPOINT ");
     }
     if (healthchecks > 1 || cmds > 1 || entrypoints > 1) {
-      internal(diagnostics, image, "more than one HEALTHCHECK, CMD or ENTRYPOINT in stage " + stage.name);
+      internal(diagnostics, image,
+               "more than one HEALTHCHECK, CMD or ENTRYPOINT in stage " + stage.name);
     }
   }
   // The image runs as a numeric user: the last USER of the final stage.
@@ -54,7 +60,8 @@ void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
     for (const ir::Instruction& in : stage.instructions) {
       if (starts_with(in.text, "USER ")) user = in.text.substr(5);
     }
-    const bool numeric = !user.empty() && user.find_first_not_of("0123456789:") == std::string::npos;
+    const bool numeric =
+        !user.empty() && user.find_first_not_of("0123456789:") == std::string::npos;
     if (image.uid != 0 && (!numeric || user == "0" || starts_with(user, "0:"))) {
       internal(diagnostics, image, "the final USER is not a numeric non-root user");
     }

@@ -71,7 +71,9 @@ TEST_CASE("inline packs read every pack statement") {
       "pack tool {\n  description \"a tool\"\n  kind toolchain\n  version 1.2\n  versions 1.1 1.2\n"
       "  fetch @mirror@/tool-@version@-@arch@.tgz\n  mirror https://example.com/dl\n"
       "  arch amd64=x86_64\n"
-      "  sha256 1.2 amd64 " + std::string(64, 'a') + "\n  extract /opt/tool strip 1 owned\n"
+      "  sha256 1.2 amd64 " +
+      std::string(64, 'a') +
+      "\n  extract /opt/tool strip 1 owned\n"
       "  deps tool.lock \"tool fetch\" into vendor\n}\nimage x {\n  packs tool\n}\n");
   REQUIRE(r.rendered() == "");
   const spec::PackDecl& p = r.decls.packs.at(0);

@@ -43,15 +43,18 @@ TEST_CASE("build-only packages stay in the build stage; the final stage copies t
   const auto r = test::compile(kApi);
   const ir::Image& image = r.image("api");
   std::vector<std::string> names;
-  for (const ir::Stage& s : image.stages) names.push_back(s.name);
+  for (const ir::Stage& s : image.stages)
+    names.push_back(s.name);
   CHECK(names == std::vector<std::string>{"base", "runtime", "build", "final", "dev", "release"});
   for (const ir::Stage& s : image.stages) {
     std::string text;
-    for (const ir::Instruction& in : s.instructions) text += in.text + "\n";
+    for (const ir::Instruction& in : s.instructions)
+      text += in.text + "\n";
     if (s.name == "build") CHECK(text.find("python3-dev") != std::string::npos);
     if (s.name == "final") {
       CHECK(text.find("python3-dev") == std::string::npos);
-      CHECK(text.find("COPY --from=build --chown=10001:10001 /opt/venv /opt/venv") != std::string::npos);
+      CHECK(text.find("COPY --from=build --chown=10001:10001 /opt/venv /opt/venv") !=
+            std::string::npos);
     }
   }
   // The last stage, which a plain `docker build` builds, is the lean one.
@@ -62,8 +65,8 @@ TEST_CASE("build-only packages stay in the build stage; the final stage copies t
 TEST_CASE("apt layers: sorted, de-duplicated, cache-mounted, no recommends") {
   const auto r = test::compile("image x {\n  apt zsh curl zsh bash\n}\n");
   const std::string d = r.dockerfile("x");
-  CHECK(d.find("apt-get install -y --no-install-recommends \\\n      bash \\\n      curl \\\n      zsh\n") !=
-        std::string::npos);
+  CHECK(d.find("apt-get install -y --no-install-recommends \\\n      bash \\\n      curl \\\n      "
+               "zsh\n") != std::string::npos);
   CHECK(d.find("--mount=type=cache,target=/var/lib/apt,sharing=locked") != std::string::npos);
   CHECK(d.find("--mount=type=cache,target=/var/cache/apt,sharing=locked") != std::string::npos);
   CHECK(d.find("apt-get upgrade") == std::string::npos);
@@ -79,9 +82,11 @@ TEST_CASE("owned directories are created one by one, parents inside the home inc
 
 TEST_CASE("fetching packs get their own stage with a checksum for every version and arch") {
   const auto r = test::compile(
-      "pack tool {\n  version 1.0\n  versions 1.0 2.0\n  fetch @mirror@/tool-@version@-@arch@.tar.gz\n"
-      "  mirror https://example.com/dl\n  arch amd64=x86_64\n  sha256 1.0 amd64 " + std::string(64, 'a') +
-      "\n  sha256 2.0 amd64 " + std::string(64, 'b') + "\n  extract /opt/tool strip 1\n  path /opt/tool/bin\n}\n"
+      "pack tool {\n  version 1.0\n  versions 1.0 2.0\n  fetch "
+      "@mirror@/tool-@version@-@arch@.tar.gz\n"
+      "  mirror https://example.com/dl\n  arch amd64=x86_64\n  sha256 1.0 amd64 " +
+      std::string(64, 'a') + "\n  sha256 2.0 amd64 " + std::string(64, 'b') +
+      "\n  extract /opt/tool strip 1\n  path /opt/tool/bin\n}\n"
       "image x {\n  packs tool\n}\n");
   REQUIRE(r.rendered() == "");
   const std::string d = r.dockerfile("x");
@@ -103,7 +108,9 @@ TEST_CASE("images with the same base and packs share byte-identical leading stag
   const auto r = test::compile(
       "runner a {\n  packs go\n  limits cpus 1\n}\nrunner b {\n  packs go cpp\n  user b 2000\n}\n");
   REQUIRE(r.rendered() == "");
-  const auto leading = [](const std::string& d) { return d.substr(d.find("\n\n"), d.find("# final:") - d.find("\n\n")); };
+  const auto leading = [](const std::string& d) {
+    return d.substr(d.find("\n\n"), d.find("# final:") - d.find("\n\n"));
+  };
   CHECK(leading(r.dockerfile("a")) == leading(r.dockerfile("b")));
 }
 
@@ -123,11 +130,14 @@ TEST_CASE("the same spec gives byte-identical output") {
 }
 
 TEST_CASE("a runner ends with its registration settings and the entrypoint") {
-  const auto r = test::compile("runner ci {\n  packs python\n  labels gpu\n  ephemeral false\n  group big\n}\n");
+  const auto r = test::compile(
+      "runner ci {\n  packs python\n  labels gpu\n  ephemeral false\n  group big\n}\n");
   REQUIRE(r.rendered() == "");
   const std::string d = r.dockerfile("ci");
-  CHECK(d.find("ENV RUNNER_LABELS=python,gpu \\\n    RUNNER_EPHEMERAL=false \\\n    RUNNER_GROUP=big") !=
-        std::string::npos);
+  CHECK(
+      d.find(
+          "ENV RUNNER_LABELS=python,gpu \\\n    RUNNER_EPHEMERAL=false \\\n    RUNNER_GROUP=big") !=
+      std::string::npos);
   CHECK(d.find("COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh") != std::string::npos);
   CHECK(d.find("ENTRYPOINT [\"/usr/local/bin/runner-entrypoint.sh\"]") != std::string::npos);
   CHECK(r.image("ci").restart == "unless-stopped");

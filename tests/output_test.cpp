@@ -79,7 +79,8 @@ TEST_CASE("a file rigc did not generate is never overwritten without --force") {
 TEST_CASE("stale files from the previous manifest are reported by check and removed by build") {
   TempDir tmp;
   Diagnostics d;
-  write_outputs(tmp.path.string(), with_manifest({{"a.Dockerfile", kHeader}, {"old.Dockerfile", kHeader}}), false, d);
+  write_outputs(tmp.path.string(),
+                with_manifest({{"a.Dockerfile", kHeader}, {"old.Dockerfile", kHeader}}), false, d);
   const auto now = with_manifest({{"a.Dockerfile", kHeader}});
   CHECK(check_outputs(tmp.path.string(), now).stale == std::vector<std::string>{"old.Dockerfile"});
   const WriteSummary s = write_outputs(tmp.path.string(), now, false, d);
@@ -93,9 +94,9 @@ TEST_CASE("a manifest cannot make build delete files outside the output director
   TempDir tmp;
   put(tmp.path / "outside.txt", "keep\n");
   fs::create_directories(tmp.path / "out");
-  put(tmp.path / "out" / kManifestName,
-      std::string(64, 'a') + "  ../outside.txt\n" + std::string(64, 'a') + "  " +
-          (tmp.path / "outside.txt").string() + "\n");
+  put(tmp.path / "out" / kManifestName, std::string(64, 'a') + "  ../outside.txt\n" +
+                                            std::string(64, 'a') + "  " +
+                                            (tmp.path / "outside.txt").string() + "\n");
   Diagnostics d;
   write_outputs((tmp.path / "out").string(), with_manifest({{"a.Dockerfile", kHeader}}), false, d);
   CHECK_FALSE(d.has_errors());
@@ -120,7 +121,8 @@ TEST_CASE("a read-only output directory is an error that leaves the old files in
     TempDir tmp;
     put(tmp.path / "out", "a file, not a directory\n");
     Diagnostics d;
-    write_outputs((tmp.path / "out").string(), with_manifest({{"a.Dockerfile", kHeader}}), false, d);
+    write_outputs((tmp.path / "out").string(), with_manifest({{"a.Dockerfile", kHeader}}), false,
+                  d);
     CHECK(d.has_errors());
     CHECK(get(tmp.path / "out") == "a file, not a directory\n");
     return;
@@ -131,7 +133,8 @@ TEST_CASE("a read-only output directory is an error that leaves the old files in
   write_outputs(tmp.path.string(), first, false, d);
   fs::permissions(tmp.path, fs::perms::owner_read | fs::perms::owner_exec);
   Diagnostics again;
-  write_outputs(tmp.path.string(), with_manifest({{"a.Dockerfile", kHeader + "2\n"}}), false, again);
+  write_outputs(tmp.path.string(), with_manifest({{"a.Dockerfile", kHeader + "2\n"}}), false,
+                again);
   CHECK(again.has_errors());
   CHECK(get(tmp.path / "a.Dockerfile") == kHeader + "1\n");
 }

@@ -1,6 +1,7 @@
 #include "rigc/parser.hpp"
 
 #include <doctest/doctest.h>
+
 #include <tao/pegtl/contrib/analyze.hpp>
 
 #include "grammar/rig.hpp"
@@ -24,7 +25,8 @@ Parsed parse_text(const std::string& text) {
 
 std::string rendered(const Parsed& p) {
   std::string out;
-  for (const auto& d : p.diagnostics.all()) out += render(d, p.sources, ErrorFormat::human);
+  for (const auto& d : p.diagnostics.all())
+    out += render(d, p.sources, ErrorFormat::human);
   return out;
 }
 
@@ -80,7 +82,8 @@ TEST_CASE("locations are 1-based lines and byte columns of each token") {
 }
 
 TEST_CASE("comments and blank lines are kept for the formatter") {
-  const Parsed p = parse_text("# header\n\nimage a {\n  # about packs\n  packs git\n  # last\n}\n# end\n");
+  const Parsed p =
+      parse_text("# header\n\nimage a {\n  # about packs\n  packs git\n  # last\n}\n# end\n");
   REQUIRE_FALSE(p.diagnostics.has_errors());
   const ast::Node& image = p.module.nodes.at(0);
   CHECK(image.leading == std::vector<std::string>{"# header", ""});
@@ -95,7 +98,8 @@ TEST_CASE("a file without a final newline and with CRLF line ends parses") {
 
 TEST_CASE("every broken declaration is reported and the good ones are kept") {
   const Parsed p = parse_text(
-      "image one {\n  env A=\"open\n}\n\nimage two {\n  packs git\n}\n\nimage three {\n  cmd [\"a\"\n}\n");
+      "image one {\n  env A=\"open\n}\n\nimage two {\n  packs git\n}\n\nimage three {\n  cmd "
+      "[\"a\"\n}\n");
   CHECK(p.diagnostics.error_count() == 2);
   REQUIRE(p.module.nodes.size() == 1);
   CHECK(p.module.nodes[0].args.at(0).text == "two");
@@ -111,7 +115,8 @@ TEST_CASE("every broken declaration is reported and the good ones are kept") {
 
 TEST_CASE("blocks nested deeper than the limit are an error, not a stack overflow") {
   std::string text;
-  for (int i = 0; i < 200; ++i) text += "target t {\n";
+  for (int i = 0; i < 200; ++i)
+    text += "target t {\n";
   const Parsed p = parse_text(text);
   CHECK(p.diagnostics.has_errors());
   CHECK(rendered(p).find("blocks nested more than 8 deep") != std::string::npos);

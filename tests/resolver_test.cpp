@@ -10,7 +10,8 @@ namespace {
 
 std::vector<std::string> pack_names(const ResolvedImage& image) {
   std::vector<std::string> names;
-  for (const ResolvedPack& p : image.packs) names.push_back(p.pack->name.value);
+  for (const ResolvedPack& p : image.packs)
+    names.push_back(p.pack->name.value);
   return names;
 }
 
@@ -35,8 +36,9 @@ TEST_CASE("install order: dependencies first, then stability, then name") {
   REQUIRE(r.rendered() == "");
   // base is the system pack; cpp, node and python are toolchains; ccache, git,
   // gh-runner (after git, which it requires) and yarn (after node) are tools.
-  CHECK(pack_names(r.resolved.images.at(0)) ==
-        std::vector<std::string>{"base", "cpp", "node", "python", "ccache", "git", "gh-runner", "yarn"});
+  CHECK(pack_names(r.resolved.images.at(0)) == std::vector<std::string>{"base", "cpp", "node",
+                                                                        "python", "ccache", "git",
+                                                                        "gh-runner", "yarn"});
   CHECK(r.resolved.images.at(0).packs.back().reason == "asked for in the spec");
   CHECK(r.resolved.images.at(0).packs.at(2).reason == "required by 'yarn'");
 }
@@ -54,7 +56,8 @@ TEST_CASE("versions: exact, prefix picks the highest, system versions fetch noth
 
 TEST_CASE("select_version compares numerically") {
   spec::PackDecl pack;
-  for (const char* v : {"1.9.0", "1.10.0", "1.2", "2.0"}) pack.versions.push_back({v, {}});
+  for (const char* v : {"1.9.0", "1.10.0", "1.2", "2.0"})
+    pack.versions.push_back({v, {}});
   CHECK(select_version(pack, "1") == "1.10.0");
   CHECK(select_version(pack, "1.2") == "1.2");
   CHECK(select_version(pack, "3").empty());

@@ -21,7 +21,8 @@ TEST_CASE("diagnostics render with the source line and a caret under the token")
   CHECK(render(d, sources, ErrorFormat::github) ==
         "::error file=Rigfile,line=2,col=8::unknown pack 'pyhton'; did you mean 'python'?\n");
   Diagnostic newline{Severity::warning, {f, 1, 1, 1}, "a%b\nc"};
-  CHECK(render(newline, sources, ErrorFormat::github) == "::warning file=Rigfile,line=1,col=1::a%25b%0Ac\n");
+  CHECK(render(newline, sources, ErrorFormat::github) ==
+        "::warning file=Rigfile,line=1,col=1::a%25b%0Ac\n");
 }
 
 TEST_CASE("did you mean: close words only, swaps count as one edit") {
@@ -49,7 +50,8 @@ TEST_CASE("the ignore matcher follows Docker's rules") {
 }
 
 TEST_CASE("templates: placeholders are replaced, other '@' is literal, a missing value throws") {
-  CHECK(render_template("apt-install.sh", {{"packages", "  curl"}}).find("  curl") != std::string::npos);
+  CHECK(render_template("apt-install.sh", {{"packages", "  curl"}}).find("  curl") !=
+        std::string::npos);
   CHECK(render_template("runner-entrypoint.sh", {{"spec", "Rigfile"}}).find("\"${args[@]}\"") !=
         std::string::npos);
   CHECK_THROWS_AS(render_template("apt-install.sh", {}), std::logic_error);
@@ -67,5 +69,6 @@ TEST_CASE("quoting helpers") {
   CHECK(text::dockerfile_value("/x:$PATH", true) == "/x:$PATH");
   CHECK(text::expand_home("~/a:~/b:/c~", "/home/u") == "/home/u/a:/home/u/b:/c~");
   CHECK(text::arg_stem("gh-runner") == "GH_RUNNER");
-  CHECK(text::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(text::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

@@ -29,7 +29,8 @@ struct Result {
   /// Every diagnostic rendered, as the command line prints them.
   std::string rendered() const {
     std::string out;
-    for (const Diagnostic& d : diagnostics.all()) out += render(d, sources, ErrorFormat::human);
+    for (const Diagnostic& d : diagnostics.all())
+      out += render(d, sources, ErrorFormat::human);
     return out;
   }
   const ir::Image& image(const std::string& name) const {

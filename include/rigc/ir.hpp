@@ -31,7 +31,7 @@ struct Instruction {
   std::vector<std::string> comments;  ///< comment lines above it, without "# "
   std::string text;                   ///< the instruction; continuation lines already laid out
   Layer layer = Layer::stage;
-  std::string why;                    ///< why it sits here / what invalidates it (for plan)
+  std::string why;  ///< why it sits here / what invalidates it (for plan)
 };
 
 struct Stage {
@@ -64,18 +64,18 @@ struct Image {
   std::string name;
   bool runner = false;
   Location location;
-  std::string dockerfile;    ///< output path, e.g. "api.Dockerfile"
-  std::string syntax;        ///< `# syntax=` frontend, "" for the engine's built-in one
-  std::string ignore_file;   ///< "api.Dockerfile.dockerignore"
-  std::string repository;    ///< "ghcr.io/acme/runners/api" or "api"
+  std::string dockerfile;   ///< output path, e.g. "api.Dockerfile"
+  std::string syntax;       ///< `# syntax=` frontend, "" for the engine's built-in one
+  std::string ignore_file;  ///< "api.Dockerfile.dockerignore"
+  std::string repository;   ///< "ghcr.io/acme/runners/api" or "api"
   std::string tag;
   std::vector<std::string> platforms;
   std::string default_target;        ///< the stage Compose and Bake build
   std::vector<std::string> targets;  ///< extra targets
   std::vector<Stage> stages;
-  std::vector<std::string> ignore;   ///< the .dockerignore lines (without header)
+  std::vector<std::string> ignore;  ///< the .dockerignore lines (without header)
   std::vector<Pack> packs;
-  std::vector<Cache> caches;         ///< the image's `cache` statements (volumes at run time)
+  std::vector<Cache> caches;  ///< the image's `cache` statements (volumes at run time)
   std::string user;
   std::uint32_t uid = 0, gid = 0;
   std::string home;
@@ -91,9 +91,9 @@ struct Image {
 };
 
 struct Build {
-  std::string spec_name;   ///< the spec's file name, as the header names it
-  std::string output_dir;  ///< relative to the spec's directory, e.g. "docker"
-  bool entrypoint = false; ///< some image is a runner: runner-entrypoint.sh is generated
+  std::string spec_name;    ///< the spec's file name, as the header names it
+  std::string output_dir;   ///< relative to the spec's directory, e.g. "docker"
+  bool entrypoint = false;  ///< some image is a runner: runner-entrypoint.sh is generated
   std::vector<Image> images;
 };
 

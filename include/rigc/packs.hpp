@@ -13,8 +13,8 @@ namespace rigc {
 /// Parses and elaborates the stock packs, then every `*.rig` file of each
 /// directory in `pack_path` (in name order). A later pack replaces an earlier one
 /// of the same name. Files are added to `sources` so errors point into them.
-std::vector<spec::PackDecl> load_packs(const std::vector<std::string>& pack_path,
-                                       Sources& sources, Diagnostics& diagnostics);
+std::vector<spec::PackDecl> load_packs(const std::vector<std::string>& pack_path, Sources& sources,
+                                       Diagnostics& diagnostics);
 
 /// A cache every pack and image can name without a path.
 struct StockCache {

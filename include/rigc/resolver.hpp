@@ -16,22 +16,22 @@ namespace rigc {
 /// A pack as one image uses it.
 struct ResolvedPack {
   const spec::PackDecl* pack = nullptr;
-  std::string version;                        ///< "" for a pack without versions
+  std::string version;                          ///< "" for a pack without versions
   const spec::SystemVersion* system = nullptr;  ///< set when the version is the distribution's
-  bool fetched = false;                       ///< downloaded in its own stage
-  std::string reason;                         ///< "asked for in the spec", "required by 'yarn'"
+  bool fetched = false;                         ///< downloaded in its own stage
+  std::string reason;                           ///< "asked for in the spec", "required by 'yarn'"
 };
 
 struct ResolvedImage {
   const spec::ImageDecl* decl = nullptr;
-  spec::Settings settings;              ///< defaults, then each ancestor, then the image itself
-  std::vector<std::string> ancestors;   ///< nearest first
-  std::vector<ResolvedPack> packs;      ///< in install order
+  spec::Settings settings;             ///< defaults, then each ancestor, then the image itself
+  std::vector<std::string> ancestors;  ///< nearest first
+  std::vector<ResolvedPack> packs;     ///< in install order
 };
 
 struct Resolved {
-  std::vector<ResolvedImage> images;  ///< in file order
-  std::vector<std::string> ignore;    ///< the spec's ignore patterns
+  std::vector<ResolvedImage> images;            ///< in file order
+  std::vector<std::string> ignore;              ///< the spec's ignore patterns
   std::map<std::string, spec::PackDecl> packs;  ///< every known pack by name
 };
 

@@ -78,8 +78,8 @@ struct Healthcheck {
 };
 
 struct Resources {
-  std::string cpus;           ///< as written, e.g. "1.5"; "" when unset
-  std::string memory;         ///< as written, e.g. "4G"; "" when unset
+  std::string cpus;    ///< as written, e.g. "1.5"; "" when unset
+  std::string memory;  ///< as written, e.g. "4G"; "" when unset
   std::uint64_t memory_bytes = 0;
   Location location;
 };
@@ -135,8 +135,8 @@ struct Checksum {
 
 /// How a pack downloads an upstream archive.
 struct Fetch {
-  At<std::string> url;  ///< with @mirror@, @version@ and @arch@
-  std::string mirror;   ///< default of the <PACK>_MIRROR build ARG
+  At<std::string> url;     ///< with @mirror@, @version@ and @arch@
+  std::string mirror;      ///< default of the <PACK>_MIRROR build ARG
   std::vector<Pair> arch;  ///< TARGETARCH -> upstream spelling
   std::vector<Checksum> checksums;
   std::string extract;  ///< absolute directory
