@@ -2,7 +2,9 @@
 /// The build IR: plain values, everything the emitters print already decided.
 /// Emitters read it and never derive anything; what they need is computed in lower().
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rigc/diagnostics.hpp"
@@ -60,6 +62,13 @@ struct Resources {
   std::string memory;
 };
 
+/// The container health check, durations as written ("30s"); "" / 0 when unset.
+struct Healthcheck {
+  std::string command;  ///< a shell command
+  std::string interval, timeout, start;
+  int retries = 0;
+};
+
 struct Image {
   std::string name;
   bool runner = false;
@@ -86,7 +95,9 @@ struct Image {
   Resources limits, reserve;
   int replicas = -1;  ///< -1: unset
   std::string restart;
-  std::vector<std::string> expose;
+  std::vector<std::string> expose;  ///< "8000", "53/udp"
+  std::optional<Healthcheck> healthcheck;
+  std::vector<std::pair<std::string, std::string>> env;  ///< the image's own `env`, in order
   std::vector<std::pair<std::string, std::string>> build_args;  ///< pack versions, mirrors, args
 };
 

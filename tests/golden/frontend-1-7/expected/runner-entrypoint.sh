@@ -54,6 +54,8 @@ deregister() {
 ./config.sh "${args[@]}"
 
 child=0
+# Called by the trap below; ShellCheck cannot see that (SC2317).
+# shellcheck disable=SC2317
 stop() {
   if [ "$child" -ne 0 ]; then
     kill -TERM "$child" 2>/dev/null || true
