@@ -800,12 +800,7 @@ class ImageLowering {
         labels.emplace_back(l.key, l.value);
       }
     }
-    std::string label = "LABEL";
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      label += (i == 0 ? " " : std::string(" \\\n") + kIndent) + labels[i].first + "=" +
-               text::dockerfile_value(labels[i].second, false);
-    }
-    st.instructions.push_back(make(label, Layer::metadata, "metadata: cheap to change",
+    st.instructions.push_back(make(label_text(labels), Layer::metadata, "metadata: cheap to change",
                                    {"Metadata last: it changes nothing on disk."}));
     if (out_.runner) {
       std::vector<std::pair<std::string, std::string>> vars = {
@@ -819,16 +814,7 @@ class ImageLowering {
       st.instructions.push_back(make("EXPOSE " + text::join(out_.expose, " "), Layer::metadata,
                                      "documentation of ports"));
     }
-    if (s.healthcheck) {
-      const spec::Healthcheck& h = *s.healthcheck;
-      std::string line = "HEALTHCHECK";
-      if (!h.interval.empty()) line += " --interval=" + h.interval;
-      if (!h.timeout.empty()) line += " --timeout=" + h.timeout;
-      if (!h.start.empty()) line += " --start-period=" + h.start;
-      if (h.retries > 0) line += fmt::format(" --retries={}", h.retries);
-      line += " CMD " + h.command;
-      st.instructions.push_back(make(line, Layer::metadata, "the container's health check"));
-    }
+    if (s.healthcheck) st.instructions.push_back(healthcheck_instruction(*s.healthcheck));
     if (out_.runner && !s.entrypoint) {
       st.instructions.push_back(make(R"(ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"])",
                                      Layer::metadata, "the runner entrypoint"));
@@ -888,18 +874,11 @@ class ImageLowering {
       run_steps(st, t.runs, nullptr, Layer::run);
       sources(st, t);
       // Only the target's own metadata; the final stage's is inherited.
-      spec::Settings meta;
-      meta.healthcheck = t.healthcheck;
-      meta.cmd = t.cmd;
-      meta.entrypoint = t.entrypoint;
-      meta.oci_labels = t.oci_labels;
       if (!t.oci_labels.empty()) {
-        std::string label = "LABEL";
-        for (std::size_t i = 0; i < t.oci_labels.size(); ++i) {
-          label += (i == 0 ? " " : std::string(" \\\n") + kIndent) + t.oci_labels[i].key + "=" +
-                   text::dockerfile_value(t.oci_labels[i].value, false);
-        }
-        st.instructions.push_back(make(label, Layer::metadata, "the target's labels"));
+        std::vector<std::pair<std::string, std::string>> labels;
+        for (const spec::Pair& l : t.oci_labels)
+          labels.emplace_back(l.key, l.value);
+        st.instructions.push_back(make(label_text(labels), Layer::metadata, "the target's labels"));
       }
       if (!t.expose.empty()) {
         std::vector<std::string> ports;
@@ -908,12 +887,7 @@ class ImageLowering {
         st.instructions.push_back(
             make("EXPOSE " + text::join(ports, " "), Layer::metadata, "the target's ports"));
       }
-      if (t.healthcheck) {
-        spec::Settings only;
-        only.healthcheck = t.healthcheck;
-        ir::Stage scratch;
-        metadata_healthcheck(st, *t.healthcheck);
-      }
+      if (t.healthcheck) st.instructions.push_back(healthcheck_instruction(*t.healthcheck));
       if (t.entrypoint)
         st.instructions.push_back(make("ENTRYPOINT " + text::json_array(t.entrypoint->args),
                                        Layer::metadata, "the target's entrypoint"));
@@ -932,14 +906,22 @@ class ImageLowering {
     }
   }
 
-  void metadata_healthcheck(ir::Stage& st, const spec::Healthcheck& h) {
+  static Instruction healthcheck_instruction(const spec::Healthcheck& h) {
     std::string line = "HEALTHCHECK";
     if (!h.interval.empty()) line += " --interval=" + h.interval;
     if (!h.timeout.empty()) line += " --timeout=" + h.timeout;
     if (!h.start.empty()) line += " --start-period=" + h.start;
     if (h.retries > 0) line += fmt::format(" --retries={}", h.retries);
-    line += " CMD " + h.command;
-    st.instructions.push_back(make(line, Layer::metadata, "the health check"));
+    return make(line + " CMD " + h.command, Layer::metadata, "the container's health check");
+  }
+
+  static std::string label_text(const std::vector<std::pair<std::string, std::string>>& labels) {
+    std::string label = "LABEL";
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      label += (i == 0 ? " " : std::string(" \\\n") + kIndent) + labels[i].first + "=" +
+               text::dockerfile_value(labels[i].second, false);
+    }
+    return label;
   }
 
   // --- .dockerignore --------------------------------------------------------
