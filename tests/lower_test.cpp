@@ -96,7 +96,8 @@ TEST_CASE("fetching packs get their own stage with a checksum for every version 
   CHECK(d.find("1.0/amd64) arch=x86_64 sha256=" + std::string(64, 'a')) != std::string::npos);
   CHECK(d.find("2.0/amd64) arch=x86_64 sha256=" + std::string(64, 'b')) != std::string::npos);
   CHECK(d.find("\"${TOOL_MIRROR}/tool-${TOOL_VERSION}-${arch}.tar.gz\"") != std::string::npos);
-  CHECK(d.find("sha256sum -c -") != std::string::npos);
+  CHECK(d.find("sha256sum -c /tmp/tool.sha256") != std::string::npos);
+  CHECK(d.find(" | ") == std::string::npos);  // no pipe: correct even where SHELL is ignored
   CHECK(d.find("COPY --from=pack-tool /opt/tool /opt/tool") != std::string::npos);
   CHECK(d.find("PATH=/opt/tool/bin:$PATH") != std::string::npos);
   // Download tools stay out of the final stage.

@@ -51,10 +51,11 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
       *) echo "rigc: pack gh-runner has no sha256 for version ${GH_RUNNER_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/gh-runner.archive "${GH_RUNNER_MIRROR}/v${GH_RUNNER_VERSION}/actions-runner-linux-${arch}-${GH_RUNNER_VERSION}.tar.gz" \
-    && echo "${sha256}  /tmp/gh-runner.archive" | sha256sum -c - \
+    && printf '%s  %s\n' "${sha256}" /tmp/gh-runner.archive > /tmp/gh-runner.sha256 \
+    && sha256sum -c /tmp/gh-runner.sha256 \
     && mkdir -p /opt/actions-runner \
     && tar -xf /tmp/gh-runner.archive -C /opt/actions-runner \
-    && rm /tmp/gh-runner.archive
+    && rm /tmp/gh-runner.archive /tmp/gh-runner.sha256
 
 # final: the runner image
 FROM base AS final

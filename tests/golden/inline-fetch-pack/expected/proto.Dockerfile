@@ -51,10 +51,11 @@ RUN case "${GO_VERSION}/${TARGETARCH}" in \
       *) echo "rigc: pack go has no sha256 for version ${GO_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/go.archive "${GO_MIRROR}/go${GO_VERSION}.linux-${arch}.tar.gz" \
-    && echo "${sha256}  /tmp/go.archive" | sha256sum -c - \
+    && printf '%s  %s\n' "${sha256}" /tmp/go.archive > /tmp/go.sha256 \
+    && sha256sum -c /tmp/go.sha256 \
     && mkdir -p /usr/local/go \
     && tar -xf /tmp/go.archive -C /usr/local/go --strip-components=1 \
-    && rm /tmp/go.archive
+    && rm /tmp/go.archive /tmp/go.sha256
 
 # pack-gh-runner: pack gh-runner 2.338.0, downloaded and checked; only /opt/actions-runner is copied out
 FROM fetch AS pack-gh-runner
@@ -71,10 +72,11 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
       *) echo "rigc: pack gh-runner has no sha256 for version ${GH_RUNNER_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/gh-runner.archive "${GH_RUNNER_MIRROR}/v${GH_RUNNER_VERSION}/actions-runner-linux-${arch}-${GH_RUNNER_VERSION}.tar.gz" \
-    && echo "${sha256}  /tmp/gh-runner.archive" | sha256sum -c - \
+    && printf '%s  %s\n' "${sha256}" /tmp/gh-runner.archive > /tmp/gh-runner.sha256 \
+    && sha256sum -c /tmp/gh-runner.sha256 \
     && mkdir -p /opt/actions-runner \
     && tar -xf /tmp/gh-runner.archive -C /opt/actions-runner \
-    && rm /tmp/gh-runner.archive
+    && rm /tmp/gh-runner.archive /tmp/gh-runner.sha256
 
 # pack-protoc: pack protoc 27.5, downloaded and checked; only /opt/protoc is copied out
 FROM fetch AS pack-protoc
@@ -91,10 +93,11 @@ RUN case "${PROTOC_VERSION}/${TARGETARCH}" in \
       *) echo "rigc: pack protoc has no sha256 for version ${PROTOC_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/protoc.archive "${PROTOC_MIRROR}/v${PROTOC_VERSION}/protoc-${PROTOC_VERSION}-linux-${arch}.zip" \
-    && echo "${sha256}  /tmp/protoc.archive" | sha256sum -c - \
+    && printf '%s  %s\n' "${sha256}" /tmp/protoc.archive > /tmp/protoc.sha256 \
+    && sha256sum -c /tmp/protoc.sha256 \
     && mkdir -p /opt/protoc \
     && unzip -q /tmp/protoc.archive -d /opt/protoc \
-    && rm /tmp/protoc.archive
+    && rm /tmp/protoc.archive /tmp/protoc.sha256
 
 # final: the runner image
 FROM base AS final
