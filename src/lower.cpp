@@ -256,10 +256,14 @@ class ImageLowering {
     return text::join(names, " ");
   }
 
+  // Both apt directories are cache mounts; only /var/lib/apt is locked. Every apt
+  // step rigc emits takes that lock, so apt steps never overlap and the archive
+  // cache needs no lock of its own — and Buildah 1.28 hangs on the next RUN when
+  // one RUN holds two locked cache mounts (containers/buildah#4342).
   std::vector<std::string> apt_mounts() const {
     const std::string id = slug(base_);
     return {
-        fmt::format("--mount=type=cache,target=/var/cache/apt,sharing=locked,id=apt-cache-{}", id),
+        fmt::format("--mount=type=cache,target=/var/cache/apt,id=apt-cache-{}", id),
         fmt::format("--mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-{}", id)};
   }
 

@@ -68,7 +68,15 @@ TEST_CASE("apt layers: sorted, de-duplicated, cache-mounted, no recommends") {
   CHECK(d.find("apt-get install -y --no-install-recommends \\\n      bash \\\n      curl \\\n      "
                "zsh\n") != std::string::npos);
   CHECK(d.find("--mount=type=cache,target=/var/lib/apt,sharing=locked") != std::string::npos);
-  CHECK(d.find("--mount=type=cache,target=/var/cache/apt,sharing=locked") != std::string::npos);
+  CHECK(d.find("--mount=type=cache,target=/var/cache/apt,id=") != std::string::npos);
+  // One locked mount per RUN: Buildah 1.28 leaks the second lock and hangs.
+  for (std::size_t at = d.find("RUN "); at != std::string::npos; at = d.find("\nRUN ", at + 1)) {
+    const std::string run = d.substr(at, d.find("\n\n", at) - at);
+    const std::string first = run.substr(0, run.find("apt-get"));
+    std::size_t locks = 0;
+    for (std::size_t p = first.find("sharing=locked"); p != std::string::npos; p = first.find("sharing=locked", p + 1)) ++locks;
+    CHECK(locks <= 1);
+  }
   CHECK(d.find("apt-get upgrade") == std::string::npos);
 }
 

@@ -8,7 +8,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked,id=apt-cache-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
     --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
@@ -27,7 +27,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of the packs (node, ruby), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked,id=apt-cache-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
     --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
     apt-get update \
     && apt-get install -y --no-install-recommends \
@@ -62,7 +62,7 @@ USER root
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked,id=apt-cache-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
     --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
     apt-get update \
     && apt-get install -y --no-install-recommends \
