@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 ./build.sh >/dev/null
 
-packages=(shellcheck docker.io)
+packages=(shellcheck docker.io zsh)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

@@ -1,7 +1,9 @@
 #include "rigc/driver.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,8 @@
 
 #include "rigc/elaborate.hpp"
 #include "rigc/emit.hpp"
+#include "rigc/format.hpp"
+#include "rigc/graph.hpp"
 #include "rigc/lower.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
@@ -32,6 +36,8 @@ constexpr int kExitError = 2;
 struct Compilation {
   Sources sources;
   Diagnostics diagnostics;
+  spec::Module decls;
+  Resolved resolved;  // points into decls
   ir::Build build;
   std::string output_dir;  // as a path to open
   std::vector<OutputFile> files;
@@ -64,10 +70,11 @@ bool compile(const DriverOptions& options, Compilation& c) {
   text << in.rdbuf();
   const std::uint32_t file = c.sources.add(options.spec, text.str());
   const ast::Module module = parse(c.sources, file, c.diagnostics);
-  const spec::Module decls = elaborate(module, c.diagnostics);
+  c.decls = elaborate(module, c.diagnostics);
   std::vector<spec::PackDecl> library = load_packs(options.pack_path, c.sources, c.diagnostics);
   if (c.diagnostics.has_errors()) return false;
-  const Resolved resolved = resolve(decls, std::move(library), c.diagnostics);
+  c.resolved = resolve(c.decls, std::move(library), c.diagnostics);
+  const Resolved& resolved = c.resolved;
   if (c.diagnostics.has_errors()) return false;
 
   c.output_dir = output_dir_for(options);
@@ -95,6 +102,16 @@ bool compile(const DriverOptions& options, Compilation& c) {
   c.files = emit_all(c.build);
   c.files.insert(c.files.begin(), make_manifest(lower_options.spec_name, c.files));
   return true;
+}
+
+// A GitHub annotation on the spec line responsible for a generated file: the
+// image's declaration, or the spec's first line for files of the whole spec.
+std::string annotation(const Compilation& c, const std::string& path, const std::string& message) {
+  Location at{0, 1, 1, 1};
+  for (const OutputFile& file : c.files) {
+    if (file.path == path && file.origin.valid()) at = file.origin;
+  }
+  return render({Severity::error, at, message}, c.sources, ErrorFormat::github);
 }
 
 }  // namespace
@@ -125,35 +142,23 @@ int run_check(const DriverOptions& options) {
   print_diagnostics(c, options);
   if (!ok) return kExitError;
   const CheckReport report = check_outputs(c.output_dir, c.files);
+  const bool github = options.error_format == ErrorFormat::github;
   std::cout << report.diff;
-  const auto where = [&](const std::string& path) {
-    return (fs::path(c.output_dir) / path).string();
+  const auto report_each = [&](const std::vector<std::string>& paths, const char* kind,
+                               const char* what) {
+    for (const std::string& path : paths) {
+      const std::string where = (fs::path(c.output_dir) / path).string();
+      if (github) {
+        std::cout << annotation(c, path, fmt::format("{} {}", where, what));
+      } else {
+        std::cout << kind << ": " << where << "\n";
+      }
+    }
   };
-  for (const std::string& path : report.missing) {
-    if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format("::error file={}::missing: run `rigc build` to generate it\n",
-                               where(path));
-    } else {
-      std::cout << "missing: " << where(path) << "\n";
-    }
-  }
-  for (const std::string& path : report.changed) {
-    if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format("::error file={}::differs from what {} produces: run `rigc build`\n",
-                               where(path), options.spec);
-    } else {
-      std::cout << "changed: " << where(path) << "\n";
-    }
-  }
-  for (const std::string& path : report.stale) {
-    if (options.error_format == ErrorFormat::github) {
-      std::cout << fmt::format(
-          "::error file={}::stale: no longer produced by the spec; `rigc build` removes it\n",
-          where(path));
-    } else {
-      std::cout << "stale: " << where(path) << "\n";
-    }
-  }
+  report_each(report.missing, "missing", "is missing; run `rigc build`");
+  report_each(report.changed, "changed", "differs from what the spec produces; run `rigc build`");
+  report_each(report.stale, "stale",
+              "is stale: the spec no longer produces it; `rigc build` removes it");
   if (report.clean()) {
     std::cout << fmt::format("{}: up to date ({} files)\n", c.output_dir, c.files.size());
     return 0;
@@ -230,6 +235,220 @@ int run_packs(const DriverOptions& options) {
     if (!p.labels.empty())
       std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
   }
+  return 0;
+}
+
+}  // namespace rigc
+
+namespace rigc {
+namespace {
+
+bool read_text(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || fs::is_directory(path)) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  return true;
+}
+
+// Compiles `text` as if it were the spec, in memory, to prove an edit is sound
+// before it is written. Prints the diagnostics; true when there are no errors.
+bool compiles(const DriverOptions& options, const std::string& text) {
+  const std::string temporary =
+      (fs::temp_directory_path() / fmt::format("rigc-new-{}.rig", ::getpid())).string();
+  std::string error;
+  if (!write_file_atomically(temporary, text, error)) {
+    std::cerr << "rigc: error: " << error << "\n";
+    return false;
+  }
+  Compilation c;
+  DriverOptions probe = options;
+  probe.spec = temporary;
+  const bool ok = compile(probe, c);
+  fs::remove(temporary);
+  // Point diagnostics at the spec the user named, not the temporary copy.
+  Sources renamed;
+  for (std::uint32_t i = 0; i < c.sources.size(); ++i) {
+    renamed.add(c.sources.name(i) == temporary ? options.spec : c.sources.name(i),
+                c.sources.text(i));
+  }
+  for (const Diagnostic& d : c.diagnostics.all()) {
+    std::cerr << render(d, renamed, options.error_format, options.color);
+  }
+  return ok;
+}
+
+// The names declared at the top level of a spec (images, runners, packs).
+bool declared_names(const DriverOptions& options, const std::string& text,
+                    std::vector<std::string>& images, std::vector<std::string>& packs) {
+  Sources sources;
+  Diagnostics diagnostics;
+  const ast::Module module = parse(sources, sources.add(options.spec, text), diagnostics);
+  const spec::Module decls = elaborate(module, diagnostics);
+  for (const Diagnostic& d : diagnostics.all())
+    std::cerr << render(d, sources, options.error_format, options.color);
+  if (diagnostics.has_errors()) return false;
+  for (const auto& image : decls.images)
+    images.push_back(image.name.value);
+  for (const auto& pack : decls.packs)
+    packs.push_back(pack.name.value);
+  return true;
+}
+
+// Appends `declaration` to the spec (created when missing), keeping every
+// existing byte, after proving that the result compiles.
+int append_declaration(const DriverOptions& options, const std::string& kind,
+                       const std::string& declaration) {
+  std::string text;
+  const bool exists = read_text(options.spec, text);
+  if (!exists && fs::exists(options.spec)) {
+    std::cerr << fmt::format("rigc: error: cannot read spec '{}'\n", options.spec);
+    return kExitError;
+  }
+  std::vector<std::string> images, packs;
+  if (exists && !declared_names(options, text, images, packs)) return kExitError;
+  const auto& taken = kind == "pack" ? packs : images;
+  if (std::find(taken.begin(), taken.end(), options.name) != taken.end() ||
+      (kind != "pack" && std::find(images.begin(), images.end(), options.name) != images.end())) {
+    std::cerr << fmt::format("rigc: error: '{}' is already declared in {}; choose another name\n",
+                             options.name, options.spec);
+    return kExitError;
+  }
+  std::string updated = text;
+  if (!updated.empty() && updated.back() != '\n') updated += '\n';
+  if (!updated.empty()) updated += '\n';
+  const auto line = static_cast<std::size_t>(std::count(updated.begin(), updated.end(), '\n')) + 1;
+  updated += declaration;
+  if (!compiles(options, updated)) {
+    std::cerr << fmt::format("rigc: nothing was written to {}\n", options.spec);
+    return kExitError;
+  }
+  std::string error;
+  if (!write_file_atomically(options.spec, updated, error)) {
+    std::cerr << "rigc: error: " << error << "\n";
+    return kExitError;
+  }
+  std::cout << fmt::format("{} {}:{}: added {} '{}'\n", exists ? "updated" : "created",
+                           options.spec, line, kind, options.name);
+  std::cout << declaration;
+  std::cout << fmt::format("next: rigc build {}\n", options.spec);
+  return 0;
+}
+
+bool valid_new_name(const std::string& name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
+
+int run_new_runner(const DriverOptions& options) {
+  if (!valid_new_name(options.name)) {
+    std::cerr << fmt::format(
+        "rigc: error: invalid runner name '{}': use lowercase letters, digits and '-', "
+        "starting with a letter\n",
+        options.name);
+    return kExitError;
+  }
+  std::string declaration = fmt::format("runner {} {{\n", options.name);
+  if (!options.packs.empty()) declaration += "  packs " + text::join(options.packs, " ") + "\n";
+  if (!options.labels.empty()) declaration += "  labels " + text::join(options.labels, " ") + "\n";
+  if (!options.limits.empty()) {
+    // cpus=2,memory=4G -> limits cpus 2 memory 4G
+    std::string limits = "  limits";
+    std::stringstream parts(options.limits);
+    std::string part;
+    while (std::getline(parts, part, ',')) {
+      const auto eq = part.find('=');
+      if (eq == std::string::npos ||
+          (part.substr(0, eq) != "cpus" && part.substr(0, eq) != "memory")) {
+        std::cerr << fmt::format("rigc: error: --limits takes cpus=N,memory=SIZE, not '{}'\n",
+                                 part);
+        return kExitError;
+      }
+      limits += " " + part.substr(0, eq) + " " + part.substr(eq + 1);
+    }
+    declaration += limits + "\n";
+  }
+  declaration += "}\n";
+  return append_declaration(options, "runner", declaration);
+}
+
+int run_new_pack(const DriverOptions& options) {
+  if (!valid_new_name(options.name)) {
+    std::cerr << fmt::format(
+        "rigc: error: invalid pack name '{}': use lowercase letters, digits and '-', "
+        "starting with a letter\n",
+        options.name);
+    return kExitError;
+  }
+  const std::string& n = options.name;
+  std::string declaration = fmt::format(
+      "# The {0} pack: uncomment what it needs (packs/README.md lists every statement).\n"
+      "pack {0} {{\n"
+      "  description \"{0}\"\n"
+      "  # Where its layer goes: system, toolchain or tool.\n"
+      "  kind tool\n"
+      "  requires base\n"
+      "  # The default version; `versions` lists the allowed ones.\n"
+      "  # version 1.0\n"
+      "  # OS packages of the final image, and those needed only where deps are built.\n"
+      "  # apt {0}\n"
+      "  # build-apt lib{0}-dev\n"
+      "  # env {1}_HOME=/opt/{0}\n"
+      "  # path /opt/{0}/bin\n"
+      "  # A setup step, run as the image user, and the cache it fills.\n"
+      "  # run \"{0} --init\"\n"
+      "  # cache {0} ~/.cache/{0}\n"
+      "  # How it installs an image's `deps {0}.lock`.\n"
+      "  # deps {0}.lock \"{0} install\"\n"
+      "  # verify \"{0} --version\"\n"
+      "  # Runner labels of images with this pack.\n"
+      "  # labels {0}\n"
+      "}}\n",
+      n, text::arg_stem(n));
+  return append_declaration(options, "pack", declaration);
+}
+
+int run_fmt(const DriverOptions& options) {
+  std::string text;
+  if (!read_text(options.spec, text)) {
+    std::cerr << fmt::format("rigc: error: cannot read spec '{}'\n", options.spec);
+    return kExitError;
+  }
+  Sources sources;
+  Diagnostics diagnostics;
+  const ast::Module module = parse(sources, sources.add(options.spec, text), diagnostics);
+  for (const Diagnostic& d : diagnostics.all())
+    std::cerr << render(d, sources, options.error_format, options.color);
+  if (diagnostics.has_errors()) return kExitError;
+  const std::string formatted = format_module(module);
+  if (formatted == text) return 0;
+  if (options.check_only) {
+    std::cout << unified_diff(text, formatted, options.spec + " (as written)",
+                              options.spec + " (formatted)");
+    std::cout << fmt::format("{}: not formatted; run `rigc fmt {}`\n", options.spec, options.spec);
+    return kExitDifferent;
+  }
+  std::string error;
+  if (!write_file_atomically(options.spec, formatted, error)) {
+    std::cerr << "rigc: error: " << error << "\n";
+    return kExitError;
+  }
+  std::cout << "formatted " << options.spec << "\n";
+  return 0;
+}
+
+int run_graph(const DriverOptions& options) {
+  Compilation c;
+  const bool ok = compile(options, c);
+  print_diagnostics(c, options);
+  if (!ok) return kExitError;
+  std::cout << (options.format == "mermaid" ? graph_mermaid(c.resolved, c.build)
+                                            : graph_dot(c.resolved, c.build));
   return 0;
 }
 

@@ -36,7 +36,7 @@ class DockerfileEmitter final : public Emitter {
   }
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
     for (const ir::Image& image : build.images) {
-      out.push_back({image.dockerfile, dockerfile_text(build, image)});
+      out.push_back({image.dockerfile, dockerfile_text(build, image), false, image.location});
     }
   }
 };

@@ -16,7 +16,7 @@ class DockerignoreEmitter final : public Emitter {
           "dockerignore-header.txt", {{"spec", build.spec_name}, {"dockerfile", image.dockerfile}});
       for (const std::string& line : image.ignore)
         text += line + "\n";
-      out.push_back({image.ignore_file, text});
+      out.push_back({image.ignore_file, text, false, image.location});
     }
   }
 };

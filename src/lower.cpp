@@ -140,6 +140,7 @@ class ImageLowering {
     final_stages();
     target_stages();
     dockerignore();
+    record_copies();
     return std::move(out_);
   }
 
@@ -926,6 +927,21 @@ class ImageLowering {
                text::dockerfile_value(labels[i].second, false);
     }
     return label;
+  }
+
+  // The stage graph: which stages each stage copies files from.
+  void record_copies() {
+    for (ir::Stage& stage : out_.stages) {
+      for (const Instruction& in : stage.instructions) {
+        const auto at = in.text.find("--from=");
+        if (in.text.rfind("COPY", 0) != 0 || at == std::string::npos) continue;
+        const std::string from = in.text.substr(at + 7, in.text.find(' ', at) - at - 7);
+        if (std::find(stage.copies_from.begin(), stage.copies_from.end(), from) ==
+            stage.copies_from.end()) {
+          stage.copies_from.push_back(from);
+        }
+      }
+    }
   }
 
   // --- .dockerignore --------------------------------------------------------

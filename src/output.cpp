@@ -117,6 +117,20 @@ void sync_directory(const fs::path& dir) {
 
 }  // namespace
 
+bool write_file_atomically(const std::string& path, const std::string& content,
+                           std::string& error) {
+  const fs::path target(path);
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {
+    error = fmt::format("refusing to write '{}': it is a symbolic link", path);
+    return false;
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!write_atomically(dir / target.filename(), content, false, error)) return false;
+  sync_directory(dir);
+  return true;
+}
+
 OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files) {
   std::string text = fmt::format(
       "# {} from {}: the files it wrote here, with their SHA-256.\n"

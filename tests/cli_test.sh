@@ -54,7 +54,7 @@ contains "$work/out" "-FROM base AS final-edited" "the diff shows the edit"
 contains "$work/out" "+FROM base AS final" "the diff shows the generated line"
 contains "$work/out" "changed: docker/cpp.Dockerfile" "check names the changed file"
 expect 1 "check --error-format github" -- "$rigc" check --error-format github
-contains "$work/out" "::error file=docker/cpp.Dockerfile::" "github annotations for changed files"
+contains "$work/out" "::error file=Rigfile,line=12,col=8::docker/cpp.Dockerfile differs" "annotations point at the image's spec line"
 expect 0 "build restores" -- "$rigc" build
 expect 0 "check after restore" -- "$rigc" check
 
@@ -125,6 +125,109 @@ printf 'image h {\n  packs hello\n}\n' > h.rig
 expect 2 "unknown pack without --pack-path" -- "$rigc" build h.rig -o hout
 expect 0 "--pack-path" -- "$rigc" build h.rig -o hout --pack-path packs
 contains hout/h.Dockerfile "hello" "the pack from --pack-path is used"
+
+# fmt: every spec in the repository is canonical, and formatting is idempotent.
+for spec in "$root"/examples/*/Rigfile "$root"/packs/*.rig "$root"/tests/golden/*/Rigfile; do
+  expect 0 "fmt --check $spec" -- "$rigc" fmt --check "$spec"
+done
+cat > messy.rig <<'RIG'
+# header
+
+
+image   api   extends   base {      # trailing
+    packs python   # one
+  env A="x y"    B=1 # two
+
+
+    # about cmd
+  cmd   ["python",   "app.py"]
+  target dev {
+  apt git
+  }
+
+}
+image base {
+  packs git
+}
+RIG
+expect 1 "fmt --check of a messy spec" -- "$rigc" fmt --check messy.rig
+contains "$work/out" "+image api extends base { # trailing" "fmt --check shows the formatted line"
+cp messy.rig messy.before
+expect 0 "fmt rewrites" -- "$rigc" fmt messy.rig
+cat > messy.want <<'RIG'
+# header
+
+image api extends base { # trailing
+  packs python           # one
+  env A="x y" B=1        # two
+
+  # about cmd
+  cmd ["python", "app.py"]
+  target dev {
+    apt git
+  }
+}
+
+image base {
+  packs git
+}
+RIG
+if cmp -s messy.rig messy.want; then ok; else fail "fmt output"; diff messy.want messy.rig; fi
+cp messy.rig messy.once
+expect 0 "fmt is idempotent" -- "$rigc" fmt messy.rig
+if cmp -s messy.rig messy.once; then ok; else fail "fmt changed formatted text"; fi
+printf 'image a {\n  packs "unterminated\n}\n' > broken.rig
+cp broken.rig broken.before
+expect 2 "fmt of a broken spec" -- "$rigc" fmt broken.rig
+if cmp -s broken.rig broken.before; then ok; else fail "fmt changed a broken spec"; fi
+
+# new: scaffolds into a Rigfile (created when missing), keeps every existing byte.
+mkdir newdir && cd newdir || exit 2
+expect 0 "new runner creates a Rigfile" -- "$rigc" new runner ci --packs git,python --labels big --limits cpus=2,memory=4G
+contains "$work/out" "next: rigc build" "new prints the next command"
+contains Rigfile "limits cpus 2 memory 4G" "new runner writes limits"
+printf '# keep me   exactly\nimage app {\n  packs git\n}' > Rigfile
+cp Rigfile before
+expect 0 "new runner appends" -- "$rigc" new runner web --packs node
+if [ "$(head -c "$(wc -c < before)" Rigfile)" = "$(cat before)" ]; then ok; else fail "new changed existing bytes"; fi
+expect 2 "new refuses an existing name" -- "$rigc" new runner app
+contains "$work/err" "'app' is already declared" "the refusal names the declaration"
+cp Rigfile before
+expect 2 "new refuses an unknown pack" -- "$rigc" new runner x --packs pyhton
+contains "$work/err" "did you mean 'python'?" "new suggests the pack"
+if cmp -s Rigfile before; then ok; else fail "a refused new changed the spec"; fi
+expect 0 "new pack" -- "$rigc" new pack mytool
+expect 0 "the pack skeleton compiles" -- "$rigc" build
+expect 0 "the scaffolded spec is formatted" -- "$rigc" fmt --check
+cd "$work" || exit 2
+
+# graph: DOT and Mermaid of the packs and the stages.
+expect 0 "graph dot" -- "$rigc" graph sub/app.rig
+contains "$work/out" "digraph rigc {" "graph prints DOT"
+contains "$work/out" "pack_python -> pack_base;" "DOT has the requires edge"
+contains "$work/out" "image_api_build -> image_api_final [style=dashed, label=\"COPY\"];" "DOT has the COPY edge"
+expect 0 "graph mermaid" -- "$rigc" graph sub/app.rig --format mermaid
+contains "$work/out" "flowchart LR" "graph prints Mermaid"
+contains "$work/out" "image_api_runtime --> image_api_final" "Mermaid has the FROM edge"
+
+# completions, generated from the command line definition.
+expect 0 "bash completion" -- "$rigc" completion bash
+cp "$work/out" completion.bash
+if bash -n completion.bash; then ok; else fail "bash completion does not parse"; fi
+complete_words() {  # complete_words WORD... -> COMPREPLY, one per line
+  bash -c 'source ./completion.bash; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rigc; printf "%s\n" "${COMPREPLY[@]}"' _ "$@"
+}
+if complete_words rigc "" | grep -qx build; then ok; else fail "bash completes commands"; fi
+if complete_words rigc build --f | grep -qx -- --force; then ok; else fail "bash completes build options"; fi
+if complete_words rigc graph --format "" | grep -qx mermaid; then ok; else fail "bash completes --format values"; fi
+if complete_words rigc new "" | grep -qx runner; then ok; else fail "bash completes new subcommands"; fi
+if complete_words rigc new runner x --p | grep -qx -- --packs; then ok; else fail "bash completes new runner options"; fi
+expect 0 "zsh completion" -- "$rigc" completion zsh
+contains "$work/out" "#compdef rigc" "zsh completion header"
+if command -v zsh >/dev/null 2>&1; then
+  cp "$work/out" _rigc
+  if zsh -n _rigc; then ok; else fail "zsh completion does not parse"; fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

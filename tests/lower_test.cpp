@@ -74,7 +74,9 @@ TEST_CASE("apt layers: sorted, de-duplicated, cache-mounted, no recommends") {
     const std::string run = d.substr(at, d.find("\n\n", at) - at);
     const std::string first = run.substr(0, run.find("apt-get"));
     std::size_t locks = 0;
-    for (std::size_t p = first.find("sharing=locked"); p != std::string::npos; p = first.find("sharing=locked", p + 1)) ++locks;
+    for (std::size_t p = first.find("sharing=locked"); p != std::string::npos;
+         p = first.find("sharing=locked", p + 1))
+      ++locks;
     CHECK(locks <= 1);
   }
   CHECK(d.find("apt-get upgrade") == std::string::npos);

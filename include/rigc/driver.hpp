@@ -17,11 +17,20 @@ struct DriverOptions {
   bool color = false;
   bool force = false;
   std::string format = "text";
+  bool check_only = false;          ///< fmt --check
+  std::string name;                 ///< new runner/pack NAME
+  std::vector<std::string> packs;   ///< new runner --packs
+  std::vector<std::string> labels;  ///< new runner --labels
+  std::string limits;               ///< new runner --limits cpus=2,memory=4G
 };
 
 int run_build(const DriverOptions& options);
 int run_check(const DriverOptions& options);
 int run_plan(const DriverOptions& options);
 int run_packs(const DriverOptions& options);
+int run_graph(const DriverOptions& options);
+int run_fmt(const DriverOptions& options);
+int run_new_runner(const DriverOptions& options);
+int run_new_pack(const DriverOptions& options);
 
 }  // namespace rigc

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "rigc/diagnostics.hpp"
 #include "rigc/ir.hpp"
 
 namespace rigc {
@@ -15,6 +16,7 @@ struct OutputFile {
   std::string path;
   std::string content;
   bool executable = false;
+  Location origin;  ///< the spec line responsible (an image's declaration), for annotations
 };
 
 class Emitter {

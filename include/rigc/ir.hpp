@@ -41,6 +41,7 @@ struct Stage {
   std::string from;     ///< an image reference or an earlier stage
   std::string purpose;  ///< one line, printed above FROM
   std::vector<Instruction> instructions;
+  std::vector<std::string> copies_from;  ///< stages this one copies files from (COPY --from)
 };
 
 struct Cache {
@@ -97,7 +98,7 @@ struct Image {
   std::string restart;
   std::vector<std::string> expose;  ///< "8000", "53/udp"
   std::optional<Healthcheck> healthcheck;
-  std::vector<std::pair<std::string, std::string>> env;  ///< the image's own `env`, in order
+  std::vector<std::pair<std::string, std::string>> env;         ///< the image's own `env`, in order
   std::vector<std::pair<std::string, std::string>> build_args;  ///< pack versions, mirrors, args
 };
 

@@ -41,6 +41,10 @@ struct WriteSummary {
 WriteSummary write_outputs(const std::string& dir, const std::vector<OutputFile>& files, bool force,
                            Diagnostics& diagnostics);
 
+/// Replaces one file through a temporary file, fsync and rename (for `fmt` and
+/// `new`, which edit the spec). False with `error` set on failure.
+bool write_file_atomically(const std::string& path, const std::string& content, std::string& error);
+
 /// A unified diff of two texts with the given file labels ("" when equal).
 std::string unified_diff(const std::string& before, const std::string& after,
                          const std::string& from_label, const std::string& to_label);
