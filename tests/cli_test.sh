@@ -229,5 +229,14 @@ if command -v zsh >/dev/null 2>&1; then
   if zsh -n _rigc; then ok; else fail "zsh completion does not parse"; fi
 fi
 
+# The README's Mermaid graph is what `rigc graph` prints for the first example.
+"$rigc" graph "$root/examples/runners/Rigfile" --format mermaid > graph.mmd
+python3 - "$root/README.md" graph.mmd <<'PY' && ok || fail "README's Mermaid graph is out of date"
+import sys
+readme, graph = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+start = readme.index("```mermaid\n") + len("```mermaid\n")
+sys.exit(0 if readme[start:readme.index("```", start)] == graph else 1)
+PY
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
