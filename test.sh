@@ -20,9 +20,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if [ -f tests/external/install.sh ]; then
-  bash tests/external/install.sh
-fi
 
 build_dir="${RIGC_BUILD_DIR:-build}"
 labels=()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs one validator after making sure the pinned npm packages are installed
+# (from package-lock.json). Usage: run.sh SCRIPT.js ARGS...
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$here/node_modules"
+fi
+command -v shellcheck >/dev/null 2>&1 || { echo "shellcheck is not installed (apt-get install shellcheck)" >&2; exit 1; }
+exec node "$here/$1" "${@:2}"
