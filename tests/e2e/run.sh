@@ -1,0 +1,489 @@
+#!/usr/bin/env bash
+# End-to-end: the generated Dockerfiles built and run on real engines.
+#
+#   run.sh RIGC SOURCE_DIR CACHE_DIR
+#
+# Compiles examples/runners, examples/api and examples/rails (with stand-in
+# application files, and test copies of the fetching packs whose archives a local
+# HTTP server provides), then:
+#   - builds every image with dockerd 20.10's built-in BuildKit, in a daemon this
+#     script starts (own data root, exec root and socket) and stops by its PID;
+#   - checks each image: its configuration against `rigc plan --format json`
+#     (numeric non-root user, health check, labels, environment, runner
+#     settings) and, inside a container as the image's user, every pack's verify
+#     command and the ownership of every directory the user should own; runs the
+#     runner entrypoint against stand-in config.sh/run.sh;
+#   - proves fetching (the right SHA-256 builds, a wrong one fails, and so does a
+#     version without one), the layer cache (a source edit reruns only the source
+#     layer, a manifest edit only the dependency steps, an entrypoint edit only its
+#     COPY) and the apt cache mount (a --no-cache rebuild downloads nothing);
+#   - proves the suite can fail: corrupted copies of a generated Dockerfile fail
+#     to build, and an image built from a wrong one fails the checks;
+#   - builds the same images with Buildah 1.28 (vfs storage, --layers, docker
+#     format, chroot isolation), concurrently with the Docker half, checks their
+#     configuration, and runs the checks inside each with `buildah run`.
+# CACHE_DIR keeps the debootstrap root file system and the fixture downloads
+# between runs; everything else lives in a temporary directory removed at exit.
+set -euo pipefail
+rigc="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+src="$(cd "$2" && pwd)"
+cache="$(mkdir -p "$3" && cd "$3" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+docker=/usr/bin/docker
+export NO_COLOR=1
+
+for tool in dockerd "$docker" buildah debootstrap python3 npm shellcheck; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool (./test.sh installs it)" >&2; exit 1; }
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/rigc-e2e.XXXXXX")"
+logs="$cache/logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+http_pid=""
+buildah_pid=""
+bh=(buildah --root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver vfs)
+
+cleanup() {
+  local status=$?
+  set +e
+  if [ -n "$buildah_pid" ] && kill -0 "$buildah_pid" 2>/dev/null; then
+    kill "$buildah_pid"
+    wait "$buildah_pid"
+  fi
+  if [ -n "$http_pid" ]; then
+    kill "$http_pid" 2>/dev/null
+    wait "$http_pid" 2>/dev/null
+  fi
+  "$src/tests/validators/dockerd.sh" stop "$work/engine"
+  if [ -d "$work/buildah/root" ]; then
+    "${bh[@]}" rm --all >/dev/null 2>&1
+    "${bh[@]}" rmi --all --force >/dev/null 2>&1
+  fi
+  # Anything still mounted under the work directory (a daemon that had to be
+  # killed) is unmounted before the directory is removed.
+  findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+
+failures="$work/failures"
+: >"$failures"
+fail() {
+  echo "FAIL: $*"
+  echo "$*" >>"$failures"
+}
+ok() { echo "ok: $*"; }
+phase() { echo "== $* (at ${SECONDS}s)"; }
+check() { python3 "$here/e2e_check.py" "$@"; }
+show_tail() { tail -n "${2:-20}" "$1" | sed 's/^/    /'; }
+
+# --- a Debian 12 base image, as debian:bookworm-slim is made -------------------
+# debootstrap's minbase plus the files the official image adds (debuerreotype's
+# slim variant): apt's docker-clean hook, which rigc must remove for its cache
+# mounts to keep the .debs, and dpkg's path excludes and unsafe-io.
+phase "base image"
+rootfs_tar="$cache/debian-bookworm-minbase-slim.tar"
+if [ ! -f "$rootfs_tar" ]; then
+  rootfs="$work/rootfs"
+  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >"$logs/debootstrap.log" 2>&1 \
+    || { show_tail "$logs/debootstrap.log"; exit 1; }
+  cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  echo 'Acquire::GzipIndexes "true";' >"$rootfs/etc/apt/apt.conf.d/docker-gzip-indexes"
+  echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+  echo 'APT::AutoRemove::SuggestsImportant "false";' >"$rootfs/etc/apt/apt.conf.d/docker-autoremove-suggests"
+  echo 'force-unsafe-io' >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/groff/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/linda/*' \
+    'path-exclude /usr/share/lintian/*' 'path-exclude /usr/share/locale/*' \
+    'path-include /usr/share/locale/locale.alias' 'path-exclude /usr/share/man/*' \
+    >"$rootfs/etc/dpkg/dpkg.cfg.d/docker"
+  tar --numeric-owner --exclude='./var/cache/apt/archives/*.deb' --exclude='./var/lib/apt/lists/*_*' \
+    -C "$rootfs" -cf "$rootfs_tar.part" .
+  mv "$rootfs_tar.part" "$rootfs_tar"
+  rm -rf "$rootfs"
+fi
+base_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# --- fixtures, served over HTTP on 127.0.0.1 --------------------------------------
+phase "fixtures"
+"$here/fixtures.sh" "$src" "$cache/fixtures" "$work/fixtures" >"$logs/fixtures.log" 2>&1 \
+  || { show_tail "$logs/fixtures.log"; exit 1; }
+python3 -u -m http.server --bind 127.0.0.1 0 --directory "$work/fixtures/www" >"$logs/http.log" 2>&1 &
+http_pid=$!
+port=""
+for _ in $(seq 1 50); do
+  port="$(sed -n 's/^Serving HTTP on 127.0.0.1 port \([0-9]*\).*/\1/p' "$logs/http.log")"
+  [ -n "$port" ] && break
+  sleep 0.2
+done
+[ -n "$port" ] || { echo "the fixture HTTP server did not start" >&2; show_tail "$logs/http.log"; exit 1; }
+mirror="http://127.0.0.1:$port"
+
+# --- the examples, compiled from temporary copies ---------------------------------
+phase "compile the examples"
+ex="$work/examples"
+for name in runners api rails; do
+  mkdir -p "$ex/$name"
+  cp "$src/examples/$name/Rigfile" "$ex/$name/"
+  if [ -d "$here/apps/$name" ]; then cp -a "$here/apps/$name/." "$ex/$name/"; fi
+done
+pack_path=(--pack-path "$work/fixtures/packs")
+# (--pack-path takes several values: the spec goes before it)
+"$rigc" build "$ex/runners/Rigfile" "${pack_path[@]}" >/dev/null
+"$rigc" plan --format json "$ex/runners/Rigfile" "${pack_path[@]}" >"$ex/runners/plan.json"
+for name in api rails; do
+  "$rigc" build "$ex/$name/Rigfile" >/dev/null
+  "$rigc" plan --format json "$ex/$name/Rigfile" >"$ex/$name/plan.json"
+done
+printf 'gem.example.com:e2e-%s\n' "$RANDOM$RANDOM" >"$work/gem_credentials"
+secret_value="$(cat "$work/gem_credentials")"
+
+# example:image pairs, in build order (api first: its cold build proves downloads)
+images=(api:api rails:web runners:base runners:cpp runners:python runners:web runners:full-stack)
+
+# build_args EXAMPLE IMAGE: the mirror ARGs pointed at the fixture server, and the
+# build secret of the rails example
+build_args() {
+  local arg stem
+  while read -r arg; do
+    [ -n "$arg" ] || continue
+    stem="$(tr 'A-Z_' 'a-z-' <<<"${arg%_MIRROR}")"
+    printf '%s\n' --build-arg "$arg=$mirror/$stem"
+  done < <(check plan-image "$ex/$1/plan.json" "$2" mirrors)
+  if [ "$1" = rails ]; then printf '%s\n' --secret "id=gem_credentials,src=$work/gem_credentials"; fi
+}
+
+# docker_build LOG CONTEXT DOCKERFILE TAG [ARGS...]: a BuildKit build, its plain
+# progress in LOG; prints the end of the log when it fails
+docker_build() {
+  local log="$logs/$1" context="$2" file="$3" tag="$4"
+  shift 4
+  if DOCKER_BUILDKIT=1 "$docker" build --network=host --progress=plain -f "$file" -t "$tag" "$@" "$context" \
+    >"$log" 2>&1; then
+    return 0
+  fi
+  show_tail "$log" 15
+  return 1
+}
+
+# in_container ENGINE IMAGE_REF PLAN NAME: the plan's checks inside the image, as
+# its own user
+in_container() {
+  local engine="$1" ref="$2" plan="$3" name="$4" script out status=0 c
+  script="$(check plan-image "$plan" "$name" script)"
+  if [ "$engine" = docker ]; then
+    out="$("$docker" run --rm --network=host --entrypoint /bin/bash "$ref" -c "$script" 2>&1)" || status=$?
+  else
+    c="$("${bh[@]}" from --pull-never "$ref")"
+    out="$("${bh[@]}" run --isolation chroot "$c" -- /bin/bash -c "$script" 2>&1)" || status=$?
+    "${bh[@]}" rm "$c" >/dev/null
+  fi
+  printf '%s\n' "$out" | sed 's/^/    /'
+  return "$status"
+}
+
+# ==================================================================================
+# Buildah, in the background while Docker builds (its output is shown at the end).
+buildah_suite() {
+  export TMPDIR="$work/buildah/tmp" # where Buildah keeps its cache mounts
+  mkdir -p "$TMPDIR"
+  phase "buildah: base image"
+  local c example name ref args
+  c="$("${bh[@]}" from scratch)"
+  "${bh[@]}" add "$c" "$rootfs_tar" / >/dev/null
+  "${bh[@]}" config --env "PATH=$base_path" --cmd bash "$c"
+  "${bh[@]}" commit -q "$c" docker.io/library/debian:bookworm-slim >/dev/null
+  "${bh[@]}" rm "$c" >/dev/null
+  # The base stage is the same in every image: kept under a name, it stays in the
+  # layer cache when each image is removed below.
+  if (cd "$bx/api" && "${bh[@]}" bud --isolation chroot --pull-never --layers --format docker --target base \
+    -t localhost/e2e/base-stage -f docker/api.Dockerfile . >"$logs/buildah-base-stage.log" 2>&1); then
+    ok "buildah: the shared base stage built"
+  else
+    show_tail "$logs/buildah-base-stage.log" 15
+    fail "buildah: the shared base stage did not build"
+  fi
+  for pair in "${images[@]}"; do
+    example="${pair%%:*}"
+    name="${pair#*:}"
+    ref="localhost/e2e/$example-$name"
+    phase "buildah: $example/$name"
+    mapfile -t args < <(build_args "$example" "$name")
+    if ! (cd "$bx/$example" && "${bh[@]}" bud --isolation chroot --pull-never --layers --format docker \
+      "${args[@]}" -t "$ref" -f "docker/$name.Dockerfile" . >"$logs/buildah-$example-$name.log" 2>&1); then
+      show_tail "$logs/buildah-$example-$name.log" 15
+      fail "buildah: $example/$name did not build"
+      continue
+    fi
+    ok "buildah: $example/$name built"
+    "${bh[@]}" inspect --type image "$ref" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["Docker"]["config"]))' \
+      >"$work/buildah-config.json"
+    if check config "$bx/$example/plan.json" "$name" "$work/buildah-config.json"; then
+      ok "buildah: $example/$name configuration matches the plan"
+    else
+      fail "buildah: $example/$name configuration"
+    fi
+    if in_container buildah "$ref" "$bx/$example/plan.json" "$name"; then
+      ok "buildah run: $example/$name verified as its user"
+    else
+      fail "buildah run: $example/$name"
+    fi
+    # vfs stores every layer as a full copy: keep only the base image between
+    # images (the apt cache mounts stay), so the disk holds one image at a time.
+    "${bh[@]}" rmi --force "$ref" >/dev/null
+    "${bh[@]}" rmi --prune >/dev/null 2>&1 || true
+    du -sh "$work/buildah" | sed 's/^/    storage after cleanup: /'
+  done
+  phase "buildah: done"
+}
+bx="$work/examples-buildah" # its own copy: the Docker half edits sources below
+cp -a "$ex" "$bx"
+(buildah_suite >"$logs/buildah.log" 2>&1) &
+buildah_pid=$!
+
+# ==================================================================================
+phase "dockerd"
+"$src/tests/validators/dockerd.sh" start "$work/engine"
+export DOCKER_HOST="unix://$work/engine/docker.sock"
+"$docker" import --change "ENV PATH=$base_path" --change 'CMD ["bash"]' "$rootfs_tar" debian:bookworm-slim >/dev/null
+
+# --- every image, built and checked -----------------------------------------------
+built=()
+for pair in "${images[@]}"; do
+  example="${pair%%:*}"
+  name="${pair#*:}"
+  ref="e2e/$example-$name"
+  plan="$ex/$example/plan.json"
+  phase "docker: $example/$name"
+  mapfile -t args < <(build_args "$example" "$name")
+  if ! docker_build "docker-$example-$name.log" "$ex/$example" "$ex/$example/docker/$name.Dockerfile" "$ref" "${args[@]}"; then
+    fail "docker: $example/$name did not build"
+    continue
+  fi
+  ok "docker: $example/$name built"
+  built+=("$pair")
+  "$docker" inspect --format '{{json .Config}}' "$ref" >"$work/config.json"
+  if check config "$plan" "$name" "$work/config.json"; then
+    ok "docker: $example/$name configuration matches the plan"
+  else
+    fail "docker: $example/$name configuration"
+  fi
+  if in_container docker "$ref" "$plan" "$name"; then
+    ok "docker: $example/$name verified as its user"
+  else
+    fail "docker: $example/$name checks inside the container"
+  fi
+  if [ "$(check plan-image "$plan" "$name" kind)" = runner ]; then
+    out="$("$docker" run --rm --network=host -e RUNNER_URL=https://github.com/acme -e RUNNER_TOKEN=e2e-token \
+      -e RUNNER_NAME=e2e "$ref" 2>&1)" || { fail "docker: $example/$name entrypoint: $out"; continue; }
+    labels="self-hosted,linux,x64,$("$docker" inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$ref" \
+      | sed -n 's/^RUNNER_LABELS=//p')"
+    labels="${labels%,}"
+    if grep -q "registered as $(check plan-image "$plan" "$name" user)" <<<"$out" \
+      && grep -q -- "Listening for Jobs with: --unattended --replace --url https://github.com/acme --token e2e-token --name e2e --labels $labels --work _work --ephemeral" <<<"$out"; then
+      ok "docker: $example/$name entrypoint registered ($labels) and ran"
+    else
+      fail "docker: $example/$name entrypoint output: $out"
+    fi
+    if out="$("$docker" run --rm --network=host "$ref" 2>&1)"; then
+      fail "docker: $example/$name entrypoint started without RUNNER_URL"
+    elif grep -q "RUNNER_URL is not set" <<<"$out"; then
+      ok "docker: $example/$name entrypoint refuses to start without RUNNER_URL"
+    else
+      fail "docker: $example/$name entrypoint without RUNNER_URL: $out"
+    fi
+  fi
+done
+
+# Extra targets on top of the final image.
+phase "docker: extra targets"
+for target in api:api:dev rails:web:console; do
+  IFS=: read -r example name tgt <<<"$target"
+  mapfile -t args < <(build_args "$example" "$name")
+  if docker_build "docker-$example-$name-$tgt.log" "$ex/$example" "$ex/$example/docker/$name.Dockerfile" \
+    "e2e/$example-$name-$tgt" --target "$tgt" "${args[@]}"; then
+    ok "docker: $example/$name target $tgt built"
+  else
+    fail "docker: $example/$name target $tgt did not build"
+  fi
+done
+# shellcheck disable=SC2016 # $APP_ENV is the container's
+if out="$("$docker" run --rm --network=host --entrypoint /bin/bash e2e/api-api-dev -c 'id -u; git --version; echo "$APP_ENV"' 2>&1)" \
+  && [ "$(sed -n 1p <<<"$out")" = 10001 ] && grep -q '^git version' <<<"$(sed -n 2p <<<"$out")" \
+  && [ "$(sed -n 3p <<<"$out")" = development ]; then
+  ok "docker: api dev target runs as 10001 with git and APP_ENV=development"
+else
+  fail "docker: api dev target: $out"
+fi
+if "$docker" run --rm --network=host --entrypoint /bin/bash e2e/api-api -c 'command -v git' >/dev/null 2>&1; then
+  fail "docker: the lean api image has git (the dev target's package)"
+else
+  ok "docker: the default api image stays lean (no git)"
+fi
+
+# The application image's own health check passes inside it.
+health="$("$docker" inspect --format '{{index .Config.Healthcheck.Test 1}}' e2e/api-api)"
+if "$docker" run --rm --network=host --entrypoint /bin/sh e2e/api-api -c "$health"; then
+  ok "docker: api health check command passes: $health"
+else
+  fail "docker: api health check command fails: $health"
+fi
+# The build secret reached bundle install and stayed out of the image.
+if "$docker" history --no-trunc e2e/rails-web | grep -qF "$secret_value" \
+  || "$docker" run --rm --network=host --entrypoint /bin/bash e2e/rails-web -c 'env; cat /usr/local/bundle/config 2>/dev/null' \
+  | grep -qF "$secret_value"; then
+  fail "docker: the rails build secret is in the image"
+else
+  ok "docker: the rails build secret is not in the image's history or environment"
+fi
+
+# --- fetching ----------------------------------------------------------------------
+phase "docker: fetching"
+for path in /go/ /node/ /gh-runner/; do
+  if grep -q "\"GET ${path}[^ ]* HTTP/1.1\" 200" "$logs/http.log"; then
+    ok "downloaded through the mirror ARG: $(grep -o "GET ${path}[^ ]*" "$logs/http.log" | head -1)"
+  else
+    fail "nothing was downloaded from $path"
+  fi
+done
+mkdir -p "$ex/fetch-check"
+printf '# one fetching pack, for the checksum checks\nimage fetch-check {\n  packs go\n}\n' >"$ex/fetch-check/Rigfile"
+mkdir -p "$work/fetch-bad"
+"$rigc" build -o "$work/fetch-bad" "$ex/fetch-check/Rigfile" --pack-path "$work/fixtures/packs-bad" >/dev/null
+"$rigc" build "$ex/fetch-check/Rigfile" "${pack_path[@]}" >/dev/null
+fetch_file="$ex/fetch-check/docker/fetch-check.Dockerfile"
+if docker_build docker-fetch-good.log "$ex/fetch-check" "$fetch_file" e2e/fetch-good --target pack-go \
+  --build-arg "GO_MIRROR=$mirror/go"; then
+  ok "fetch: the right SHA-256 builds"
+else
+  fail "fetch: the right SHA-256 did not build"
+fi
+if docker_build docker-fetch-bad.log "$ex/fetch-check" "$work/fetch-bad/fetch-check.Dockerfile" e2e/fetch-bad \
+  --target pack-go --build-arg "GO_MIRROR=$mirror/go" >/dev/null; then
+  fail "fetch: a wrong SHA-256 built"
+elif grep -q "/tmp/go.archive: FAILED" "$logs/docker-fetch-bad.log" \
+  && grep -q "computed checksum did NOT match" "$logs/docker-fetch-bad.log"; then
+  ok "fetch: a wrong SHA-256 fails: $(grep -o 'sha256sum: WARNING.*' "$logs/docker-fetch-bad.log" | head -1)"
+else
+  fail "fetch: a wrong SHA-256 failed without sha256sum's message"
+  show_tail "$logs/docker-fetch-bad.log"
+fi
+if docker_build docker-fetch-unknown.log "$ex/fetch-check" "$fetch_file" e2e/fetch-unknown --target pack-go \
+  --build-arg "GO_MIRROR=$mirror/go" --build-arg GO_VERSION=0.0.1 >/dev/null; then
+  fail "fetch: a version without a checksum built"
+elif grep -q "rigc: pack go has no sha256 for version 0.0.1 on amd64" "$logs/docker-fetch-unknown.log"; then
+  ok "fetch: a version without a checksum fails: rigc: pack go has no sha256 for version 0.0.1 on amd64"
+else
+  fail "fetch: a version without a checksum failed without rigc's message"
+  show_tail "$logs/docker-fetch-unknown.log"
+fi
+
+# --- caches ------------------------------------------------------------------------
+phase "docker: caches"
+# The very first build started with empty cache mounts: apt downloaded, and the
+# cache-mount check rejects its log (so the check below can fail).
+check apt-downloads "$logs/docker-api-api.log" | sed 's/^/    cold: /'
+if check apt-from-cache "$logs/docker-api-api.log" >/dev/null; then
+  fail "cache: the cold build's log passes the cache-mount check"
+else
+  ok "cache: the cold build downloaded packages and the cache-mount check rejects its log"
+fi
+api_args=()
+mapfile -t api_args < <(build_args api api)
+rebuild() { # rebuild LOG EXAMPLE IMAGE: the default target again, plain progress
+  local args=()
+  mapfile -t args < <(build_args "$2" "$3")
+  docker_build "$1" "$ex/$2" "$ex/$2/docker/$3.Dockerfile" "e2e/$2-$3" "${args[@]}"
+}
+echo '# edited by the e2e suite' >>"$ex/api/app/app.py"
+if rebuild docker-api-source-edit.log api api \
+  && check only-ran "$logs/docker-api-source-edit.log" '^\[final [0-9]+/[0-9]+\] COPY --chown=10001:10001 \. /app$'; then
+  ok "cache: a source edit reran only the source layer"
+else
+  fail "cache: a source edit reran more than the source layer"
+fi
+echo '# edited by the e2e suite' >>"$ex/api/requirements.txt"
+if rebuild docker-api-deps-edit.log api api \
+  && check only-ran "$logs/docker-api-deps-edit.log" 'COPY --chown=10001:10001 requirements.txt /app/$' \
+    'pip install -r requirements.txt$' 'COPY --from=build --chown=10001:10001 /opt/venv /opt/venv$' \
+    'COPY --chown=10001:10001 \. /app$'; then
+  ok "cache: a requirements.txt edit reran only the dependency steps and what follows them"
+else
+  fail "cache: a requirements.txt edit reran more than the dependency steps"
+fi
+echo '# edited by the e2e suite' >>"$ex/runners/docker/runner-entrypoint.sh"
+if rebuild docker-full-stack-entrypoint-edit.log runners full-stack \
+  && check only-ran "$logs/docker-full-stack-entrypoint-edit.log" 'COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh'; then
+  ok "cache: an entrypoint edit reran only its COPY"
+else
+  fail "cache: an entrypoint edit reran more than its COPY"
+fi
+if docker_build docker-api-no-cache.log "$ex/api" "$ex/api/docker/api.Dockerfile" e2e/api-api --no-cache "${api_args[@]}" \
+  && check apt-from-cache "$logs/docker-api-no-cache.log"; then
+  ok "cache: with every layer rebuilt, apt installed from the cache mount"
+else
+  fail "cache: apt downloaded again although the cache mount had the packages"
+fi
+
+# --- the suite can fail ------------------------------------------------------------
+phase "docker: broken Dockerfiles"
+api_file="$ex/api/docker/api.Dockerfile"
+sed '0,/type=cache/s//type=cahce/' "$api_file" >"$ex/api/docker/broken-mount.Dockerfile"
+sed 's/python3-venv/python3-venv-missing-e2e/' "$api_file" >"$ex/api/docker/broken-package.Dockerfile"
+for broken in broken-mount broken-package; do
+  if docker_build "docker-$broken.log" "$ex/api" "$ex/api/docker/$broken.Dockerfile" "e2e/$broken" >/dev/null; then
+    fail "$broken.Dockerfile built"
+  else
+    ok "$broken.Dockerfile fails to build: $(grep -m1 -o -E '(ERROR|E): .*' "$logs/docker-$broken.log" | cut -c1-120)"
+  fi
+done
+# An image that builds but is wrong: root user, no health check, no APP_ENV, a
+# missing label. The checks above must reject it.
+sed -e 's/^USER 10001:10001$/USER 0:0/' -e '/^HEALTHCHECK /d' -e '/^ENV APP_ENV=production$/d' \
+  -e 's/org.opencontainers.image.title=api/org.opencontainers.image.title=other/' \
+  "$api_file" >"$ex/api/docker/wrong-image.Dockerfile"
+if docker_build docker-wrong-image.log "$ex/api" "$ex/api/docker/wrong-image.Dockerfile" e2e/wrong-image "${api_args[@]}"; then
+  "$docker" inspect --format '{{json .Config}}' e2e/wrong-image >"$work/config.json"
+  if out="$(check config "$ex/api/plan.json" api "$work/config.json")"; then
+    fail "the configuration check accepted a wrong image"
+  else
+    printf '%s\n' "$out" | sed 's/^/    rejected: /'
+    n="$(grep -c -E 'is not numeric|runs as root|no health check|environment APP_ENV|org.opencontainers.image.title' <<<"$out")"
+    if [ "$n" -ge 4 ]; then ok "the configuration check rejects the wrong image ($n problems)"; else fail "the configuration check missed problems of the wrong image"; fi
+  fi
+  if in_container docker e2e/wrong-image "$ex/api/plan.json" api >"$work/wrong.out"; then
+    fail "the in-container check accepted a wrong image"
+  else
+    grep FAIL "$work/wrong.out" | head -3
+    ok "the in-container check rejects the wrong image"
+  fi
+else
+  fail "wrong-image.Dockerfile did not build"
+fi
+
+phase "docker: done"
+"$docker" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^e2e/' | sort | sed 's/^/    /'
+
+# ==================================================================================
+phase "waiting for buildah"
+buildah_status=0
+wait "$buildah_pid" || buildah_status=$?
+buildah_pid=""
+cat "$logs/buildah.log"
+[ "$buildah_status" -eq 0 ] || fail "buildah: the suite stopped early (status $buildah_status)"
+
+phase "end"
+if [ -s "$failures" ]; then
+  echo "$(wc -l <"$failures") failures:"
+  sed 's/^/  /' "$failures"
+  exit 1
+fi
+echo "every end-to-end check passed in ${SECONDS}s"
