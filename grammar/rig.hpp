@@ -1,6 +1,8 @@
 #pragma once
 // The Rig grammar as PEGTL rules, one rule per line; grammar/rig.peg is the same
 // grammar for people. Keep them in step. Only src/parser.cpp includes this file.
+// The text these rules read is checked first (UTF-8, no control characters, line
+// length: src/parser.cpp, check_text), as rig.peg says.
 //
 // The grammar is deliberately generic: a statement is a head, arguments and an
 // optional block. Which statements exist where, and what their arguments mean, is

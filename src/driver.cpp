@@ -55,6 +55,26 @@ std::string output_dir_for(const DriverOptions& options) {
   return (spec_dir / "docker").string();
 }
 
+// `to` seen from `from`, both absolute; "." when they are the same directory.
+std::string relative_or_dot(const fs::path& to, const fs::path& from) {
+  const fs::path rel = to.lexically_normal().lexically_relative(from.lexically_normal());
+  std::string text = rel.generic_string();
+  while (text.size() > 1 && text.back() == '/')
+    text.pop_back();
+  return text.empty() ? "." : text;
+}
+
+// The root of the git repository holding `dir` (the nearest ancestor with a
+// `.git`), or `dir` itself outside a repository. Workflows name paths from there.
+fs::path repository_root(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::path p = dir.lexically_normal(); !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p / ".git", ec)) return p;
+    if (p == p.root_path()) break;
+  }
+  return dir;
+}
+
 // Stops between stages as soon as one reported errors.
 bool compile(const DriverOptions& options, Compilation& c) {
   std::ifstream in(options.spec, std::ios::binary);
@@ -83,6 +103,8 @@ bool compile(const DriverOptions& options, Compilation& c) {
       fs::absolute(c.output_dir).lexically_normal().lexically_relative(spec_dir.lexically_normal());
   LowerOptions lower_options{fs::path(options.spec).filename().string(),
                              out_rel.empty() ? "." : out_rel.string()};
+  lower_options.context = relative_or_dot(spec_dir, fs::absolute(c.output_dir));
+  lower_options.repo_dir = relative_or_dot(spec_dir, repository_root(spec_dir));
   if (lower_options.output_dir.rfind("..", 0) == 0) {
     for (const ResolvedImage& image : resolved.images) {
       if (image.decl->runner) {

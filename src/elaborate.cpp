@@ -30,6 +30,23 @@ const char* kind_name(ast::ValueKind kind) {
   return "value";
 }
 
+// The longest word (and pair KEY, path, pattern) a spec may use; quoted strings and
+// values are bounded by the parser's line length instead.
+constexpr std::size_t kMaxWord = 1024;
+
+// Targets of one image (each becomes a stage and a build of its own).
+constexpr std::size_t kMaxTargets = 64;
+
+// GitHub Actions evaluates `${{ … }}` anywhere in a workflow, quoted or not, so a
+// value that reaches one (a build argument, a tag) could run an expression.
+bool check_expression(Diagnostics& diagnostics, Location where, const std::string& text) {
+  if (text.find("${{") == std::string::npos) return true;
+  diagnostics.error(where,
+                    "'${{' is not allowed in a spec: GitHub Actions would evaluate it as "
+                    "an expression in the generated workflow");
+  return false;
+}
+
 // Reads one statement's arguments left to right and reports shape errors against
 // the statement's usage line.
 class Args {
@@ -70,7 +87,30 @@ class Args {
       return nullptr;
     }
     ++next_;
+    if (!acceptable(value)) return nullptr;
     return &value;
+  }
+
+  // What no value may be, whatever the statement: a word or key too long to check
+  // (the checks are regular expressions, which recurse per character), or text
+  // that a generated GitHub workflow would evaluate as an expression.
+  bool acceptable(const ast::Value& value) {
+    const bool word = value.kind == ast::ValueKind::word;
+    if ((word && value.text.size() > kMaxWord) || value.key.size() > kMaxWord) {
+      error(value.location,
+            fmt::format("a {} longer than {} bytes", word ? "word" : "KEY", kMaxWord));
+      return false;
+    }
+    std::vector<std::string> texts = value.items;
+    texts.push_back(value.key);
+    texts.push_back(value.text);
+    for (const std::string& text : texts) {
+      if (!check_expression(diagnostics_, value.location, text)) {
+        ok_ = false;
+        return false;
+      }
+    }
+    return true;
   }
 
   // A word or a quoted string.
@@ -175,10 +215,19 @@ bool check_absolute(Args& args, const At<std::string>& path, const char* what, b
                            allow_home ? " (or start with '~/', the user's home)" : ""));
     return false;
   }
-  if (p.find_first_of("\n\r\"'$`\\ \t") != std::string::npos) {
-    args.error(path.location, fmt::format("{} '{}' contains a character that is not allowed in "
-                                          "paths here (quote, '$', backslash or whitespace)",
-                                          what, p));
+  // These paths reach shell words, `--mount=…,target=PATH,…` options, PATH and
+  // Compose volumes (`id:PATH`): a quote, '$', ',', '=', ':' or a shell
+  // metacharacter would change what they say.
+  const auto bad = std::find_if(p.begin() + 1, p.end(), [](char c) {
+    return !(std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) &&
+           std::string("/._-+@%").find(c) == std::string::npos;
+  });
+  if (bad != p.end() || p.size() > kMaxWord) {
+    args.error(
+        path.location,
+        p.size() > kMaxWord
+            ? fmt::format("{} is longer than {} bytes", what, kMaxWord)
+            : fmt::format("{} '{}' may only use letters, digits and / . _ - + @ %", what, p));
     return false;
   }
   return true;
@@ -199,13 +248,23 @@ bool check_relative_source(Args& args, const At<std::string>& path, const char* 
                fmt::format("{} '{}' contains a quote, '$', backslash or whitespace", what, p));
     return false;
   }
+  // COPY reads a leading '-' as one of its flags (`--from=other-image`).
+  if (p[0] == '-' || p.size() > kMaxWord) {
+    args.error(path.location, p.size() > kMaxWord
+                                  ? fmt::format("{} is longer than {} bytes", what, kMaxWord)
+                                  : fmt::format("{} '{}' starts with '-', which COPY would read "
+                                                "as an option; write './{}'",
+                                                what, p, p));
+    return false;
+  }
   return true;
 }
 
 std::optional<std::uint64_t> parse_size(const std::string& text) {
   static const std::regex pattern(R"(^([0-9]+)(\.[0-9]+)?([KMGT])$)");
   std::smatch m;
-  if (!std::regex_match(text, m, pattern)) return std::nullopt;
+  // Longer numbers are out of range anyway, and std::stod would throw on them.
+  if (text.size() > 32 || !std::regex_match(text, m, pattern)) return std::nullopt;
   const double number = std::stod(m[1].str() + m[2].str());
   const int power = std::string("KMGT").find(m[3].str()[0]) + 1;
   double bytes = number;
@@ -222,7 +281,8 @@ bool is_duration(const std::string& text) {
 
 bool is_cpus(const std::string& text) {
   static const std::regex pattern(R"(^[0-9]+(\.[0-9]+)?$)");
-  return std::regex_match(text, pattern) && std::stod(text) > 0 && std::stod(text) <= 4096;
+  return text.size() <= 32 && std::regex_match(text, pattern) && std::stod(text) > 0 &&
+         std::stod(text) <= 4096;
 }
 
 std::optional<std::uint32_t> parse_id(const std::string& text) {
@@ -238,13 +298,18 @@ std::optional<std::uint32_t> parse_id(const std::string& text) {
 // An image reference as Docker parses it: [host[:port]/]path[:tag][@sha256:hex].
 bool is_image_reference(const std::string& ref) {
   static const std::regex pattern(
-      R"(^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
+      R"(^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)"
+      R"((:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
       R"((:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$)");
   return std::regex_match(ref, pattern);
 }
 
 bool is_registry(const std::string& text) {
-  static const std::regex pattern(R"(^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$)");
+  // A host as Docker reads one (dot-separated labels that neither start nor end
+  // with '-'), an optional port, then repository path components.
+  static const std::regex pattern(
+      R"(^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)"
+      R"((:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$)");
   return std::regex_match(text, pattern);
 }
 
@@ -549,13 +614,60 @@ void read_dirs(Args& a, spec::Settings& s) {
   }
 }
 
+// Where a shell starts a comment in `command` (a '#' beginning a word outside
+// quotes), or npos.
+std::size_t shell_comment(const std::string& command) {
+  char quote = 0;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (quote == '\'') {
+      if (c == '\'') quote = 0;
+    } else if (c == '\\') {
+      ++i;
+    } else if (quote == '"') {
+      if (c == '"') quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '#' &&
+               (i == 0 || std::string(" \t;&|()<>").find(command[i - 1]) != std::string::npos)) {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
+// A shell command that becomes one line of a RUN or HEALTHCHECK: not empty, and
+// not ending in '\', which would continue the Dockerfile line into the next
+// instruction. `joined` commands share one RUN with the steps after them, so a
+// shell comment would silently drop those steps.
+bool check_command(Args& a, const At<std::string>& command, const char* what, bool joined) {
+  if (!no_line_break(a, command, what)) return false;
+  const std::string& c = command.value;
+  const auto last = c.find_last_not_of(" \t");
+  if (last == std::string::npos) {
+    a.error(command.location, fmt::format("{} is empty", what));
+    return false;
+  }
+  if (c[last] == '\\') {
+    a.error(command.location,
+            fmt::format("{} ends with '\\', which would continue the Dockerfile line into the "
+                        "next instruction",
+                        what));
+    return false;
+  }
+  if (joined && shell_comment(c) != std::string::npos) {
+    a.error(command.location,
+            fmt::format("{} has a shell comment ('#'); rigc joins steps into one RUN, so it would "
+                        "comment out the steps after it: remove it or quote the '#'",
+                        what));
+    return false;
+  }
+  return true;
+}
+
 std::optional<spec::Run> read_run_step(Args& a) {
   auto command = a.string("a quoted shell command");
-  if (!command || !no_line_break(a, *command, "a run command")) return std::nullopt;
-  if (command->value.find_first_not_of(" \t") == std::string::npos) {
-    a.error(command->location, "the run command is empty");
-    return std::nullopt;
-  }
+  if (!command || !check_command(a, *command, "the run command", true)) return std::nullopt;
   spec::Run run{command->value, false, a.node().head.location};
   if (a.keyword("as")) {
     auto who = a.word("'root'");
@@ -600,7 +712,7 @@ void read_secret(Args& a, spec::Settings& s) {
 
 void read_healthcheck(Args& a, spec::Settings& s) {
   auto command = a.string("a quoted command");
-  if (!command || !no_line_break(a, *command, "a health check command")) return;
+  if (!command || !check_command(a, *command, "the health check command", false)) return;
   spec::Healthcheck check;
   check.command = command->value;
   check.location = a.node().head.location;
@@ -932,14 +1044,24 @@ void read_pack_deps(Args& a, spec::PackDecl& p) {
     return;
   }
   auto command = a.string("the quoted install command");
-  if (!command || !no_line_break(a, *command, "a deps command")) return;
+  if (!command || !check_command(a, *command, "the deps command", false)) return;
   deps.command = command->value;
   if (a.keyword("into")) {
     auto into = a.text("a path");
     if (!into) return;
-    if (into->value.empty() || into->value.find_first_of("\n\r\"'$`\\ \t") != std::string::npos ||
-        into->value.find("..") != std::string::npos) {
-      a.error(into->location, fmt::format("invalid path '{}'", into->value));
+    // Absolute, from the home (~/…) or from the workdir, in the characters of
+    // check_absolute().
+    const std::string& v = into->value;
+    const bool plain =
+        std::all_of(v.begin() + (v.rfind("~/", 0) == 0 ? 1 : 0), v.end(), [](char c) {
+          return (std::isalnum(static_cast<unsigned char>(c)) &&
+                  static_cast<unsigned char>(c) < 0x80) ||
+                 std::string("/._-+@%").find(c) != std::string::npos;
+        });
+    if (v.empty() || v.size() > kMaxWord || !plain || v.find("..") != std::string::npos) {
+      a.error(into->location, fmt::format("invalid path '{}': use letters, digits and "
+                                          "/ . _ - + @ %, without '..'",
+                                          v));
       return;
     }
     deps.into = into->value;
@@ -998,7 +1120,8 @@ void read_pack_arch(Args& a, spec::PackDecl& p) {
   auto& fetch = fetch_of(p, a.node().head.location);
   for (auto& pair : pairs) {
     static const std::regex pattern(R"(^[A-Za-z0-9_.-]+$)");
-    if (!std::regex_match(pair.key, pattern) || !std::regex_match(pair.value, pattern)) {
+    if (pair.value.size() > kMaxWord || !std::regex_match(pair.key, pattern) ||
+        !std::regex_match(pair.value, pattern)) {
       a.error(pair.location,
               fmt::format("invalid architecture mapping '{}={}'", pair.key, pair.value));
       return;
@@ -1176,8 +1299,12 @@ class Elaborator {
   explicit Elaborator(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
 
   spec::Module run(const ast::Module& module) {
-    for (const ast::Node& node : module.nodes)
+    for (const ast::Node& node : module.nodes) {
+      // Past the first 100 errors nothing more is shown (diagnostics.cpp), so a
+      // huge broken spec is not read to its end.
+      if (diagnostics_.error_count() > 100) break;
       declaration(node);
+    }
     return std::move(module_);
   }
 
@@ -1255,6 +1382,15 @@ class Elaborator {
       module_.packs.push_back(std::move(pack));
       return;
     }
+    // The name becomes a Docker repository path component, a Compose service and
+    // host name, a Bake target and a workflow matrix entry.
+    if (name->value.back() == '-' || name->value.size() > 63) {
+      args.error(name->location,
+                 fmt::format("invalid {} name '{}': it must end with a letter or digit and be at "
+                             "most 63 characters (Docker image and host names)",
+                             keyword, name->value));
+      return;
+    }
     spec::ImageDecl image;
     image.runner = keyword == "runner";
     image.name = *name;
@@ -1311,6 +1447,10 @@ class Elaborator {
       args.error(args.peek()->location, "unexpected argument; usage: target NAME {");
       return;
     }
+    if (settings.targets.size() == kMaxTargets) {
+      args.error(name->location, fmt::format("more than {} targets in one block", kMaxTargets));
+      return;
+    }
     for (const spec::Target& existing : settings.targets) {
       if (existing.name.value == name->value) {
         args.error(name->location, fmt::format("target '{}' is already declared on line {}",
@@ -1347,10 +1487,16 @@ class Elaborator {
         continue;
       }
       const std::string& pattern = node.head.text;
+      if (pattern.size() > kMaxWord) {
+        diagnostics_.error(node.location,
+                           fmt::format("an ignore pattern longer than {} bytes", kMaxWord));
+        continue;
+      }
       if (pattern.empty() || pattern == "!" || pattern.find_first_of("\n\r") != std::string::npos) {
         diagnostics_.error(node.location, fmt::format("invalid ignore pattern '{}'", pattern));
         continue;
       }
+      if (!check_expression(diagnostics_, node.location, pattern)) continue;
       module_.ignore->value.push_back({pattern, node.head.location});
     }
   }

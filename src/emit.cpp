@@ -5,8 +5,9 @@
 namespace rigc {
 
 const std::vector<const Emitter*>& emitters() {
-  static const std::vector<const Emitter*> all = {&dockerfile_emitter(), &dockerignore_emitter(),
-                                                  &entrypoint_emitter()};
+  static const std::vector<const Emitter*> all = {
+      &dockerfile_emitter(), &dockerignore_emitter(), &entrypoint_emitter(), &compose_emitter(),
+      &bake_emitter(),       &workflow_emitter(),     &runs_on_emitter()};
   return all;
 }
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "rigc/packs.hpp"
@@ -95,8 +96,12 @@ class ImageLowering {
     out_.location = image_.decl->name.location;
     out_.dockerfile = out_.name + ".Dockerfile";
     out_.ignore_file = out_.dockerfile + ".dockerignore";
+    out_.dockerfile_in_context =
+        options_.output_dir == "." ? out_.dockerfile : options_.output_dir + "/" + out_.dockerfile;
+    out_.registry = s.registry ? s.registry->value : "";
     out_.repository = s.registry ? s.registry->value + "/" + out_.name : out_.name;
     out_.tag = s.tag ? s.tag->value : "latest";
+    if (s.registry) out_.cache_ref = out_.repository + ":buildcache";
     out_.platforms = s.platforms ? s.platforms->value : std::vector<std::string>{};
     base_ = s.base ? s.base->value : kDefaultBase;
     // Rule 11: the built-in frontend of Docker and Buildah by default; newer
@@ -167,6 +172,18 @@ class ImageLowering {
     for (const std::string& label : labels) {
       if (seen.insert(label).second) out_.runner_labels.push_back(label);
     }
+    // The architecture label the runner registers with on each platform (the
+    // entrypoint maps `uname -m` the same way); no platforms: the builder's, x64.
+    for (const std::string& platform : out_.platforms) {
+      std::string arch = platform.substr(platform.find('/') + 1);
+      arch = arch.substr(0, arch.find('/'));
+      if (arch == "amd64") arch = "x64";
+      if (std::find(out_.runner_arches.begin(), out_.runner_arches.end(), arch) ==
+          out_.runner_arches.end()) {
+        out_.runner_arches.push_back(arch);
+      }
+    }
+    if (out_.runner_arches.empty()) out_.runner_arches.push_back("x64");
     out_.ephemeral = s.ephemeral ? s.ephemeral->value : true;
     out_.runner_group = s.group ? s.group->value : "";
   }
@@ -179,6 +196,12 @@ class ImageLowering {
     out_.restart = s.restart ? s.restart->value : (out_.runner ? "unless-stopped" : "");
     for (const auto& port : s.expose)
       out_.expose.push_back(port.value);
+    for (const spec::Pair& e : s.env)
+      out_.env.emplace_back(e.key, e.value);
+    if (s.healthcheck) {
+      const spec::Healthcheck& h = *s.healthcheck;
+      out_.healthcheck = ir::Healthcheck{h.command, h.interval, h.timeout, h.start, h.retries};
+    }
   }
 
   std::string cache_path(const std::string& name, const std::string& written) const {
@@ -505,10 +528,48 @@ class ImageLowering {
     config(*st, s, Layer::config);
     // 7. Custom run steps.
     run_steps(*st, s.runs, nullptr, Layer::run);
+    remake_cache_dirs(*st);
     // 8. Sources, last.
     sources(*st, s);
     // 9. Metadata.
     metadata(*st, s);
+  }
+
+  // Buildah 1.28 removes a cache mount's target directory from the image after
+  // the RUN that mounts it (containers/buildah#4927). The user's cache directories
+  // are made again after the last such RUN of the image, so that a volume mounted
+  // there at run time starts out as the user's. BuildKit keeps them: a no-op there.
+  void remake_cache_dirs(ir::Stage& st) {
+    if (out_.uid == 0) return;
+    const std::string flag = "--mount=type=cache,target=";
+    std::vector<std::string> dirs;
+    for (const ir::Stage& s : out_.stages) {
+      if (s.name != "runtime" && &s != &st) continue;  // the final image's stages
+      for (const ir::Instruction& in : s.instructions) {
+        for (std::size_t at = in.text.find(flag); at != std::string::npos;
+             at = in.text.find(flag, at + 1)) {
+          const std::size_t from = at + flag.size();
+          const std::string path = in.text.substr(from, in.text.find(',', from) - from);
+          // Under the home the parents are the user's, so the user can make them.
+          if (path.rfind(out_.home + "/", 0) == 0 &&
+              std::find(dirs.begin(), dirs.end(), path) == dirs.end())
+            dirs.push_back(path);
+        }
+      }
+    }
+    if (dirs.empty()) return;
+    std::string line = "mkdir -p";
+    for (const std::string& d : dirs)
+      line += " " + text::shell_quote(d);
+    ir::Instruction& last = st.instructions.back();
+    if (last.text.rfind("RUN ", 0) == 0 && last.text.compare(4, 2, "--") != 0) {
+      last.text += std::string(" \\\n") + kIndent + "&& " + line;  // no second RUN (DL3059)
+      return;
+    }
+    st.instructions.push_back(
+        make(run_text({}, {line}), Layer::run, "the cache directories again, for Buildah",
+             {"Buildah drops a cache mount's directory from the image (containers/buildah#4927):",
+              "the user's cache directories again, so volumes mounted there stay the user's."}));
   }
 
   std::string user_instruction() const {
@@ -621,6 +682,9 @@ class ImageLowering {
     }
     for (const ir::Cache& c : out_.caches)
       add_with_parents(c.path);
+    // The workdir too: dependency installers and `run` steps run there as the
+    // user and write into it (bundler's .bundle/config, npm's node_modules).
+    if (out_.uid != 0 && out_.workdir != "/") add_with_parents(out_.workdir);
     for (const auto& d : image_.settings.dirs)
       add_with_parents(text::expand_home(d.value, out_.home));
     std::vector<std::string> unique;
@@ -902,6 +966,7 @@ class ImageLowering {
       out_.targets.push_back(target.name.value);
     }
     if (!out_.targets.empty()) {
+      out_.default_target = "release";
       // The last stage is what a plain `docker build` builds: keep it the lean one.
       out_.stages.push_back({"release",
                              "final",
@@ -1028,14 +1093,84 @@ const char* ir::layer_name(Layer layer) {
   return "stage";
 }
 
+namespace {
+
+// The value most images have (the first one on a tie); "" for no images.
+template <typename Get>
+std::string most_common(const std::vector<ir::Image>& images, Get get) {
+  std::map<std::string, int> counts;
+  std::string best;
+  int best_count = 0;
+  for (const ir::Image& image : images) {
+    const int n = ++counts[get(image)];
+    if (n > best_count) {
+      best = get(image);
+      best_count = n;
+    }
+  }
+  return best;
+}
+
+void build_targets(ir::Build& build, Diagnostics& diagnostics) {
+  build.registry = most_common(build.images, [](const ir::Image& i) { return i.registry; });
+  build.tag = most_common(build.images, [](const ir::Image& i) { return i.tag; });
+  std::vector<ir::BuildTarget> extra;
+  for (const ir::Image& image : build.images) {
+    ir::BuildTarget t;
+    t.name = image.name;
+    t.image = image.name;
+    t.dockerfile = image.dockerfile_in_context;
+    // `docker build -f` (and so build-push-action's `file`) is read from the
+    // working directory, the repository root, not from the context.
+    t.dockerfile_in_repo =
+        build.repo_dir == "." ? t.dockerfile : build.repo_dir + "/" + t.dockerfile;
+    t.stage = image.default_target;
+    t.registry = image.registry;
+    t.repository = image.repository;
+    t.tag = image.tag;
+    t.platforms = image.platforms;
+    t.cache_ref = image.cache_ref;
+    if (!t.cache_ref.empty()) t.cache_from.push_back(t.cache_ref);
+    t.args = image.build_args;
+    for (const std::string& target : image.targets) {
+      ir::BuildTarget x = t;
+      x.name = image.name + "-" + target;
+      x.stage = target;
+      x.tag_suffix = "-" + target;
+      if (!t.cache_ref.empty()) {
+        x.cache_ref = t.cache_ref + "-" + target;
+        x.cache_from = {x.cache_ref, t.cache_ref};
+      }
+      extra.push_back(std::move(x));
+    }
+    build.targets.push_back(std::move(t));
+  }
+  for (ir::BuildTarget& x : extra) {
+    for (const ir::Image& image : build.images) {
+      if (image.name == x.name) {
+        diagnostics.error(image.location,
+                          fmt::format("image '{}' has the name Bake and the workflow give to "
+                                      "target '{}' of image '{}'; rename one of them",
+                                      image.name, x.stage, x.image));
+      }
+    }
+    build.targets.push_back(std::move(x));
+  }
+}
+
+}  // namespace
+
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics) {
   ir::Build build;
   build.spec_name = options.spec_name;
   build.output_dir = options.output_dir;
+  build.context = options.context;
+  build.repo_dir = options.repo_dir;
   for (const ResolvedImage& image : resolved.images) {
     build.images.push_back(ImageLowering(image, resolved, options, diagnostics).run());
     build.entrypoint = build.entrypoint || image.decl->runner;
   }
+  build_targets(build, diagnostics);
   return build;
 }
 

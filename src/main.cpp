@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 
 #include "rigc/driver.hpp"
 #include "rigc/emit.hpp"
@@ -69,16 +68,6 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   for (std::size_t i = 0; i < items.size(); ++i)
     out += (i == 0 ? "" : separator) + items[i];
   return out;
-}
-
-// Choices of options that take one of a fixed set of values.
-const std::map<std::string, std::string>& option_values() {
-  static const std::map<std::string, std::string> values = {
-      {"plan --format", "text json"},     {"packs --format", "text json"},
-      {"graph --format", "dot mermaid"},  {"completion shell", "bash zsh"},
-      {"--error-format", "human github"},
-  };
-  return values;
 }
 
 std::string bash_completion(const std::vector<Command>& commands) {

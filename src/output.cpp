@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "rigc/text.hpp"
@@ -48,9 +50,11 @@ bool read_file(const fs::path& path, std::string& out) {
 }
 
 bool generated_by_rigc(const std::string& content) {
-  // The marker sits in the first comment lines (after a `# syntax=` or `#!` line).
+  // The marker sits in the first comment lines (after a `# syntax=` or `#!` line),
+  // or in JSON, which has no comments, at the start of the first string.
   const std::string head = content.substr(0, 400);
-  return head.find(std::string("# ") + kGeneratedMarker) != std::string::npos;
+  return head.find(std::string("# ") + kGeneratedMarker) != std::string::npos ||
+         head.find(std::string("\"") + kGeneratedMarker) != std::string::npos;
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -69,42 +73,95 @@ std::string describe_errno() {
   return std::strerror(errno);
 }
 
-bool write_atomically(const fs::path& path, const std::string& content, bool executable,
-                      std::string& error) {
-  const fs::path dir = path.parent_path();
-  const fs::path temporary =
-      dir / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
+fs::path temporary_for(const fs::path& path) {
+  return path.parent_path() / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
+}
+
+// Writes `content` to the temporary file of `path` and syncs it. On failure the
+// temporary file is gone and `error` names `path` and the reason.
+bool write_temporary(const fs::path& path, const std::string& content, bool executable,
+                     std::string& error) {
+  const fs::path temporary = temporary_for(path);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                         executable ? 0755 : 0644);
   if (fd < 0) {
-    error = fmt::format("cannot create '{}': {}", temporary.string(), describe_errno());
+    error = fmt::format("cannot write '{}': cannot create '{}': {}", path.string(),
+                        temporary.filename().string(), describe_errno());
     return false;
   }
+  const auto failed = [&]() {
+    error = fmt::format("cannot write '{}': {}", path.string(), describe_errno());
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return false;
+  };
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = fmt::format("cannot write '{}': {}", temporary.string(), describe_errno());
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      return false;
+      return failed();
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd, executable ? 0755 : 0644) != 0 || ::fsync(fd) != 0) {
-    error = fmt::format("cannot write '{}': {}", temporary.string(), describe_errno());
-    ::close(fd);
+  if (::fchmod(fd, executable ? 0755 : 0644) != 0 || ::fsync(fd) != 0) return failed();
+  if (::close(fd) != 0) {
+    error = fmt::format("cannot write '{}': {}", path.string(), describe_errno());
     ::unlink(temporary.c_str());
     return false;
   }
-  ::close(fd);
+  return true;
+}
+
+// Puts the synced temporary file of `path` in its place, atomically.
+bool replace_with_temporary(const fs::path& path, std::string& error) {
+  const fs::path temporary = temporary_for(path);
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     error = fmt::format("cannot replace '{}': {}", path.string(), describe_errno());
     ::unlink(temporary.c_str());
     return false;
   }
   return true;
+}
+
+bool write_atomically(const fs::path& path, const std::string& content, bool executable,
+                      std::string& error) {
+  return write_temporary(path, content, executable, error) && replace_with_temporary(path, error);
+}
+
+// The first directory between `dir` and the file `relative` that is a symbolic
+// link or not a directory, or "" when there is none: the file is then inside
+// `dir`. (The file itself is checked by the caller.)
+std::string link_between(const fs::path& dir, const std::string& relative) {
+  fs::path at = dir;
+  const fs::path rel(relative);
+  for (auto it = rel.begin(); it != rel.end() && std::next(it) != rel.end(); ++it) {
+    at /= *it;
+    std::error_code ec;
+    const auto status = fs::symlink_status(at, ec);
+    if (status.type() == fs::file_type::not_found) return "";  // to be created, as a directory
+    if (ec || !fs::is_directory(status)) return at.string();
+  }
+  return "";
+}
+
+// Removes the temporary files a killed `rigc build` left in `dir`: regular files
+// ".NAME.rigc-tmp-PID" whose process is gone.
+void remove_leftovers(const fs::path& dir) {
+  static const std::string marker = ".rigc-tmp-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    const auto at = file.rfind(marker);
+    if (file[0] != '.' || at == std::string::npos || at < 2) continue;
+    const std::string pid = file.substr(at + marker.size());
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::error_code status_error;
+    if (!fs::is_regular_file(fs::symlink_status(entry.path(), status_error))) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH) continue;
+    fs::remove(entry.path(), status_error);
+  }
 }
 
 void sync_directory(const fs::path& dir) {
@@ -216,6 +273,13 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   for (const OutputFile& file : files) {
     produced[file.path] = true;
     const fs::path path = dir / file.path;
+    const std::string link = link_between(dir, file.path);
+    if (!link.empty()) {
+      diagnostics.error({}, fmt::format("refusing to write '{}': '{}' is a symbolic link or not a "
+                                        "directory",
+                                        path.string(), link));
+      continue;
+    }
     const auto status = fs::symlink_status(path, ec);
     if (fs::is_symlink(status) || (fs::exists(status) && !fs::is_regular_file(status))) {
       diagnostics.error({}, fmt::format("refusing to write '{}': it is a symbolic link or not a "
@@ -244,6 +308,13 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   for (const auto& [path_name, hash] : previous) {
     if (produced.count(path_name) != 0) continue;
     const fs::path path = dir / path_name;
+    const std::string link = link_between(dir, path_name);
+    if (!link.empty()) {
+      diagnostics.error({}, fmt::format("refusing to remove stale '{}': '{}' is a symbolic link or "
+                                        "not a directory",
+                                        path.string(), link));
+      continue;
+    }
     const auto status = fs::symlink_status(path, ec);
     if (!fs::exists(status)) continue;
     std::string current;
@@ -263,32 +334,73 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   }
   if (diagnostics.has_errors()) return {};
 
-  // The manifest goes last: until it is replaced, the old one still describes
-  // every file on disk as generated.
-  std::stable_partition(to_write.begin(), to_write.end(),
-                        [](const OutputFile* f) { return f->path != kManifestName; });
-  std::map<std::string, bool> synced;
+  // First every new content goes to a synced temporary file beside its target, so
+  // a full or read-only disk fails here with every old file still in place (and
+  // the temporary files removed). Temporary files a killed build left are removed.
+  std::set<std::string> directories;  // where this build and the previous one wrote
+  for (const OutputFile& file : files)
+    directories.insert((dir / file.path).parent_path().string());
+  for (const auto& [path_name, hash] : previous) {
+    if (link_between(dir, path_name).empty())
+      directories.insert((dir / path_name).parent_path().string());
+  }
+  for (const std::string& directory : directories)
+    remove_leftovers(directory);
+  std::vector<const OutputFile*> prepared;
+  const auto abandon = [&](const std::string& error) {
+    diagnostics.error({}, error + "; no file was changed");
+    for (const OutputFile* file : prepared)
+      ::unlink(temporary_for(dir / file->path).c_str());
+    return WriteSummary{};
+  };
   for (const OutputFile* file : to_write) {
     const fs::path path = dir / file->path;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
-      diagnostics.error({}, fmt::format("cannot create directory '{}': {}",
-                                        path.parent_path().string(), ec.message()));
-      return summary;
+      return abandon(fmt::format("cannot create directory '{}': {}", path.parent_path().string(),
+                                 ec.message()));
     }
     std::string error;
-    if (!write_atomically(path, file->content, file->executable, error)) {
+    if (!write_temporary(path, file->content, file->executable, error)) return abandon(error);
+    prepared.push_back(file);
+  }
+
+  // Then each is renamed over its target, so each file is whole, old or new, at
+  // every moment; the stale files go; the manifest comes last: until it is
+  // replaced, the old one still describes every file on disk as generated.
+  std::stable_partition(prepared.begin(), prepared.end(),
+                        [](const OutputFile* f) { return f->path != kManifestName; });
+  std::map<std::string, bool> synced;
+  for (std::size_t i = 0; i < prepared.size(); ++i) {
+    const OutputFile* file = prepared[i];
+    const fs::path path = dir / file->path;
+    if (file->path == kManifestName) {
+      for (const fs::path& stale : to_remove) {
+        if (!fs::remove(stale, ec) && ec) {
+          diagnostics.error({},
+                            fmt::format("cannot remove '{}': {}", stale.string(), ec.message()));
+        }
+        synced[stale.parent_path().string()] = true;
+      }
+      to_remove.clear();
+      for (const auto& [d, unused] : synced)
+        sync_directory(d);
+    }
+    std::string error;
+    if (!replace_with_temporary(path, error)) {
       diagnostics.error({}, error);
+      for (std::size_t j = i + 1; j < prepared.size(); ++j)
+        ::unlink(temporary_for(dir / prepared[j]->path).c_str());
       return summary;
     }
     synced[path.parent_path().string()] = true;
     summary.written.push_back(file->path);
   }
-  for (const fs::path& path : to_remove) {
-    if (!fs::remove(path, ec) && ec) {
-      diagnostics.error({}, fmt::format("cannot remove '{}': {}", path.string(), ec.message()));
+  for (const fs::path& stale : to_remove) {  // when the manifest itself was unchanged
+    if (!fs::remove(stale, ec) && ec) {
+      diagnostics.error({}, fmt::format("cannot remove '{}': {}", stale.string(), ec.message()));
     }
-    synced[path.parent_path().string()] = true;
+    synced[stale.parent_path().string()] = true;
   }
   for (const auto& [d, unused] : synced)
     sync_directory(d);

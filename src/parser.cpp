@@ -312,12 +312,104 @@ struct Action<g::recover> {
   }
 };
 
+// Lines longer than this are an error: every token then stays small enough for the
+// checks of later stages, and every generated Dockerfile line stays under the
+// 64 KiB that Docker's parser reads.
+constexpr std::size_t kMaxLineLength = 16384;
+
+// The length of the UTF-8 sequence at `at` and its code point, or 0 when the bytes
+// there are not valid UTF-8 (overlong forms and surrogates included).
+std::size_t utf8_sequence(const std::string& text, std::size_t at, char32_t& code) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  std::size_t length = 0;
+  if (lead < 0x80) {
+    code = lead;
+    return 1;
+  } else if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (at + length > text.size()) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(at + i) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(at + i) & 0x3F);
+  }
+  const char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code < least[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return length;
+}
+
+// What a character does that makes it unwelcome in a spec, or null. Control
+// characters reach terminals and generated files; YAML 1.1 readers break lines at
+// NEL, U+2028 and U+2029; bidirectional controls make text read differently from
+// what it does ("Trojan Source").
+const char* unwelcome(char32_t c) {
+  if (c == '\t' || c == '\n') return nullptr;
+  if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) return "a control character";
+  if (c == 0x2028 || c == 0x2029) return "a line separator YAML readers break lines at";
+  if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+    return "a bidirectional text control, which makes text read differently from what it does";
+  return nullptr;
+}
+
+// A Rig file is UTF-8 text with lines of at most kMaxLineLength bytes and no
+// unwelcome characters; CR only before LF. One error per line.
+bool check_text(const std::string& text, std::uint32_t file, Diagnostics& diagnostics) {
+  bool ok = true;
+  std::uint32_t line = 1;
+  std::size_t line_start = 0;
+  bool reported = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto report = [&](const std::string& message) {
+      if (!reported) {
+        diagnostics.error({file, line, static_cast<std::uint32_t>(i - line_start + 1), 1}, message);
+      }
+      reported = true;
+      ok = false;
+    };
+    char32_t code = 0;
+    const std::size_t length = utf8_sequence(text, i, code);
+    if (length == 0) {
+      report(fmt::format("invalid UTF-8 (byte 0x{:02X}); a spec is UTF-8 text",
+                         static_cast<unsigned char>(text[i])));
+      ++i;
+      continue;
+    }
+    if (code == '\n') {
+      ++line;
+      line_start = i + 1;
+      reported = false;
+    } else if (code == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      // CRLF ends a line like LF.
+    } else if (const char* why = unwelcome(code)) {
+      report(
+          fmt::format("character U+{:04X} is not allowed: {}", static_cast<unsigned>(code), why));
+    } else if (i - line_start >= kMaxLineLength) {
+      report(fmt::format("line longer than {} bytes", kMaxLineLength));
+    }
+    i += length;
+  }
+  return ok;
+}
+
 }  // namespace
 
 ast::Module parse(const Sources& sources, std::uint32_t file, Diagnostics& diagnostics) {
   State state{sources, file, diagnostics, {}, {}, {}, 0, false, nullptr};
   state.module.file = file;
   const std::string& text = sources.text(file);
+  // Text that is not what the grammar reads is reported once, before it can cause
+  // a cascade of syntax errors.
+  if (!check_text(text, file, diagnostics)) return std::move(state.module);
   p::memory_input<> in(text.data(), text.size(), sources.name(file));
   try {
     p::parse<g::file, Action, Control>(in, state);

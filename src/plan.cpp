@@ -53,8 +53,7 @@ std::string plan_text(const ir::Build& build) {
                          image.reserve.memory.empty() ? "-" : image.reserve.memory);
     }
     if (image.replicas >= 0) out += fmt::format("  replicas: {}\n", image.replicas);
-    out += fmt::format("  stages (default target: {}):\n",
-                       image.targets.empty() ? image.default_target : "release");
+    out += fmt::format("  stages (default target: {}):\n", image.default_target);
     for (const ir::Stage& stage : image.stages) {
       out += fmt::format("    {:<14} FROM {:<24} {}\n", stage.name, stage.from, stage.purpose);
     }
@@ -88,17 +87,44 @@ std::string plan_json(const ir::Build& build) {
     j["workdir"] = image.workdir;
     j["packs"] = nlohmann::ordered_json::array();
     for (const ir::Pack& p : image.packs) {
-      j["packs"].push_back(
-          {{"name", p.name}, {"version", p.version}, {"reason", p.reason}, {"fetched", p.fetched}});
+      j["packs"].push_back({{"name", p.name},
+                            {"version", p.version},
+                            {"reason", p.reason},
+                            {"fetched", p.fetched},
+                            {"verify", p.verify}});
     }
-    if (image.runner) j["runner_labels"] = image.runner_labels;
+    j["registry"] = image.registry;
+    j["tag"] = image.tag;
+    j["cache_ref"] = image.cache_ref;
+    if (image.runner) {
+      j["runner_labels"] = image.runner_labels;
+      j["runner_arches"] = image.runner_arches;
+      j["ephemeral"] = image.ephemeral;
+      j["group"] = image.runner_group;
+    }
+    j["env"] = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : image.env)
+      j["env"][key] = value;
+    j["build_args"] = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : image.build_args)
+      j["build_args"][key] = value;
+    j["expose"] = image.expose;
+    if (image.healthcheck) {
+      const ir::Healthcheck& h = *image.healthcheck;
+      j["healthcheck"] = {{"command", h.command},
+                          {"interval", h.interval},
+                          {"timeout", h.timeout},
+                          {"start", h.start},
+                          {"retries", h.retries}};
+    }
+    j["restart"] = image.restart;
     j["caches"] = nlohmann::ordered_json::array();
     for (const ir::Cache& c : image.caches)
       j["caches"].push_back({{"name", c.name}, {"path", c.path}, {"id", c.id}});
     j["limits"] = {{"cpus", image.limits.cpus}, {"memory", image.limits.memory}};
     j["reserve"] = {{"cpus", image.reserve.cpus}, {"memory", image.reserve.memory}};
     if (image.replicas >= 0) j["replicas"] = image.replicas;
-    j["default_target"] = image.targets.empty() ? image.default_target : "release";
+    j["default_target"] = image.default_target;
     j["targets"] = image.targets;
     j["stages"] = nlohmann::ordered_json::array();
     for (const ir::Stage& stage : image.stages) {

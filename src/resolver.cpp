@@ -63,6 +63,37 @@ std::vector<std::string> architectures(const spec::Settings& settings) {
   return text::sorted_unique(archs);
 }
 
+// Explicit bounds, so that no spec, however large, makes resolution or lowering
+// recurse without limit or take quadratic time on huge lists.
+constexpr std::size_t kMaxExtendsDepth = 64;      // images in one `extends` chain
+constexpr std::size_t kMaxPackDepth = 64;         // packs in one `requires` chain
+constexpr std::size_t kMaxPacksPerImage = 256;    // packs of one image, dependencies included
+constexpr std::size_t kMaxValuesPerImage = 4096;  // list values of an image and its packs
+constexpr int kMaxSuggestions = 20;               // "did you mean" searches per run
+
+std::size_t list_values(const spec::Settings& s) {
+  std::size_t n = s.packs.size() + s.apt.size() + s.labels.size() + s.dirs.size() +
+                  s.expose.size() + s.env.size() + s.args.size() + s.oci_labels.size() +
+                  s.caches.size() + s.deps.size() + s.copies.size() + s.runs.size() +
+                  s.secrets.size() + s.targets.size();
+  for (const spec::Deps& d : s.deps)
+    n += d.files.size();
+  for (const spec::Target& t : s.targets)
+    n += list_values(t.settings);
+  return n;
+}
+
+std::size_t list_values(const spec::PackDecl& p) {
+  std::size_t n = p.requires_.size() + p.after.size() + p.apt.size() + p.build_apt.size() +
+                  p.paths.size() + p.dirs.size() + p.labels.size() + p.verify.size() +
+                  p.env.size() + p.runs.size() + p.caches.size() + p.deps.size() +
+                  p.versions.size() + p.system.size();
+  for (const spec::SystemVersion& v : p.system)
+    n += v.packages.size();
+  if (p.fetch) n += p.fetch->arch.size() + p.fetch->checksums.size();
+  return n;
+}
+
 class Resolver {
  public:
   Resolver(const spec::Module& module, Diagnostics& diagnostics)
@@ -192,8 +223,10 @@ class Resolver {
 
   void unknown_pack(const std::string& name, Location where) {
     std::vector<std::string> names;
-    for (const auto& [known, pack] : resolved_.packs)
-      names.push_back(known);
+    if (suggestions_left_-- > 0) {
+      for (const auto& [known, pack] : resolved_.packs)
+        names.push_back(known);
+    }
     diagnostics_.error(where, fmt::format("unknown pack '{}'{}", name, did_you_mean(name, names)));
   }
 
@@ -206,8 +239,10 @@ class Resolver {
       const auto it = by_name_.find(parent_name);
       if (it == by_name_.end()) {
         std::vector<std::string> names;
-        for (const auto& [name, decl] : by_name_)
-          names.push_back(name);
+        if (suggestions_left_-- > 0) {
+          for (const auto& [name, decl] : by_name_)
+            names.push_back(name);
+        }
         diagnostics_.error(current->extends->location,
                            fmt::format("'{}' extends unknown image '{}'{}", current->name.value,
                                        parent_name, did_you_mean(parent_name, names)));
@@ -240,6 +275,15 @@ class Resolver {
             current->extends->location,
             fmt::format("{} '{}' cannot extend {} '{}'", current->runner ? "runner" : "image",
                         current->name.value, parent->runner ? "runner" : "image", parent_name));
+        return false;
+      }
+      if (chain.size() == kMaxExtendsDepth) {
+        if (!deep_extends_reported_) {
+          diagnostics_.error(image.extends->location,
+                             fmt::format("'{}' extends a chain of more than {} images",
+                                         image.name.value, kMaxExtendsDepth));
+        }
+        deep_extends_reported_ = true;
         return false;
       }
       chain.push_back(parent);
@@ -323,6 +367,16 @@ class Resolver {
       }
       const auto found = resolved_.packs.find(name);
       if (found == resolved_.packs.end()) return false;  // reported by check_pack
+      if (path.size() == kMaxPackDepth) {
+        if (deep_packs_reported_.insert(path.front()).second) {
+          diagnostics_.error(wanted.at(path.front()).location,
+                             fmt::format("pack '{}' has a chain of requirements more than {} "
+                                         "deep: {} -> …",
+                                         path.front(), kMaxPackDepth,
+                                         text::join({path.begin(), path.begin() + 4}, " -> ")));
+        }
+        return false;
+      }
       path.push_back(name);
       for (const auto& dependency : found->second.requires_) {
         if (resolved_.packs.count(dependency.value) == 0) {
@@ -343,6 +397,20 @@ class Resolver {
       if (!visit(order_asked[i])) return;
     }
     if (!ok) return;
+    std::size_t values = list_values(image.settings);
+    for (const auto& [name, w] : wanted)
+      values += list_values(resolved_.packs.at(name));
+    if (wanted.size() > kMaxPacksPerImage || values > kMaxValuesPerImage) {
+      diagnostics_.error(image.decl->name.location,
+                         wanted.size() > kMaxPacksPerImage
+                             ? fmt::format("image '{}' needs {} packs; at most {} are supported",
+                                           image_name, wanted.size(), kMaxPacksPerImage)
+                             : fmt::format("image '{}' has {} list values (packages, variables, "
+                                           "labels, directories, steps…) with its packs; at "
+                                           "most {} are supported",
+                                           image_name, values, kMaxValuesPerImage));
+      return;
+    }
 
     // Versions.
     std::map<std::string, ResolvedPack> chosen;
@@ -375,37 +443,48 @@ class Resolver {
 
     // Install order: a pack after its requirements and its `after` packs that are
     // present; among the ready ones, by stability (system, toolchain, tool), then name.
-    std::map<std::string, std::set<std::string>> before;  // pack -> packs that must precede it
+    // Kahn's algorithm with the ready packs in a set ordered by (kind, name):
+    // O(p log p + edges) rather than a scan of every pack for each one placed.
+    std::map<std::string, std::size_t> waiting;  // pack -> packs still to precede it
+    std::map<std::string, std::vector<const ResolvedPack*>> unblocks;  // pack -> packs after it
     for (const auto& [name, rp] : chosen) {
+      std::set<std::string> before;
       for (const auto& r : rp.pack->requires_)
-        before[name].insert(r.value);
+        before.insert(r.value);
       for (const auto& a : rp.pack->after) {
-        if (chosen.count(a.value) != 0) before[name].insert(a.value);
+        if (chosen.count(a.value) != 0) before.insert(a.value);
+      }
+      waiting[name] = before.size();
+      for (const std::string& b : before)
+        unblocks[b].push_back(&rp);
+    }
+    const auto key = [](const ResolvedPack* rp) {
+      return std::make_pair(rp->pack->kind, std::cref(rp->pack->name.value));
+    };
+    const auto by_key = [&](const ResolvedPack* a, const ResolvedPack* b) {
+      return key(a) < key(b);
+    };
+    std::set<const ResolvedPack*, decltype(by_key)> ready(by_key);
+    for (const auto& [name, rp] : chosen) {
+      if (waiting[name] == 0) ready.insert(&rp);
+    }
+    while (!ready.empty()) {
+      const ResolvedPack* next = *ready.begin();
+      ready.erase(ready.begin());
+      image.packs.push_back(*next);
+      for (const ResolvedPack* after : unblocks[next->pack->name.value]) {
+        if (--waiting[after->pack->name.value] == 0) ready.insert(after);
       }
     }
-    std::set<std::string> placed;
-    while (placed.size() < chosen.size()) {
-      const ResolvedPack* next = nullptr;
+    if (image.packs.size() < chosen.size()) {
+      std::vector<std::string> stuck;
       for (const auto& [name, rp] : chosen) {
-        if (placed.count(name) != 0) continue;
-        bool ready = true;
-        for (const auto& b : before[name])
-          ready = ready && placed.count(b) != 0;
-        if (!ready) continue;
-        if (next == nullptr || rp.pack->kind < next->pack->kind) next = &rp;
+        if (waiting[name] != 0) stuck.push_back(name);
       }
-      if (next == nullptr) {
-        std::vector<std::string> stuck;
-        for (const auto& [name, rp] : chosen) {
-          if (placed.count(name) == 0) stuck.push_back(name);
-        }
-        diagnostics_.error(
-            image.decl->name.location,
-            fmt::format("the 'after' orderings of packs {} form a cycle", text::join(stuck, ", ")));
-        return;
-      }
-      placed.insert(next->pack->name.value);
-      image.packs.push_back(*next);
+      diagnostics_.error(
+          image.decl->name.location,
+          fmt::format("the 'after' orderings of packs {} form a cycle", text::join(stuck, ", ")));
+      return;
     }
     (void)kind_order_name;
   }
@@ -464,6 +543,26 @@ class Resolver {
                                        name, text::join(deps.files, " ")));
       }
     }
+    // Docker's limits on what the names become: a repository of at most 255
+    // characters, tags ("TAG-TARGET", "buildcache-TARGET") of at most 128.
+    const std::string repository = s.registry ? s.registry->value + "/" + name : name;
+    if (repository.size() > 255) {
+      diagnostics_.error(s.registry ? s.registry->location : image.decl->name.location,
+                         fmt::format("the repository of image '{}' would be {} characters long; "
+                                     "Docker allows 255",
+                                     name, repository.size()));
+    }
+    const std::string tag = s.tag ? s.tag->value : "latest";
+    for (const spec::Target& target : s.targets) {
+      const std::size_t longest =
+          std::max(tag.size(), std::string("buildcache").size()) + 1 + target.name.value.size();
+      if (longest > 128) {
+        diagnostics_.error(target.name.location,
+                           fmt::format("the tags of target '{}' of image '{}' would be {} "
+                                       "characters long; Docker allows 128",
+                                       target.name.value, name, longest));
+      }
+    }
     // Secrets must be declared before use; targets must not redeclare single stages.
     std::set<std::string> secret_ids;
     for (const spec::Secret& secret : s.secrets) {
@@ -485,6 +584,9 @@ class Resolver {
   Resolved resolved_;
   std::map<std::string, const spec::ImageDecl*> by_name_;
   std::set<std::string> reported_cycles_;
+  std::set<std::string> deep_packs_reported_;
+  bool deep_extends_reported_ = false;
+  int suggestions_left_ = kMaxSuggestions;
 };
 
 }  // namespace

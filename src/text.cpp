@@ -1,6 +1,7 @@
 #include "rigc/text.hpp"
 
-#include <openssl/evp.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
@@ -117,10 +118,16 @@ std::string arg_stem(const std::string& pack) {
   return out;
 }
 
+// libcrypto's direct SHA-256 (deprecated in OpenSSL 3 in favour of EVP, but
+// kept): EVP_Digest fetches a provider and reads openssl.cnf on first use, which
+// costs a short `rigc build` more than all the hashing it does.
 std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  const unsigned int length = SHA256_DIGEST_LENGTH;
+  SHA256_CTX context;
+  SHA256_Init(&context);
+  SHA256_Update(&context, data.data(), data.size());
+  SHA256_Final(digest, &context);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < length; ++i) {

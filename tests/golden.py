@@ -132,7 +132,10 @@ def examples(rigc, update):
         if r.returncode != 0:
             failures.append(f"examples/{case}: rigc check exited {r.returncode}:\n{r.stdout}{r.stderr}")
         with tempfile.TemporaryDirectory() as tmp:
-            work = os.path.join(tmp, case)
+            # The same place in another repository: the workflow names paths
+            # from the repository root.
+            os.mkdir(os.path.join(tmp, ".git"))
+            work = os.path.join(tmp, "examples", case)
             shutil.copytree(os.path.join(base, case), work, ignore=shutil.ignore_patterns("docker"))
             r = run(rigc, ["build", "Rigfile"], work)
             if r.returncode != 0:

@@ -74,11 +74,14 @@ struct Image {
   std::string name;
   bool runner = false;
   Location location;
-  std::string dockerfile;   ///< output path, e.g. "api.Dockerfile"
-  std::string syntax;       ///< `# syntax=` frontend, "" for the engine's built-in one
-  std::string ignore_file;  ///< "api.Dockerfile.dockerignore"
-  std::string repository;   ///< "ghcr.io/acme/runners/api" or "api"
+  std::string dockerfile;             ///< output path, e.g. "api.Dockerfile"
+  std::string dockerfile_in_context;  ///< the same from the build context: "docker/api.Dockerfile"
+  std::string syntax;                 ///< `# syntax=` frontend, "" for the engine's built-in one
+  std::string ignore_file;            ///< "api.Dockerfile.dockerignore"
+  std::string registry;               ///< "ghcr.io/acme/runners", "" when the spec names none
+  std::string repository;             ///< "ghcr.io/acme/runners/api" or "api"
   std::string tag;
+  std::string cache_ref;  ///< the registry build cache, "REGISTRY/NAME:buildcache"; "" without one
   std::vector<std::string> platforms;
   std::string default_target;        ///< the stage Compose and Bake build
   std::vector<std::string> targets;  ///< extra targets
@@ -91,6 +94,7 @@ struct Image {
   std::string home;
   std::string workdir;
   std::vector<std::string> runner_labels;  ///< without self-hosted, linux and the architecture
+  std::vector<std::string> runner_arches;  ///< the runner's architecture labels ("x64", "arm64")
   bool ephemeral = true;
   std::string runner_group;
   Resources limits, reserve;
@@ -102,11 +106,34 @@ struct Image {
   std::vector<std::pair<std::string, std::string>> build_args;  ///< pack versions, mirrors, args
 };
 
+/// One build as Bake and the workflow run it: an image's default target, or one
+/// of its extra `target` blocks ("api-dev"). Both files list the same ones.
+struct BuildTarget {
+  std::string name;                ///< "api", "api-dev"
+  std::string image;               ///< the image's name
+  std::string dockerfile;          ///< relative to the build context, e.g. "docker/api.Dockerfile"
+  std::string dockerfile_in_repo;  ///< from the repository root: "app/docker/api.Dockerfile"
+  std::string stage;               ///< the Dockerfile stage: "final", "release", "dev"
+  std::string registry;            ///< "" for an image without a registry (built, not pushed)
+  std::string repository;          ///< "ghcr.io/acme/api" or "api"
+  std::string tag;                 ///< the image's tag
+  std::string tag_suffix;          ///< "-dev" for an extra target, "" otherwise
+  std::vector<std::string> platforms;
+  std::string cache_ref;                ///< where this build exports its cache, "" without one
+  std::vector<std::string> cache_from;  ///< the caches it reads (its own, then its image's)
+  std::vector<std::pair<std::string, std::string>> args;
+};
+
 struct Build {
   std::string spec_name;    ///< the spec's file name, as the header names it
   std::string output_dir;   ///< relative to the spec's directory, e.g. "docker"
+  std::string context;      ///< the build context (the spec's directory) from the output directory
+  std::string repo_dir;     ///< the spec's directory from the repository root ("." at the root)
   bool entrypoint = false;  ///< some image is a runner: runner-entrypoint.sh is generated
   std::vector<Image> images;
+  std::vector<BuildTarget> targets;  ///< every image's default target, then each extra target
+  std::string registry;  ///< the registry most images use ("" if none): Bake's REGISTRY default
+  std::string tag;       ///< the tag most images use: Bake's TAG default
 };
 
 }  // namespace rigc::ir

@@ -11,8 +11,10 @@
 namespace rigc {
 
 struct LowerOptions {
-  std::string spec_name;   ///< e.g. "Rigfile"
-  std::string output_dir;  ///< relative to the spec's directory, e.g. "docker"
+  std::string spec_name;       ///< e.g. "Rigfile"
+  std::string output_dir;      ///< relative to the spec's directory, e.g. "docker"
+  std::string context = "..";  ///< the spec's directory, relative to the output directory
+  std::string repo_dir = ".";  ///< the spec's directory, relative to the repository root
 };
 
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one validator after making sure the pinned npm packages are installed
-# (from package-lock.json). Usage: run.sh SCRIPT.js ARGS...
+# (from package-lock.json). Usage: run.sh SCRIPT.js|SCRIPT.py ARGS...
+# Python scripts run on Debian's python3 (python3-yaml, python3-jsonschema).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
@@ -8,4 +9,7 @@ if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_
   touch "$here/node_modules"
 fi
 command -v shellcheck >/dev/null 2>&1 || { echo "shellcheck is not installed (apt-get install shellcheck)" >&2; exit 1; }
-exec node "$here/$1" "${@:2}"
+case "$1" in
+  *.py) exec /usr/bin/python3 "$here/$1" "${@:2}" ;;
+  *) exec node "$here/$1" "${@:2}" ;;
+esac

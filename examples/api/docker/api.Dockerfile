@@ -44,7 +44,7 @@ ENV LANG=C.UTF-8 \
 # The user app (10001:10001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid 10001 --no-log-init --create-home --home-dir /home/app --shell /bin/bash app \
-    && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip /app/tmp /app/log
+    && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip /app /app/tmp /app/log
 WORKDIR /app
 USER 10001:10001
 RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
@@ -75,6 +75,9 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 USER 10001:10001
 COPY --from=build --chown=10001:10001 /opt/venv /opt/venv
 ENV APP_ENV=production
+# Buildah drops a cache mount's directory from the image (containers/buildah#4927):
+# the user's cache directories again, so volumes mounted there stay the user's.
+RUN mkdir -p /home/app/.cache/pip
 # Sources last: an edit rebuilds only what follows.
 COPY --chown=10001:10001 . /app
 # Metadata last: it changes nothing on disk.

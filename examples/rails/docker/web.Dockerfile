@@ -51,7 +51,7 @@ ENV LANG=C.UTF-8 \
 # The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1000 rails \
     && useradd --uid 1000 --gid 1000 --no-log-init --create-home --home-dir /home/rails --shell /bin/bash rails \
-    && install -d -o 1000 -g 1000 /opt/npm-global /home/rails/.npm /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage
+    && install -d -o 1000 -g 1000 /opt/npm-global /home/rails/.npm /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle /rails /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage
 WORKDIR /rails
 USER 1000:1000
 

@@ -96,6 +96,9 @@ USER 1001:1001
 RUN --mount=type=cache,target=/home/runner/.cache/pip,id=pip-1001,uid=1001,gid=1001 \
     python3 -m venv /opt/venv \
     && git lfs install --skip-repo
+# Buildah drops a cache mount's directory from the image (containers/buildah#4927):
+# the user's cache directories again, so volumes mounted there stay the user's.
+RUN mkdir -p /home/runner/.cache/pip
 # Sources last: an edit rebuilds only what follows.
 COPY --chown=1001:1001 tools /opt/tools
 # The generated entrypoint: registers, runs and deregisters the runner.

@@ -118,6 +118,9 @@ RUN --mount=type=cache,target=/home/runner/.npm,id=npm-1001,uid=1001,gid=1001 \
     --mount=type=cache,target=/home/runner/.local/share/pnpm/store,id=pnpm-1001,uid=1001,gid=1001 \
     git lfs install --skip-repo \
     && npm install -g --prefix /opt/npm-global pnpm@10.34.9
+# Buildah drops a cache mount's directory from the image (containers/buildah#4927):
+# the user's cache directories again, so volumes mounted there stay the user's.
+RUN mkdir -p /home/runner/.npm /home/runner/.local/share/pnpm/store
 # The generated entrypoint: registers, runs and deregisters the runner.
 COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-entrypoint.sh
 # Metadata last: it changes nothing on disk.

@@ -8,8 +8,19 @@
 #   RUNNER_URL     the repository or organization URL, e.g. https://github.com/acme
 #   RUNNER_TOKEN   a registration token
 # Optional: RUNNER_NAME (default: the hostname), RUNNER_LABELS (comma-separated,
-# baked into the image from the spec), RUNNER_GROUP, RUNNER_EPHEMERAL (true/false),
-# RUNNER_WORKDIR (default: _work), RUNNER_HOME (default: /opt/actions-runner).
+# baked into the image from the spec), RUNNER_GROUP, RUNNER_EPHEMERAL (true or
+# false, default true), RUNNER_WORKDIR (default: _work), RUNNER_HOME (default:
+# /opt/actions-runner).
+#
+# Stopping: SIGTERM (`docker stop`) or SIGINT is passed to run.sh as SIGTERM
+# (with RUNNER_MANUALLY_TRAP_SIG=1, run.sh hands it on to the runner listener);
+# the script waits for run.sh to end, removes the registration and exits 143
+# (SIGTERM) or 130 (SIGINT). A stop during registration lets config.sh finish,
+# then removes the registration without starting the runner.
+# Otherwise the exit status is run.sh's (config.sh's when the registration
+# fails), and the registration is removed when run.sh ends on its own too, except
+# for an ephemeral runner that ended with 0: it ran its one job, and GitHub
+# removed the registration itself.
 set -euo pipefail
 
 fail() {
@@ -17,11 +28,34 @@ fail() {
   exit 1
 }
 
+# The traps only note the signal and pass it to run.sh once it runs: the script
+# itself goes on to wait, deregister and exit. run.sh gets SIGTERM for either.
+signal=""
+child=0
+# Called by the traps below; ShellCheck cannot see that (SC2317).
+# shellcheck disable=SC2317
+on_signal() {
+  signal="$1"
+  if [ "$child" -ne 0 ]; then
+    kill -TERM "$child" 2>/dev/null || true
+  fi
+}
+trap 'on_signal TERM' TERM
+trap 'on_signal INT' INT
+
 [ -n "${RUNNER_URL:-}" ] || fail "RUNNER_URL is not set: the repository or organization URL to register with"
 [ -n "${RUNNER_TOKEN:-}" ] || fail "RUNNER_TOKEN is not set: a registration token (Settings > Actions > Runners)"
+case "${RUNNER_EPHEMERAL:-true}" in
+  true) ephemeral=true ;;
+  false) ephemeral=false ;;
+  *) fail "RUNNER_EPHEMERAL must be true or false, not '${RUNNER_EPHEMERAL}'" ;;
+esac
 
 runner_home="${RUNNER_HOME:-/opt/actions-runner}"
 cd "$runner_home" || fail "cannot enter the runner directory $runner_home"
+if [ ! -x ./config.sh ] || [ ! -x ./run.sh ]; then
+  fail "no executable config.sh and run.sh in $runner_home: is the Actions runner installed there?"
+fi
 
 case "$(uname -m)" in
   x86_64) arch_label=x64 ;;
@@ -29,10 +63,20 @@ case "$(uname -m)" in
   armv7l) arch_label=arm ;;
   *) arch_label="$(uname -m)" ;;
 esac
-labels="self-hosted,linux,${arch_label}"
-if [ -n "${RUNNER_LABELS:-}" ]; then
-  labels="${labels},${RUNNER_LABELS}"
-fi
+# The fixed labels first, then RUNNER_LABELS; blanks around a label and empty
+# entries are dropped, and a label already present (GitHub compares labels
+# case-insensitively) is not repeated.
+labels=""
+IFS=, read -r -a requested_labels <<<"self-hosted,linux,${arch_label},${RUNNER_LABELS:-}"
+for label in "${requested_labels[@]}"; do
+  label="${label#"${label%%[![:space:]]*}"}"
+  label="${label%"${label##*[![:space:]]}"}"
+  [ -n "$label" ] || continue
+  case ",${labels,,}," in
+    *",${label,,},"*) continue ;;
+  esac
+  labels="${labels:+${labels},}${label}"
+done
 
 args=(--unattended --replace
   --url "$RUNNER_URL"
@@ -40,39 +84,56 @@ args=(--unattended --replace
   --name "${RUNNER_NAME:-$(hostname)}"
   --labels "$labels"
   --work "${RUNNER_WORKDIR:-_work}")
-if [ "${RUNNER_EPHEMERAL:-true}" = "true" ]; then
+if [ "$ephemeral" = true ]; then
   args+=(--ephemeral)
 fi
 if [ -n "${RUNNER_GROUP:-}" ]; then
   args+=(--runnergroup "$RUNNER_GROUP")
 fi
 
+# run.sh forwards SIGTERM to the runner listener only when this is set; without
+# it the listener would outlive run.sh and keep its job.
+export RUNNER_MANUALLY_TRAP_SIG="${RUNNER_MANUALLY_TRAP_SIG-1}"
+
 deregister() {
   ./config.sh remove --token "$RUNNER_TOKEN" || echo "runner-entrypoint: deregistration failed" >&2
 }
 
-./config.sh "${args[@]}"
-
-child=0
-# Called by the trap below; ShellCheck cannot see that (SC2317).
-# shellcheck disable=SC2317
-stop() {
-  if [ "$child" -ne 0 ]; then
-    kill -TERM "$child" 2>/dev/null || true
-    wait "$child" || true
-  fi
-  deregister
-  exit 143
-}
-trap stop TERM INT
-
-./run.sh &
-child=$!
 status=0
-wait "$child" || status=$?
-trap - TERM INT
-# An ephemeral runner removes its own registration after one job.
-if [ "${RUNNER_EPHEMERAL:-true}" != "true" ]; then
-  deregister
+if [ -z "$signal" ]; then
+  # In the foreground: a stop request waits until config.sh has finished, so
+  # that the registration is either complete or absent when it is handled.
+  ./config.sh "${args[@]}" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "runner-entrypoint: registration failed (config.sh exited with $status)" >&2
+    exit "$status"
+  fi
+  if [ -z "$signal" ]; then
+    # A background command of a script starts with SIGINT ignored, and so would
+    # the runner listener that run.sh starts; but run.sh stops the listener with
+    # SIGINT. So run.sh starts from a subshell that restores SIGINT first.
+    (
+      trap - INT
+      exec ./run.sh
+    ) &
+    child=$!
+    # A signal that came before child was set has not been passed on.
+    if [ -n "$signal" ]; then
+      kill -TERM "$child" 2>/dev/null || true
+    fi
+    wait "$child" || status=$?
+    # A signal cuts the wait short (and the trap passes it on): wait until
+    # run.sh has really ended. Its status no longer matters then.
+    while [ -n "$signal" ] && kill -0 "$child" 2>/dev/null; do
+      wait "$child" || [ "$?" -ne 127 ] || break
+    done
+    child=0
+  fi
+  if [ -n "$signal" ] || [ "$ephemeral" = false ] || [ "$status" -ne 0 ]; then
+    deregister
+  fi
+fi
+if [ -n "$signal" ]; then
+  status=$((128 + $(kill -l "$signal")))
 fi
 exit "$status"
