@@ -11,6 +11,7 @@
 #include "rigc/emit.hpp"
 #include "rigc/ir.hpp"
 #include "rigc/output.hpp"
+#include "rigc/text.hpp"
 
 namespace rigc::fuzz {
 
@@ -35,24 +36,12 @@ inline std::string first_word(const std::string& text) {
   return t.substr(0, t.find_first_of(" \t\n"));
 }
 
-inline std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return lines;
-}
-
 /// The instruction keywords of a Dockerfile as Docker's parser reads them: comment
 /// and blank lines skipped (inside a continuation too), continued lines joined.
 inline std::vector<std::string> dockerfile_instructions(const std::string& text) {
   std::vector<std::string> keywords;
   bool continuing = false;
-  for (const std::string& line : split_lines(text)) {
+  for (const std::string& line : rigc::text::lines(text)) {
     const std::string t = trim_left(line);
     if (t.empty() || t[0] == '#') continue;
     if (!continuing) keywords.push_back(first_word(t));
@@ -69,7 +58,7 @@ inline std::string check_dockerfile(const ir::Image& image, const std::string& t
     expected.push_back("FROM");
     for (const ir::Instruction& in : stage.instructions) {
       expected.push_back(first_word(in.text));
-      const std::vector<std::string> lines = split_lines(in.text);
+      const std::vector<std::string> lines = rigc::text::lines(in.text);
       for (std::size_t i = 1; i < lines.size(); ++i) {
         const std::string t = trim_left(lines[i]);
         if (t.empty() || t[0] == '#')

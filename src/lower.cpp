@@ -32,18 +32,6 @@ constexpr const char* kDefaultBase = "debian:bookworm-slim";
 constexpr const char* kShell = R"(SHELL ["/bin/bash", "-o", "pipefail", "-c"])";
 constexpr const char* kIndent = "    ";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return lines;
-}
-
 // `RUN` with its mounts and shell lines, one per continuation line.
 std::string run_text(const std::vector<std::string>& mounts,
                      const std::vector<std::string>& lines) {
@@ -302,10 +290,10 @@ class ImageLowering {
     }
     std::vector<std::string> lines;
     if (keep_cache) {
-      lines = lines_of(render_template("apt-keep-cache.sh", {}));
+      lines = text::lines(render_template("apt-keep-cache.sh", {}));
     }
     std::vector<std::string> install =
-        lines_of(render_template("apt-install.sh", {{"packages", listed}}));
+        text::lines(render_template("apt-install.sh", {{"packages", listed}}));
     if (keep_cache && !install.empty()) install[0] = "&& " + install[0];
     lines.insert(lines.end(), install.begin(), install.end());
     Instruction in;
@@ -418,7 +406,7 @@ class ImageLowering {
                                      {"dir", text::shell_quote(fetch.extract)},
                                      {"extract", extract_command(fetch, name)}});
     st.instructions.push_back(
-        make(run_text({}, lines_of(body)), Layer::toolchains,
+        make(run_text({}, text::lines(body)), Layer::toolchains,
              "changes when the pack's version or checksums change",
              {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));
   }
@@ -698,10 +686,10 @@ class ImageLowering {
   void user_setup(ir::Stage& st) {
     std::vector<std::string> lines;
     if (out_.uid != 0) {
-      lines = lines_of(render_template("useradd.sh", {{"uid", std::to_string(out_.uid)},
-                                                      {"gid", std::to_string(out_.gid)},
-                                                      {"user", out_.user},
-                                                      {"home", out_.home}}));
+      lines = text::lines(render_template("useradd.sh", {{"uid", std::to_string(out_.uid)},
+                                                         {"gid", std::to_string(out_.gid)},
+                                                         {"user", out_.user},
+                                                         {"home", out_.home}}));
     }
     const std::vector<std::string> dirs = owned_dirs();
     if (!dirs.empty()) {
@@ -1015,7 +1003,7 @@ class ImageLowering {
     const std::vector<std::string>& user = resolved_.ignore;
     const bool allow_list = !user.empty() && user.front() == "*";
     const std::vector<std::string> defaults =
-        lines_of(render_template("dockerignore-defaults.txt", {}));
+        text::lines(render_template("dockerignore-defaults.txt", {}));
     const auto add_generated = [&]() {
       lines.push_back("# The spec and rigc's outputs are not sources.");
       lines.push_back(options_.spec_name);

@@ -57,18 +57,6 @@ bool generated_by_rigc(const std::string& content) {
          head.find(std::string("\"") + kGeneratedMarker) != std::string::npos;
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return lines;
-}
-
 std::string describe_errno() {
   return std::strerror(errno);
 }
@@ -201,7 +189,7 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
 
 std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> entries;
-  for (const std::string& line : split_lines(text)) {
+  for (const std::string& line : text::lines(text)) {
     if (line.empty() || line[0] == '#' || line.size() < 67 || line.substr(64, 2) != "  ") continue;
     const std::string path = line.substr(66);
     if (!safe_relative(path) || path == kManifestName) continue;
@@ -213,7 +201,7 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
 std::string unified_diff(const std::string& before, const std::string& after,
                          const std::string& from_label, const std::string& to_label) {
   if (before == after) return {};
-  const std::vector<std::string> a = split_lines(before), b = split_lines(after);
+  const std::vector<std::string> a = text::lines(before), b = text::lines(after);
   dtl::Diff<std::string, std::vector<std::string>> diff(a, b);
   diff.onHuge();
   diff.compose();

@@ -28,6 +28,9 @@ std::string expand_home(const std::string& value, const std::string& home);
 /// Lines joined by "\n".
 std::string join(const std::vector<std::string>& parts, const std::string& separator);
 
+/// The lines of `text`, without their "\n" (no empty last line for a final newline).
+std::vector<std::string> lines(const std::string& text);
+
 /// Sorted, without duplicates.
 std::vector<std::string> sorted_unique(std::vector<std::string> items);
 
