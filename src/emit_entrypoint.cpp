@@ -14,7 +14,9 @@ class EntrypointEmitter final : public Emitter {
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
     if (!build.entrypoint) return;
     out.push_back({"runner-entrypoint.sh",
-                   render_template("runner-entrypoint.sh", {{"spec", build.spec_name}}), true});
+                   render_template("runner-entrypoint.sh", {{"spec", build.spec_name}}),
+                   true,
+                   {}});
   }
 };
 

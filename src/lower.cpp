@@ -317,7 +317,7 @@ class ImageLowering {
   }
 
   ir::Stage& stage(const std::string& name, const std::string& from, const std::string& purpose) {
-    out_.stages.push_back({name, from, purpose, {}});
+    out_.stages.push_back({name, from, purpose, {}, {}});
     out_.stages.back().instructions.push_back(
         make(kShell, Layer::stage, "bash with pipefail, so a failing pipe fails the build"));
     return out_.stages.back();
@@ -467,18 +467,18 @@ class ImageLowering {
       }
     }
     pack_environment(*st);
-    // 4. The image's own OS packages, a later and smaller layer.
+    // 4. The user, its directories, the packs' setup steps.
+    user_setup(*st);
+    // 5. The image's own OS packages: a small layer after everything the packs
+    // install, so adding one reruns neither a toolchain nor a build-only package.
+    // With a build stage they go into both stages: the final image and the build
+    // stage (after its build-only packages), whose dependency install may need them.
     std::vector<std::string> own;
     for (const auto& p : s.apt)
       own.push_back(p.value);
-    if (!own.empty()) {
-      st->instructions.push_back(apt_layer(own, Layer::image_packages,
-                                           "The image's own OS packages: a small layer after the "
-                                           "toolchains, so adding one is quick.",
-                                           "changes when the image's apt list changes", false));
-    }
-    // 5. The user, its directories, the packs' setup steps.
-    user_setup(*st);
+    const std::string own_what =
+        "The image's own OS packages: a small, late layer, so adding one is quick.";
+    const std::string own_why = "changes when the image's apt list changes";
     if (build_stage_) {
       ir::Stage& build = stage("build", "runtime", "dependencies built with build-only packages");
       if (out_.uid != 0)
@@ -495,13 +495,18 @@ class ImageLowering {
                       "Build-only OS packages: they never reach the final image.",
                       "changes when a pack's build-apt changes", false));
       }
+      if (!own.empty())
+        build.instructions.push_back(
+            apt_layer(own, Layer::image_packages, own_what, own_why, false));
       if (out_.uid != 0)
         build.instructions.push_back(
             user_step(Layer::deps, "dependencies install as the image user"));
       deps_steps(build);
       st = &stage("final", "runtime",
                   fmt::format("the {} image", out_.runner ? "runner" : "application"));
-      st->instructions.push_back(user_step(Layer::user, "the image runs as its user"));
+      if (own.empty() || out_.uid == 0)
+        st->instructions.push_back(user_step(Layer::user, "the image runs as its user"));
+      own_packages(*st, own, own_what, own_why);
       for (const DepsStep& step : deps_) {
         const std::string into = absolute_in_workdir(step.installer->into);
         if (into.empty()) continue;
@@ -510,6 +515,7 @@ class ImageLowering {
                  fmt::format("changes when {} changes", text::join(step.deps->files, " "))));
       }
     } else {
+      own_packages(*st, own, own_what, own_why);
       deps_steps(*st);
     }
     // 6. Build args and environment of the image.
@@ -521,6 +527,17 @@ class ImageLowering {
     sources(*st, s);
     // 9. Metadata.
     metadata(*st, s);
+  }
+
+  // An apt layer after the image user is set: as root, then back to the user.
+  void own_packages(ir::Stage& st, const std::vector<std::string>& packages,
+                    const std::string& what, const std::string& why) const {
+    if (packages.empty()) return;
+    if (out_.uid != 0)
+      st.instructions.push_back(make("USER root", Layer::image_packages, "OS packages need root"));
+    st.instructions.push_back(apt_layer(packages, Layer::image_packages, what, why, false));
+    if (out_.uid != 0)
+      st.instructions.push_back(make(user_instruction(), Layer::user, "back to the image user"));
   }
 
   // Buildah 1.28 removes a cache mount's target directory from the image after
@@ -903,17 +920,8 @@ class ImageLowering {
       std::vector<std::string> own;
       for (const auto& p : t.apt)
         own.push_back(p.value);
-      if (!own.empty()) {
-        if (out_.uid != 0)
-          st.instructions.push_back(
-              make("USER root", Layer::image_packages, "OS packages need root"));
-        st.instructions.push_back(apt_layer(
-            own, Layer::image_packages, fmt::format("OS packages of target {}.", target.name.value),
-            "changes when the target's apt list changes", false));
-        if (out_.uid != 0)
-          st.instructions.push_back(
-              make(user_instruction(), Layer::user, "back to the image user"));
-      }
+      own_packages(st, own, fmt::format("OS packages of target {}.", target.name.value),
+                   "changes when the target's apt list changes");
       if (!t.dirs.empty()) {
         std::string line = fmt::format("install -d -o {} -g {}", out_.uid, out_.gid);
         for (const auto& d : t.dirs)
@@ -960,6 +968,7 @@ class ImageLowering {
                              "final",
                              "the default target: the lean final image (a plain "
                              "`docker build` builds the last stage)",
+                             {},
                              {}});
     }
   }

@@ -184,7 +184,7 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
   for (const OutputFile& file : files) {
     text += fmt::format("{}  {}\n", text::sha256_hex(file.content), file.path);
   }
-  return {kManifestName, text};
+  return {kManifestName, text, false, {}};
 }
 
 std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {

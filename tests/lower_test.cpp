@@ -30,13 +30,56 @@ TEST_CASE("layers are ordered by how often their inputs change") {
   const std::size_t sources = at(d, "COPY --chown=10001:10001 . /app");
   const std::size_t cmd = at(d, "CMD [\"python\", \"app.py\"]");
   REQUIRE(packs_apt != std::string::npos);
-  CHECK(packs_apt < own_apt);
-  CHECK(own_apt < user);
-  CHECK(user < deps);
+  CHECK(packs_apt < user);
+  CHECK(user < own_apt);
+  CHECK(own_apt < deps);
   CHECK(deps < env);
   CHECK(env < run);
   CHECK(run < sources);
   CHECK(sources < cmd);
+}
+
+TEST_CASE("adding an OS package to an image leaves the toolchain and build-only layers alone") {
+  // The image's own apt list comes after everything the packs install, in the
+  // final stage and in the build stage after its build-only packages: a new
+  // package changes no earlier layer, so BuildKit reuses them all.
+  std::string more = kApi;
+  more.replace(more.find("apt libpq5"), 10, "apt libpq5 tree");
+  const auto before = test::compile(kApi);
+  const auto after = test::compile(more);
+  REQUIRE(after.rendered() == "");
+  const auto stage_text = [](const ir::Image& image, const std::string& name) {
+    std::vector<std::string> lines;
+    for (const ir::Stage& s : image.stages) {
+      if (s.name != name) continue;
+      for (const ir::Instruction& in : s.instructions)
+        lines.push_back(in.text);
+    }
+    return lines;
+  };
+  for (const std::string name : {"base", "runtime"})
+    CHECK(stage_text(before.image("api"), name) == stage_text(after.image("api"), name));
+  for (const std::string name : {"build", "final"}) {
+    const std::vector<std::string> old_lines = stage_text(before.image("api"), name);
+    const std::vector<std::string> new_lines = stage_text(after.image("api"), name);
+    REQUIRE(old_lines.size() == new_lines.size());
+    std::size_t first_change = old_lines.size();
+    for (std::size_t i = 0; i < old_lines.size() && first_change == old_lines.size(); ++i) {
+      if (old_lines[i] != new_lines[i]) first_change = i;
+    }
+    REQUIRE(first_change < new_lines.size());
+    CAPTURE(name);
+    CHECK(new_lines[first_change].find("tree") != std::string::npos);
+    CHECK(new_lines[first_change].find("libpq5") != std::string::npos);
+    if (name == "build") {
+      // The build-only packages come before the change, untouched.
+      std::size_t build_apt = new_lines.size();
+      for (std::size_t i = 0; i < new_lines.size(); ++i) {
+        if (new_lines[i].find("python3-dev") != std::string::npos) build_apt = i;
+      }
+      CHECK(build_apt < first_change);
+    }
+  }
 }
 
 TEST_CASE("build-only packages stay in the build stage; the final stage copies the venv") {

@@ -17,8 +17,8 @@ enum class Layer {
   os_packages,     ///< the packs' apt packages, one layer
   toolchains,      ///< toolchains copied from their pack stages
   tools,           ///< tools copied from their pack stages, pack environment
-  image_packages,  ///< the image's own apt list, a small later layer
   user,            ///< the user, owned directories, pack setup steps
+  image_packages,  ///< the image's own apt list, a small later layer
   deps,            ///< dependency manifests and their install
   config,          ///< the image's env and build args
   run,             ///< the image's custom run steps
