@@ -37,6 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import gen_spec  # noqa: E402
 
 STAGES = ["parse", "elaborate", "resolve", "lower", "validate", "emit", "check", "write"]

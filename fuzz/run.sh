@@ -39,10 +39,10 @@ log="$build/fuzz-$(date +%Y%m%d-%H%M%S).log"
 echo "fuzzing for ${seconds}s with ${jobs} job(s); log: $log"
 status=0
 TIMEFORMAT="fuzzer CPU time: %U s user + %S s system in %R s"
-{ time (cd "$build" && ./rigc_fuzz -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 \
+{ time { (cd "$build" && ./rigc_fuzz -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 \
   -ignore_ooms=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
   -dict="$root/fuzz/rig.dict" -artifact_prefix="$findings/" -print_final_stats=1 \
-  "$corpus" "$seeds") >"$log" 2>&1 || status=$?; } 2>"$build/cpu-time.txt"
+  "$corpus" "$seeds") >"$log" 2>&1 || status=$?; }; } 2>"$build/cpu-time.txt"
 
 # The last stats line: executions, coverage (cov: edges, ft: features), corpus, findings.
 grep -E '^#[0-9]+: ' "$log" | tail -n 1 || true

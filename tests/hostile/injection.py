@@ -33,6 +33,10 @@ import tempfile
 
 import yaml  # Debian's python3-yaml; run this with /usr/bin/python3
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scratch import ram_disk  # noqa: E402
+
 BENIGN = "benign0"
 
 # A downloading pack; @URL@ and @DIR@ are filled in by the templates below.
@@ -360,6 +364,7 @@ def run_case(rigc, work, template, benign_tree, payload):
             compare(benign_tree, read_tree(os.path.join(work, "docker")), payload, benign)]
 
 
+
 def selftest():
     """The comparisons must reject what they guard against."""
     benign = {"a.Dockerfile": 'FROM x AS final\nLABEL k="benign0"\nRUN echo benign0 \\\n'
@@ -412,7 +417,7 @@ def main():
         return 1
     counts = {"rejected": 0, "faithful": 0}
     # On a RAM disk when there is one: each build syncs every file it writes.
-    ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    ram = ram_disk(128)
     with tempfile.TemporaryDirectory(dir=ram) as tmp:
         jobs = []
         for t, template in enumerate(TEMPLATES):
