@@ -469,10 +469,10 @@ class ImageLowering {
     pack_environment(*st);
     // 4. The user, its directories, the packs' setup steps.
     user_setup(*st);
-    // 5. The image's own OS packages: a small layer after everything the packs
-    // install, so adding one reruns neither a toolchain nor a build-only package.
-    // With a build stage they go into both stages: the final image and the build
-    // stage (after its build-only packages), whose dependency install may need them.
+    // 5. The image's own OS packages ("extra OS packages for the final image"): a
+    // small layer after everything the packs install, so adding one reruns no
+    // toolchain; with a build stage, in the final stage only, so it reruns no
+    // build step either. What a dependency build needs comes from its pack.
     std::vector<std::string> own;
     for (const auto& p : s.apt)
       own.push_back(p.value);
@@ -495,9 +495,6 @@ class ImageLowering {
                       "Build-only OS packages: they never reach the final image.",
                       "changes when a pack's build-apt changes", false));
       }
-      if (!own.empty())
-        build.instructions.push_back(
-            apt_layer(own, Layer::image_packages, own_what, own_why, false));
       if (out_.uid != 0)
         build.instructions.push_back(
             user_step(Layer::deps, "dependencies install as the image user"));
