@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Engine benchmark: the images rigc generates against two hand-written Dockerfiles
+# of the same content, built on a real dockerd 20.10 (built-in BuildKit) that the
+# script starts with its own data root and stops by its PID:
+#   before  the starting point of Docker's optimization guides (one stage, one
+#           apt-get per package group without cleanup or cache mounts, sources
+#           before dependencies, chown -R);
+#   expert  what the guides recommend, written by hand (one apt layer with cache
+#           mounts and --no-install-recommends, numeric non-root user, COPY --chown).
+# Workloads: the `api` image of examples/api and the `full-stack` runner of
+# examples/runners (their downloads served from a local HTTP server, as in the
+# end-to-end suite). For each variant: a cold build (build cache and cache mounts
+# emptied first), a rebuild after a source edit (app.py; the runner entrypoint),
+# a rebuild after adding one OS package, the image size and its layer count.
+# Prints a Markdown table. Not a test: the numbers depend on the machine.
+#
+#   bench/engines/run.sh [RIGC] [CACHE_DIR] [WORKLOAD...]
+#     RIGC       default build/rigc
+#     CACHE_DIR  the debootstrap root file system and fixture downloads, shared
+#                with the end-to-end suite (default build/e2e-cache)
+#     WORKLOAD   api, full-stack (default both)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+rigc="$(cd "$(dirname "${1:-$root/build/rigc}")" && pwd)/$(basename "${1:-$root/build/rigc}")"
+cache="$(mkdir -p "${2:-$root/build/e2e-cache}" && cd "${2:-$root/build/e2e-cache}" && pwd)"
+here="$root/bench/engines"
+shift $(($# < 2 ? $# : 2))
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(api full-stack)
+for w in "${workloads[@]}"; do
+  case "$w" in api | full-stack) ;; *) echo "unknown workload: $w (api, full-stack)" >&2; exit 2 ;; esac
+done
+e2e="$root/tests/e2e"
+docker=/usr/bin/docker
+export NO_COLOR=1
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/rigc-bench-engines.XXXXXX")"
+http_pid=""
+cleanup() {
+  local status=$?
+  set +e
+  if [ -n "$http_pid" ]; then
+    kill "$http_pid" 2>/dev/null
+    wait "$http_pid" 2>/dev/null
+  fi
+  "$root/tests/validators/dockerd.sh" stop "$work/engine"
+  findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+log() { echo "$*" >&2; }
+
+# --- engine, base image, fixtures ----------------------------------------------------
+"$e2e/rootfs.sh" "$cache/debian-bookworm-minbase-slim.tar"
+"$e2e/fixtures.sh" "$root" "$cache/fixtures" "$work/fixtures" >"$work/fixtures.log" 2>&1 \
+  || { tail -20 "$work/fixtures.log" >&2; exit 1; }
+python3 -u -m http.server --bind 127.0.0.1 0 --directory "$work/fixtures/www" >"$work/http.log" 2>&1 &
+http_pid=$!
+port=""
+for _ in $(seq 1 50); do
+  port="$(sed -n 's/^Serving HTTP on 127.0.0.1 port \([0-9]*\).*/\1/p' "$work/http.log")"
+  [ -n "$port" ] && break
+  sleep 0.2
+done
+[ -n "$port" ] || { log "the fixture HTTP server did not start"; exit 1; }
+mirror="http://127.0.0.1:$port"
+"$root/tests/validators/dockerd.sh" start "$work/engine"
+export DOCKER_HOST="unix://$work/engine/docker.sock" DOCKER_BUILDKIT=1
+"$docker" import --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+  --change 'CMD ["bash"]' "$cache/debian-bookworm-minbase-slim.tar" debian:bookworm-slim >/dev/null
+
+# fetched archives: versions and checksums of the fixtures (for the hand-written files)
+go_version="$(sed -n 's/^go //p' "$work/fixtures/versions")"
+runner_version="$(sed -n 's/^gh-runner //p' "$work/fixtures/versions")"
+go_sha="$(sha256sum "$work/fixtures/www/go/go$go_version.linux-amd64.tar.gz" | cut -d' ' -f1)"
+runner_sha="$(sha256sum "$work/fixtures/www/gh-runner/v$runner_version/actions-runner-linux-x64-$runner_version.tar.gz" | cut -d' ' -f1)"
+fetch_args=(--build-arg "GO_VERSION=$go_version" --build-arg "GO_MIRROR=$mirror/go"
+  --build-arg "GO_SHA256=$go_sha" --build-arg "GH_RUNNER_VERSION=$runner_version"
+  --build-arg "GH_RUNNER_MIRROR=$mirror/gh-runner" --build-arg "GH_RUNNER_SHA256=$runner_sha")
+
+# context WORKLOAD VARIANT: a fresh copy of the example with its generated files
+# and the hand-written Dockerfiles; prints its directory
+context() {
+  local dir="$work/ctx/$1-$2"
+  rm -rf "$dir"
+  mkdir -p "$dir/bench"
+  if [ "$1" = api ]; then
+    cp "$root/examples/api/Rigfile" "$dir/"
+    cp -a "$e2e/apps/api/." "$dir/"
+    "$rigc" build "$dir/Rigfile" >/dev/null
+  else
+    cp "$root/examples/runners/Rigfile" "$dir/"
+    "$rigc" build "$dir/Rigfile" --pack-path "$work/fixtures/packs" >/dev/null
+  fi
+  cp "$here/$1"/* "$dir/bench/"
+  echo "$dir"
+}
+
+# dockerfile WORKLOAD VARIANT: the Dockerfile of a variant, relative to its context
+dockerfile() {
+  if [ "$2" = generated ]; then
+    if [ "$1" = api ]; then echo docker/api.Dockerfile; else echo docker/full-stack.Dockerfile; fi
+  else
+    echo "bench/$2.Dockerfile"
+  fi
+}
+
+# build DIR FILE LOG: a build with plain progress; prints the seconds it took
+build() {
+  local start end
+  start="$(date +%s.%N)"
+  if ! "$docker" build --network=host --progress=plain -f "$1/$2" -t bench "${fetch_args[@]}" "$1" >"$3" 2>&1; then
+    tail -20 "$3" >&2
+    log "build failed: $1/$2"
+    exit 1
+  fi
+  end="$(date +%s.%N)"
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# steps LOG: "CACHED/TOTAL DEPENDENCY_STEPS_RERUN" of a BuildKit plain log
+steps() {
+  python3 "$e2e/e2e_check.py" steps "$1" | awk '
+    { total++ } /^CACHED/ { cached++ }
+    /^RAN/ && /apt-get install|pip install|npm (ci|install)|bundle install/ { deps++ }
+    END { printf "%d/%d %d\n", cached, total, deps }'
+}
+
+# add_package WORKLOAD VARIANT DIR: one more OS package (tree), the way each kind
+# of file is edited: the spec for rigc, the last apt-get group for the starting
+# point, the one apt list for the expert's
+add_package() {
+  case "$2" in
+    generated)
+      if [ "$1" = api ]; then
+        sed -i 's/^image api {$/&\n  apt tree/' "$3/Rigfile"
+        "$rigc" build "$3/Rigfile" >/dev/null
+      else
+        sed -i 's/^runner full-stack extends base {$/&\n  apt tree/' "$3/Rigfile"
+        "$rigc" build "$3/Rigfile" --pack-path "$work/fixtures/packs" >/dev/null
+      fi
+      ;;
+    before)
+      local last
+      last="$(grep -n '^RUN apt-get update && apt-get install -y ' "$3/bench/before.Dockerfile" | tail -1 | cut -d: -f1)"
+      sed -i "${last}s/\$/ tree/" "$3/bench/before.Dockerfile"
+      ;;
+    expert) sed -i 's/^      ca-certificates /      ca-certificates tree /' "$3/bench/expert.Dockerfile" ;;
+  esac
+}
+
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+
+rows=()
+sizes=()
+for workload in "${workloads[@]}"; do
+  for variant in before expert generated; do
+    log "== $workload / $variant"
+    dir="$(context "$workload" "$variant")"
+    file="$(dockerfile "$workload" "$variant")"
+    "$docker" image rm -f bench >/dev/null 2>&1 || true
+    "$docker" builder prune -af >/dev/null
+    cold="$(build "$dir" "$file" "$work/$workload-$variant-cold.log")"
+    size="$("$docker" image inspect -f '{{.Size}}' bench)"
+    layers="$("$docker" image inspect -f '{{len .RootFS.Layers}}' bench)"
+    if [ "$workload" = api ]; then
+      echo '# edited' >>"$dir/app/app.py"
+    else
+      echo '# edited' >>"$dir/docker/runner-entrypoint.sh"
+    fi
+    edit="$(build "$dir" "$file" "$work/$workload-$variant-edit.log")"
+    read -r edit_cached edit_deps <<<"$(steps "$work/$workload-$variant-edit.log")"
+    add_package "$workload" "$variant" "$dir"
+    package="$(build "$dir" "$file" "$work/$workload-$variant-package.log")"
+    read -r package_cached package_deps <<<"$(steps "$work/$workload-$variant-package.log")"
+    "$docker" run --rm --network=host --entrypoint /bin/sh bench -c 'command -v tree' >/dev/null \
+      || { log "tree is not in the $workload/$variant image"; exit 1; }
+    sizes+=("$workload $variant $size")
+    rows+=("| $workload | $variant | ${cold} s | ${edit} s ($(pct "$edit" "$cold") of cold; ${edit_cached} steps cached; ${edit_deps} dependency steps rerun) | ${package} s (${package_cached} cached; ${package_deps} dependency steps rerun) | $(mib "$size") | $layers |")
+    log "   cold ${cold}s, edit ${edit}s, +package ${package}s, $(mib "$size"), $layers layers"
+  done
+done
+
+echo
+echo "| workload | Dockerfile | cold build | rebuild after a source edit | rebuild after adding one OS package | image size | layers |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+for workload in "${workloads[@]}"; do
+  generated="$(printf '%s\n' "${sizes[@]}" | awk -v w="$workload" '$1 == w && $2 == "generated" { print $3 }')"
+  expert="$(printf '%s\n' "${sizes[@]}" | awk -v w="$workload" '$1 == w && $2 == "expert" { print $3 }')"
+  echo "$workload: the generated image is $(pct "$generated" "$expert") of the expert's size."
+done
+echo "(dockerd $("$docker" version -f '{{.Server.Version}}'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
