@@ -296,7 +296,7 @@ def apt_steps(log_path):
     return out
 
 
-DEB_GET = re.compile(r"^Get:\d+ \S+ \S+ (amd64|arm64|all) ")
+DEB_GET = re.compile(r"^Get:\d+ \S+ \S+ (amd64|arm64|all) \S+ (amd64|arm64|all) ")  # a package, not an index
 
 
 def apt_downloads(log_path):
