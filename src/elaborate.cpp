@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
 
 #include "rigc/text.hpp"
+#include "rigc/value_syntax.hpp"
 
 namespace rigc {
 namespace {
@@ -261,12 +261,11 @@ bool check_relative_source(Args& args, const At<std::string>& path, const char* 
 }
 
 std::optional<std::uint64_t> parse_size(const std::string& text) {
-  static const std::regex pattern(R"(^([0-9]+)(\.[0-9]+)?([KMGT])$)");
-  std::smatch m;
   // Longer numbers are out of range anyway, and std::stod would throw on them.
-  if (text.size() > 32 || !std::regex_match(text, m, pattern)) return std::nullopt;
-  const double number = std::stod(m[1].str() + m[2].str());
-  const int power = std::string("KMGT").find(m[3].str()[0]) + 1;
+  const auto parts = text.size() > 32 ? std::nullopt : syntax::size(text);
+  if (!parts) return std::nullopt;
+  const double number = std::stod(parts->number);
+  const int power = std::string("KMGT").find(parts->unit) + 1;
   double bytes = number;
   for (int i = 0; i < power; ++i)
     bytes *= 1024;
@@ -275,13 +274,11 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
 }
 
 bool is_duration(const std::string& text) {
-  static const std::regex pattern(R"(^([0-9]+(ms|s|m|h))+$)");
-  return std::regex_match(text, pattern) && text.find_first_not_of("0ms h") != std::string::npos;
+  return syntax::is_duration(text) && text.find_first_not_of("0ms h") != std::string::npos;
 }
 
 bool is_cpus(const std::string& text) {
-  static const std::regex pattern(R"(^[0-9]+(\.[0-9]+)?$)");
-  return text.size() <= 32 && std::regex_match(text, pattern) && std::stod(text) > 0 &&
+  return text.size() <= 32 && syntax::is_decimal(text) && std::stod(text) > 0 &&
          std::stod(text) <= 4096;
 }
 
@@ -295,47 +292,20 @@ std::optional<std::uint32_t> parse_id(const std::string& text) {
   return static_cast<std::uint32_t>(value);
 }
 
-// An image reference as Docker parses it: [host[:port]/]path[:tag][@sha256:hex].
-bool is_image_reference(const std::string& ref) {
-  static const std::regex pattern(
-      R"(^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)"
-      R"((:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*)"
-      R"((:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$)");
-  return std::regex_match(ref, pattern);
-}
-
-bool is_registry(const std::string& text) {
-  // A host as Docker reads one (dot-separated labels that neither start nor end
-  // with '-'), an optional port, then repository path components.
-  static const std::regex pattern(
-      R"(^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)"
-      R"((:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$)");
-  return std::regex_match(text, pattern);
-}
-
-bool is_tag(const std::string& text) {
-  static const std::regex pattern(R"(^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$)");
-  return std::regex_match(text, pattern);
-}
-
-bool is_env_key(const std::string& key) {
-  static const std::regex pattern(R"(^[A-Za-z_][A-Za-z0-9_]*$)");
-  return std::regex_match(key, pattern);
-}
-
-bool is_apt_package(const std::string& name) {
-  static const std::regex pattern(R"(^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$)");
-  return std::regex_match(name, pattern);
-}
+// Image references ([host[:port]/]path[:tag][@sha256:hex]), registries, tags, and
+// the other value syntax: value_syntax.hpp.
+using syntax::is_apt_package;
+using syntax::is_env_key;
+using syntax::is_image_reference;
+using syntax::is_registry;
+using syntax::is_tag;
 
 bool is_runner_label(const std::string& label) {
-  static const std::regex pattern(R"(^[A-Za-z0-9][A-Za-z0-9._-]*$)");
-  return std::regex_match(label, pattern) && label.size() <= 256;
+  return syntax::is_label_word(label) && label.size() <= 256;
 }
 
 bool is_version(const std::string& version) {
-  static const std::regex pattern(R"(^[0-9A-Za-z][0-9A-Za-z.+_-]*$)");
-  return std::regex_match(version, pattern);
+  return syntax::is_version_word(version);
 }
 
 const std::vector<std::string>& known_platforms() {
@@ -505,8 +475,7 @@ void read_label(Args& a, spec::Settings& s) {
   const std::size_t from = s.oci_labels.size();
   read_pairs(a, s.oci_labels, "a KEY=VALUE pair", false, false);
   for (std::size_t i = from; i < s.oci_labels.size(); ++i) {
-    static const std::regex key(R"(^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$)");
-    if (!std::regex_match(s.oci_labels[i].key, key)) {
+    if (!syntax::is_label_key(s.oci_labels[i].key)) {
       a.error(s.oci_labels[i].location,
               fmt::format("invalid label key '{}': use lowercase letters, digits, '.' and '-' "
                           "(reverse-DNS, e.g. org.example.team)",
@@ -527,8 +496,7 @@ void read_user(Args& a, spec::Settings& s) {
     s.user = user;
     return;
   }
-  static const std::regex pattern(R"(^[a-z_][a-z0-9_-]{0,31}$)");
-  if (!std::regex_match(user.name, pattern)) {
+  if (!syntax::is_user_name(user.name)) {
     a.error(name->location, fmt::format("invalid user name '{}': lowercase letters, digits, '_' "
                                         "and '-', at most 32",
                                         user.name));
@@ -688,8 +656,7 @@ void read_run(Args& a, spec::Settings& s) {
 void read_secret(Args& a, spec::Settings& s) {
   auto id = a.word("a secret id");
   if (!id) return;
-  static const std::regex pattern(R"(^[A-Za-z0-9_][A-Za-z0-9_.-]*$)");
-  if (!std::regex_match(id->value, pattern)) {
+  if (!syntax::is_secret_id(id->value)) {
     a.error(id->location, fmt::format("invalid secret id '{}'", id->value));
     return;
   }
@@ -785,13 +752,11 @@ void read_expose(Args& a, spec::Settings& s) {
   while (!a.done()) {
     auto port = a.word("a port, PORT[/tcp|udp]");
     if (!port) return;
-    static const std::regex pattern(R"(^([0-9]{1,5})(-([0-9]{1,5}))?(/(tcp|udp))?$)");
-    std::smatch m;
-    const bool matched = std::regex_match(port->value, m, pattern);
+    const auto parts = syntax::port(port->value);
     const auto in_range = [](const std::string& n) {
       return !n.empty() && std::stoi(n) >= 1 && std::stoi(n) <= 65535;
     };
-    if (!matched || !in_range(m[1].str()) || (m[3].matched && !in_range(m[3].str()))) {
+    if (!parts || !in_range(parts->first) || (parts->last && !in_range(*parts->last))) {
       a.error(port->location, fmt::format("invalid port '{}'; expected a number from 1 to 65535, "
                                           "optionally with /tcp or /udp",
                                           port->value));
@@ -1089,8 +1054,7 @@ spec::Fetch& fetch_of(spec::PackDecl& p, Location where) {
 }
 
 bool is_url(const std::string& url) {
-  static const std::regex pattern(R"(^(https?://|@mirror@)[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]*$)");
-  return std::regex_match(url, pattern) && url.find('\'') == std::string::npos;
+  return syntax::is_url(url) && url.find('\'') == std::string::npos;
 }
 
 void read_pack_fetch(Args& a, spec::PackDecl& p) {
@@ -1119,9 +1083,8 @@ void read_pack_arch(Args& a, spec::PackDecl& p) {
   read_pairs(a, pairs, "DOCKER=UPSTREAM", false, false);
   auto& fetch = fetch_of(p, a.node().head.location);
   for (auto& pair : pairs) {
-    static const std::regex pattern(R"(^[A-Za-z0-9_.-]+$)");
-    if (pair.value.size() > kMaxWord || !std::regex_match(pair.key, pattern) ||
-        !std::regex_match(pair.value, pattern)) {
+    if (pair.value.size() > kMaxWord || !syntax::is_arch_word(pair.key) ||
+        !syntax::is_arch_word(pair.value)) {
       a.error(pair.location,
               fmt::format("invalid architecture mapping '{}={}'", pair.key, pair.value));
       return;
@@ -1137,13 +1100,11 @@ void read_pack_sha256(Args& a, spec::PackDecl& p) {
   if (!arch) return;
   auto hex = a.word("a SHA-256 in hex");
   if (!hex) return;
-  static const std::regex pattern(R"(^[0-9a-f]{64}$)");
-  if (!std::regex_match(hex->value, pattern)) {
+  if (!syntax::is_sha256_hex(hex->value)) {
     a.error(hex->location, "a SHA-256 is 64 lowercase hex digits");
     return;
   }
-  static const std::regex arch_pattern(R"(^[a-z0-9]+$)");
-  if (!std::regex_match(arch->value, arch_pattern)) {
+  if (!syntax::is_lower_alnum(arch->value)) {
     a.error(arch->location, fmt::format("invalid architecture '{}'", arch->value));
     return;
   }
