@@ -75,8 +75,17 @@ fs::path repository_root(const fs::path& dir) {
   return dir;
 }
 
+// What a command uses of the pipeline. A stage's input is freed once the next
+// stage has run, unless the command reads it: for a spec of a thousand images the
+// syntax tree, the declarations and the resolution weigh as much as the outputs.
+enum class Need {
+  files,       // build, check, new: the generated files
+  ir,          // plan: the IR, no files
+  resolution,  // graph: the resolution and the IR, no files
+};
+
 // Stops between stages as soon as one reported errors.
-bool compile(const DriverOptions& options, Compilation& c) {
+bool compile(const DriverOptions& options, Compilation& c, Need need = Need::files) {
   std::ifstream in(options.spec, std::ios::binary);
   if (!in || fs::is_directory(options.spec)) {
     c.diagnostics.error({}, fmt::format("cannot read spec '{}'{}", options.spec,
@@ -89,8 +98,10 @@ bool compile(const DriverOptions& options, Compilation& c) {
   std::ostringstream text;
   text << in.rdbuf();
   const std::uint32_t file = c.sources.add(options.spec, text.str());
-  const ast::Module module = parse(c.sources, file, c.diagnostics);
-  c.decls = elaborate(module, c.diagnostics);
+  {
+    const ast::Module module = parse(c.sources, file, c.diagnostics);
+    c.decls = elaborate(module, c.diagnostics);
+  }
   std::vector<spec::PackDecl> library = load_packs(options.pack_path, c.sources, c.diagnostics);
   if (c.diagnostics.has_errors()) return false;
   c.resolved = resolve(c.decls, std::move(library), c.diagnostics);
@@ -121,7 +132,12 @@ bool compile(const DriverOptions& options, Compilation& c) {
   if (c.diagnostics.has_errors()) return false;
   validate(c.build, resolved, c.diagnostics);
   if (c.diagnostics.has_errors()) return false;
+  if (need == Need::resolution) return true;
+  c.resolved = Resolved{};  // points into decls: first
+  c.decls = spec::Module{};
+  if (need == Need::ir) return true;
   c.files = emit_all(c.build);
+  c.build = ir::Build{};
   c.files.insert(c.files.begin(), make_manifest(lower_options.spec_name, c.files));
   return true;
 }
@@ -193,7 +209,7 @@ int run_check(const DriverOptions& options) {
 
 int run_plan(const DriverOptions& options) {
   Compilation c;
-  const bool ok = compile(options, c);
+  const bool ok = compile(options, c, Need::ir);
   print_diagnostics(c, options);
   if (!ok) return kExitError;
   std::cout << (options.format == "json" ? plan_json(c.build) : plan_text(c.build));
@@ -466,7 +482,7 @@ int run_fmt(const DriverOptions& options) {
 
 int run_graph(const DriverOptions& options) {
   Compilation c;
-  const bool ok = compile(options, c);
+  const bool ok = compile(options, c, Need::resolution);
   print_diagnostics(c, options);
   if (!ok) return kExitError;
   std::cout << (options.format == "mermaid" ? graph_mermaid(c.resolved, c.build)

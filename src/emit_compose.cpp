@@ -28,44 +28,48 @@ std::string literal(const std::string& value) {
 
 void resources(YAML::Emitter& out, const char* key, const ir::Resources& r) {
   if (r.cpus.empty() && r.memory.empty()) return;
-  out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  yaml::key(out, key);
+  out << YAML::BeginMap;
   if (!r.cpus.empty()) {
-    out << YAML::Key << "cpus" << YAML::Value;
+    yaml::key(out, "cpus");
     yaml::quoted(out, r.cpus);
   }
   if (!r.memory.empty()) {
-    out << YAML::Key << "memory" << YAML::Value;
+    yaml::key(out, "memory");
     yaml::string(out, r.memory);
   }
   out << YAML::EndMap;
 }
 
 void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
-  out << YAML::Key << image.name << YAML::Value << YAML::BeginMap;
+  yaml::key(out, image.name);
+  out << YAML::BeginMap;
 
-  out << YAML::Key << "build" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "context" << YAML::Value;
+  yaml::key(out, "build");
+  out << YAML::BeginMap;
+  yaml::key(out, "context");
   yaml::string(out, build.context);
-  out << YAML::Key << "dockerfile" << YAML::Value;
+  yaml::key(out, "dockerfile");
   yaml::string(out, image.dockerfile_in_context);
-  out << YAML::Key << "target" << YAML::Value;
+  yaml::key(out, "target");
   yaml::string(out, image.default_target);
   if (!image.cache_ref.empty()) {
-    out << YAML::Key << "cache_from" << YAML::Value;
+    yaml::key(out, "cache_from");
     yaml::strings(out, {image.cache_ref});
   }
   out << YAML::EndMap;
 
-  out << YAML::Key << "image" << YAML::Value;
+  yaml::key(out, "image");
   yaml::string(out, image.repository + ":" + image.tag);
   if (!image.restart.empty()) {
-    out << YAML::Key << "restart" << YAML::Value;
+    yaml::key(out, "restart");
     yaml::string(out, image.restart);  // quoted when "no"
   }
   if (image.runner) {
     // Time for the agent to stop and the entrypoint to deregister it.
-    out << YAML::Key << "stop_grace_period" << YAML::Value << "60s";
-    out << YAML::Key << "env_file" << YAML::Value;
+    yaml::key(out, "stop_grace_period");
+    yaml::scalar(out, "60s");
+    yaml::key(out, "env_file");
     yaml::strings(out, {"runner.env"});
   }
 
@@ -77,23 +81,26 @@ void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image)
   }
   environment.insert(environment.end(), image.env.begin(), image.env.end());
   if (!environment.empty()) {
-    out << YAML::Key << "environment" << YAML::Value << YAML::BeginMap;
+    yaml::key(out, "environment");
+    out << YAML::BeginMap;
     for (const auto& [key, value] : environment) {
-      out << YAML::Key << key << YAML::Value;
+      yaml::key(out, key);
       yaml::string(out, literal(value));
     }
     out << YAML::EndMap;
   }
 
   if (!image.expose.empty()) {
-    out << YAML::Key << "expose" << YAML::Value << YAML::BeginSeq;
+    yaml::key(out, "expose");
+    out << YAML::BeginSeq;
     for (const std::string& port : image.expose)
       yaml::quoted(out, port);
     out << YAML::EndSeq;
     // Published on the host too, for an application run alone; a pool of
     // replicas or a runner would collide on the host port.
     if (!image.runner && image.replicas <= 1) {
-      out << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq;
+      yaml::key(out, "ports");
+      out << YAML::BeginSeq;
       for (const std::string& port : image.expose)
         yaml::quoted(out, published(port));
       out << YAML::EndSeq;
@@ -101,7 +108,8 @@ void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image)
   }
 
   if (!image.caches.empty()) {
-    out << YAML::Key << "volumes" << YAML::Value << YAML::BeginSeq;
+    yaml::key(out, "volumes");
+    out << YAML::BeginSeq;
     for (const ir::Cache& cache : image.caches)
       yaml::string(out, literal(cache.id + ":" + cache.path));
     out << YAML::EndSeq;
@@ -109,29 +117,36 @@ void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image)
 
   if (image.healthcheck) {
     const ir::Healthcheck& h = *image.healthcheck;
-    out << YAML::Key << "healthcheck" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "test" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    yaml::quoted(out, "CMD-SHELL");
-    yaml::quoted(out, literal(h.command));
-    out << YAML::EndSeq;
+    yaml::key(out, "healthcheck");
+    out << YAML::BeginMap;
+    yaml::key(out, "test");
+    yaml::flow_quoted(out, {"CMD-SHELL", literal(h.command)});
     const std::pair<const char*, const std::string*> durations[] = {
         {"interval", &h.interval}, {"timeout", &h.timeout}, {"start_period", &h.start}};
     for (const auto& [key, value] : durations) {
       if (value->empty()) continue;
-      out << YAML::Key << key << YAML::Value;
+      yaml::key(out, key);
       yaml::string(out, *value);
     }
-    if (h.retries > 0) out << YAML::Key << "retries" << YAML::Value << h.retries;
+    if (h.retries > 0) {
+      yaml::key(out, "retries");
+      out << h.retries;
+    }
     out << YAML::EndMap;
   }
 
   const bool has_resources = !image.limits.cpus.empty() || !image.limits.memory.empty() ||
                              !image.reserve.cpus.empty() || !image.reserve.memory.empty();
   if (image.replicas >= 0 || has_resources) {
-    out << YAML::Key << "deploy" << YAML::Value << YAML::BeginMap;
-    if (image.replicas >= 0) out << YAML::Key << "replicas" << YAML::Value << image.replicas;
+    yaml::key(out, "deploy");
+    out << YAML::BeginMap;
+    if (image.replicas >= 0) {
+      yaml::key(out, "replicas");
+      out << image.replicas;
+    }
     if (has_resources) {
-      out << YAML::Key << "resources" << YAML::Value << YAML::BeginMap;
+      yaml::key(out, "resources");
+      out << YAML::BeginMap;
       resources(out, "limits", image.limits);
       resources(out, "reservations", image.reserve);
       out << YAML::EndMap;
@@ -150,7 +165,9 @@ class ComposeEmitter final : public Emitter {
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
     YAML::Emitter y;
     yaml::configure(y);
-    y << YAML::BeginMap << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
+    y << YAML::BeginMap;
+    yaml::key(y, "services");
+    y << YAML::BeginMap;
     std::set<std::string> volumes;
     for (const ir::Image& image : build.images) {
       service(y, build, image);
@@ -159,9 +176,12 @@ class ComposeEmitter final : public Emitter {
     }
     y << YAML::EndMap;
     if (!volumes.empty()) {
-      y << YAML::Key << "volumes" << YAML::Value << YAML::BeginMap;
-      for (const std::string& volume : volumes)
-        y << YAML::Key << volume << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+      yaml::key(y, "volumes");
+      y << YAML::BeginMap;
+      for (const std::string& volume : volumes) {
+        yaml::key(y, volume);
+        yaml::empty_map(y);
+      }
       y << YAML::EndMap;
     }
     y << YAML::EndMap;

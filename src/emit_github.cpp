@@ -36,9 +36,7 @@ std::string host_of(const std::string& registry) {
   return registry.substr(0, registry.find('/'));
 }
 
-void key(YAML::Emitter& out, const char* k) {
-  out << YAML::Key << k << YAML::Value;
-}
+using yaml::key;
 
 void entry(YAML::Emitter& out, const char* k, const std::string& value) {
   key(out, k);
@@ -47,7 +45,8 @@ void entry(YAML::Emitter& out, const char* k, const std::string& value) {
 
 void uses(YAML::Emitter& out, const Action& action) {
   key(out, "uses");
-  out << std::string(action.name) + "@" + action.sha << YAML::Comment(action.version);
+  yaml::scalar(out, std::string(action.name) + "@" + action.sha);
+  out << YAML::Comment(action.version);
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -97,7 +96,7 @@ std::string workflow(const ir::Build& build) {
   for (const char* event : {"push", "pull_request"}) {
     key(out, event);
     if (build.repo_dir == ".") {
-      out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+      yaml::empty_map(out);
       continue;
     }
     out << YAML::BeginMap;
@@ -106,7 +105,7 @@ std::string workflow(const ir::Build& build) {
     out << YAML::EndMap;
   }
   key(out, "workflow_dispatch");
-  out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+  yaml::empty_map(out);
   out << YAML::EndMap;
 
   key(out, "permissions");
@@ -214,17 +213,16 @@ std::string runs_on(const ir::Build& build) {
   out << YAML::BeginMap;
   for (const ir::Image& image : build.images) {
     if (!image.runner) continue;
-    out << YAML::Key << image.name << YAML::Value << YAML::BeginMap;
+    yaml::key(out, image.name);
+    out << YAML::BeginMap;
     std::vector<std::string> keys = {"any"};
     keys.insert(keys.end(), image.runner_arches.begin(), image.runner_arches.end());
     for (const std::string& arch : keys) {
       std::vector<std::string> labels = {"self-hosted", "linux"};
       if (arch != "any") labels.push_back(arch);
       labels.insert(labels.end(), image.runner_labels.begin(), image.runner_labels.end());
-      out << YAML::Key << arch << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const std::string& label : labels)
-        yaml::quoted(out, label);
-      out << YAML::EndSeq;
+      yaml::key(out, arch);
+      yaml::flow_quoted(out, labels);
     }
     out << YAML::EndMap;
   }

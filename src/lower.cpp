@@ -35,15 +35,17 @@ constexpr const char* kIndent = "    ";
 // `RUN` with its mounts and shell lines, one per continuation line.
 std::string run_text(const std::vector<std::string>& mounts,
                      const std::vector<std::string>& lines) {
-  std::vector<std::string> all;
-  for (const std::string& mount : mounts)
-    all.push_back(mount);
-  for (const std::string& line : lines)
-    all.push_back(line);
   std::string out = "RUN ";
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) out += std::string(" \\\n") + kIndent;
-    out += all[i];
+  bool first = true;
+  for (const auto* part : {&mounts, &lines}) {
+    for (const std::string& line : *part) {
+      if (!first) {
+        out += " \\\n";
+        out += kIndent;
+      }
+      first = false;
+      out += line;
+    }
   }
   return out;
 }
@@ -633,6 +635,11 @@ class ImageLowering {
     std::vector<std::vector<std::pair<std::string, std::string>>> groups(1);
     for (const auto& var : unique) {
       bool refers = false;
+      // A value without '$' refers to nothing (most do; this loop is per pair).
+      if (var.second.find('$') == std::string::npos) {
+        groups.back().push_back(var);
+        continue;
+      }
       for (const auto& earlier : groups.back()) {
         const std::string& v = var.second;
         for (const std::string& form : {"$" + earlier.first, "${" + earlier.first + "}"}) {

@@ -36,16 +36,29 @@ bool safe_relative(const std::string& path) {
   return true;
 }
 
-// Reads a regular file; false when it does not exist or is not a regular file.
+// Reads a regular file; false when it does not exist or is not a regular file
+// (a symbolic link included). Read straight into `out`, in one read for a file
+// that does not grow: `check` reads every output of a spec.
 bool read_file(const fs::path& path, std::string& out) {
-  std::error_code ec;
-  const auto status = fs::symlink_status(path, ec);
-  if (ec || !fs::is_regular_file(status)) return false;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  out = buffer.str();
+  // O_NOFOLLOW refuses a link; O_NONBLOCK keeps a FIFO from blocking the open.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t size = 0;
+  for (;;) {
+    if (size == out.size()) out.resize(out.size() * 2);
+    const ssize_t n = ::read(fd, out.data() + size, out.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(size);
   return true;
 }
 

@@ -19,6 +19,11 @@ std::string render_template(const std::string& name, const TemplateVars& vars) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // Text up to the next '@' is copied as is.
+    const std::size_t at = text.find('@', i);
+    out.append(text, i, (at == std::string_view::npos ? text.size() : at) - i);
+    if (at == std::string_view::npos) break;
+    i = at;
     // A placeholder is @name@ with a lowercase name; any other '@' is literal text
     // (shell's "$@", "${args[@]}").
     std::size_t end = i + 1;

@@ -44,6 +44,12 @@ std::string json_quote(const std::string& value) {
       case '\r':
         out += "\\r";
         break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static const char* hex = "0123456789abcdef";

@@ -2,15 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "rigc/ignore_match.hpp"
 
 namespace rigc {
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
+bool starts_with(const std::string& s, std::string_view prefix) {
+  return std::string_view(s).substr(0, prefix.size()) == prefix;
+}
+
+// glibc's memmem: std::string::find stops at every occurrence of the needle's
+// first character (a blank, in a shell script) to compare the rest.
+bool contains(const std::string& text, std::string_view needle) {
+  return ::memmem(text.data(), text.size(), needle.data(), needle.size()) != nullptr;
 }
 
 void internal(Diagnostics& diagnostics, const ir::Image& image, const std::string& message) {
@@ -19,7 +29,11 @@ void internal(Diagnostics& diagnostics, const ir::Image& image, const std::strin
                                                 image.name, message));
 }
 
-void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
+// Instruction texts found free of forbidden words. Images repeat the same pack
+// scripts: a text is read through once, later copies are recognised by a hash.
+using CleanTexts = std::unordered_set<std::string_view>;
+
+void check_rules(const ir::Image& image, CleanTexts& clean, Diagnostics& diagnostics) {
   std::set<std::string> stages;
   const std::string last_user_stage;
   for (const ir::Stage& stage : image.stages) {
@@ -30,16 +44,16 @@ void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
     int healthchecks = 0, cmds = 0, entrypoints = 0;
     for (const ir::Instruction& in : stage.instructions) {
       const std::string& t = in.text;
-      if (t.find("chown -R") != std::string::npos || t.find("chmod -R") != std::string::npos ||
-          t.find("--recursive") != std::string::npos) {
-        internal(diagnostics, image, "recursive ownership change");
+      if (clean.count(t) == 0) {
+        const bool recursive =
+            contains(t, "chown -R") || contains(t, "chmod -R") || contains(t, "--recursive");
+        const bool apt =
+            contains(t, "apt-get upgrade") || contains(t, "sudo ") || contains(t, " apt install");
+        if (recursive) internal(diagnostics, image, "recursive ownership change");
+        if (apt) internal(diagnostics, image, "forbidden apt usage");
+        if (!recursive && !apt) clean.insert(t);
       }
-      if (t.find("apt-get upgrade") != std::string::npos || t.find("sudo ") != std::string::npos ||
-          t.find(" apt install") != std::string::npos) {
-        internal(diagnostics, image, "forbidden apt usage");
-      }
-      if (starts_with(t, "COPY ") && t.find("--from=") == std::string::npos &&
-          t.find("--chown=") == std::string::npos) {
+      if (starts_with(t, "COPY ") && !contains(t, "--from=") && !contains(t, "--chown=")) {
         internal(diagnostics, image, "COPY without --chown: " + t);
       }
       if (starts_with(t, "WORKDIR ") && t.size() > 8 && t[8] != '/')
@@ -71,12 +85,24 @@ void check_rules(const ir::Image& image, Diagnostics& diagnostics) {
 }  // namespace
 
 void validate(const ir::Build& build, const Resolved& resolved, Diagnostics& diagnostics) {
+  // Images share their ignore lines (the defaults and the spec's block, and one
+  // more line for runners): a matcher is compiled once per distinct list, and
+  // only for an image that copies something.
+  std::vector<std::pair<const std::vector<std::string>*, IgnoreMatcher>> matchers;
+  CleanTexts clean;
   for (std::size_t i = 0; i < build.images.size(); ++i) {
     const ir::Image& image = build.images[i];
     const ResolvedImage& source = resolved.images[i];
-    check_rules(image, diagnostics);
+    check_rules(image, clean, diagnostics);
     // CopyIgnoredFile: what the Dockerfile copies must be in the context.
-    const IgnoreMatcher matcher(image.ignore);
+    if (source.settings.deps.empty() && source.settings.copies.empty()) continue;
+    auto known = std::find_if(matchers.begin(), matchers.end(),
+                              [&](const auto& m) { return *m.first == image.ignore; });
+    if (known == matchers.end()) {
+      matchers.emplace_back(&image.ignore, IgnoreMatcher(image.ignore));
+      known = matchers.end() - 1;
+    }
+    const IgnoreMatcher& matcher = known->second;
     for (const spec::Deps& deps : source.settings.deps) {
       for (const std::string& file : deps.files) {
         if (matcher.excluded(file)) {

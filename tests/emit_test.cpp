@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "rigc/yaml_text.hpp"
 #include "test_util.hpp"
@@ -91,6 +93,139 @@ TEST_CASE("yaml strings read back as the same string, whatever they hold") {
   CHECK(emitted("..") == "k: ..");
 }
 
+namespace {
+
+// Texts for the YAML tests: characters that YAML treats specially, in every position.
+std::vector<std::string> yaml_texts(unsigned seed, int count) {
+  const std::vector<std::string> pieces = {
+      "a",    "Z",    "0",   "9",    "_",  ".",        "/",  "-",  "+",   "=",  "@",  ":",
+      "~",    " ",    "  ",  "\t",   "\n", "#",        ",",  "?",  "[",   "]",  "{",  "}",
+      "&",    "*",    "!",   "|",    ">",  "'",        "\"", "%",  "`",   "$",  "\\", "\xc3\xa9",
+      "true", "null", "1.5", "0x1F", "-1", "${{ x }}", ": ", " #", "---", "..."};
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> length(0, 5);
+  std::uniform_int_distribution<std::size_t> piece(0, pieces.size() - 1);
+  std::vector<std::string> texts = {"", "~", "null", "a", "a:", ":a", "-a", "a-", "1", "on"};
+  for (int i = 0; i < count; ++i) {
+    std::string text;
+    for (std::size_t n = length(rng); n > 0; --n)
+      text += pieces[piece(rng)];
+    texts.push_back(text);
+  }
+  texts.push_back(std::string(1024, 'k'));
+  texts.push_back(std::string(1025, 'k'));
+  return texts;
+}
+
+// A text in each place a scalar can take in block collections: key, value,
+// sequence item, and in a mapping inside a sequence.
+std::string in_every_context(const std::function<void(YAML::Emitter&)>& write) {
+  YAML::Emitter out;
+  yaml::configure(out);
+  out << YAML::BeginMap << YAML::Key;
+  write(out);
+  out << YAML::Value;
+  write(out);
+  out << YAML::Key << "seq" << YAML::Value << YAML::BeginSeq;
+  write(out);
+  out << YAML::BeginMap << YAML::Key;
+  write(out);
+  out << YAML::Value;
+  write(out);
+  out << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.good() ? "" : "error: " + out.GetLastError() + "\n") + out.c_str();
+}
+
+using Writer = std::function<void(YAML::Emitter&, const std::string&)>;
+
+// yaml-cpp's own ways of writing a string: as it chooses, and double-quoted.
+void yaml_cpp_auto(YAML::Emitter& out, const std::string& text) {
+  out << text;
+}
+void yaml_cpp_quoted(YAML::Emitter& out, const std::string& text) {
+  out << YAML::DoubleQuoted << text;
+}
+
+// The first text that `write` puts differently from `reference`; empty if none.
+std::string first_difference(const Writer& write, const std::vector<std::string>& texts,
+                             const Writer& reference = yaml_cpp_auto) {
+  for (const std::string& text : texts) {
+    const std::string expected =
+        in_every_context([&](YAML::Emitter& out) { reference(out, text); });
+    const std::string written = in_every_context([&](YAML::Emitter& out) { write(out, text); });
+    if (written != expected) return text.empty() ? "(empty)" : text;
+  }
+  return "";
+}
+
+struct Raw {
+  std::string text;
+};
+std::ostream& operator<<(std::ostream& out, const Raw& raw) {
+  return out << raw.text;
+}
+
+}  // namespace
+
+TEST_CASE("yaml::scalar writes what yaml-cpp writes in block collections") {
+  const std::vector<std::string> texts = yaml_texts(1, 20000);
+  // The comparison catches a writer that always writes plain, and one that
+  // writes plain only what has no space.
+  CHECK(first_difference(
+            [](YAML::Emitter& out, const std::string& text) { out.WriteIntegralType(Raw{text}); },
+            texts) != "");
+  CHECK(first_difference(
+            [](YAML::Emitter& out, const std::string& text) {
+              if (text.find_first_of(" \t\n") == std::string::npos && !text.empty()) {
+                out.WriteIntegralType(Raw{text});
+              } else {
+                out << text;
+              }
+            },
+            texts) != "");
+  CHECK(first_difference(
+            [](YAML::Emitter& out, const std::string& text) { yaml::scalar(out, text); }, texts) ==
+        "");
+}
+
+TEST_CASE("yaml::quoted writes what yaml-cpp writes double-quoted") {
+  const std::vector<std::string> texts = yaml_texts(3, 20000);
+  // The comparison catches quotes around text that yaml-cpp escapes.
+  CHECK(first_difference(
+            [](YAML::Emitter& out, const std::string& text) {
+              out.WriteIntegralType(Raw{"\"" + text + "\""});
+            },
+            texts, yaml_cpp_quoted) != "");
+  CHECK(
+      first_difference([](YAML::Emitter& out, const std::string& text) { yaml::quoted(out, text); },
+                       texts, yaml_cpp_quoted) == "");
+  // And in a flow sequence, as flow_quoted writes them.
+  for (const std::string& text : texts) {
+    YAML::Emitter expected, written;
+    for (YAML::Emitter* out : {&expected, &written}) {
+      yaml::configure(*out);
+      *out << YAML::BeginMap << YAML::Key << "k" << YAML::Value;
+    }
+    expected << YAML::Flow << YAML::BeginSeq << YAML::DoubleQuoted << text << YAML::DoubleQuoted
+             << text << YAML::EndSeq << YAML::EndMap;
+    yaml::flow_quoted(written, {text, text});
+    written << YAML::EndMap;
+    CAPTURE(text);
+    REQUIRE(std::string(written.c_str()) == expected.c_str());
+  }
+}
+
+TEST_CASE("yaml strings read back as the same string: generated texts") {
+  for (const std::string& text : yaml_texts(2, 20000)) {
+    if (text.size() > 1024) continue;
+    CAPTURE(text);
+    const YAML::Node node = YAML::Load(emitted(text));
+    REQUIRE(node.IsMap());
+    REQUIRE(node.size() == 1);
+    REQUIRE(node["k"].as<std::string>() == text);
+  }
+}
+
 TEST_CASE("compose: a service per image with limits, replicas, caches and health check") {
   const auto r = test::compile(kRunners);
   REQUIRE(r.rendered() == "");
@@ -163,6 +298,27 @@ TEST_CASE("bake: the HCL and the JSON come from one model; variables, inherits, 
   CHECK(hcl.find("group \"default\" {\n  targets = [\"cpp\", \"api\", \"api-dev\"]\n}") !=
         std::string::npos);
   CHECK(hcl.find("  tags       = [\"${REGISTRY}/cpp:${TAG}\"]\n") != std::string::npos);
+}
+
+TEST_CASE("bake: the JSON is what nlohmann's dump(2) writes, escapes and UTF-8 included") {
+  // Quotes, a backslash, a tab and UTF-8 in a value (a line break is refused);
+  // an empty value; targets with and without their own platforms.
+  const auto r = test::compile(
+      "defaults {\n  registry ghcr.io/acme\n}\n"
+      "image api {\n  arg GREETING=\"say \\\"h\\\\i\\\"\\tthere \xc3\xa9t\xc3\xa9 "
+      "\xe2\x9c\x93\"\n"
+      "  arg EMPTY=\"\"\n  target dev {\n    apt git\n  }\n}\n"
+      "image web {\n  platforms linux/arm64\n}\n");
+  REQUIRE(r.rendered() == "");
+  const std::string text = file(r, "docker-bake.json");
+  CHECK(text == nlohmann::ordered_json::parse(text).dump(2) + "\n");
+  const auto json = nlohmann::json::parse(text);
+  CHECK(json["target"]["api"]["args"]["GREETING"] ==
+        "say \"h\\i\"\tthere \xc3\xa9t\xc3\xa9 \xe2\x9c\x93");
+  // The HCL holds the same strings, escaped the same way.
+  CHECK(file(r, "docker-bake.hcl")
+            .find("GREETING = \"say \\\"h\\\\i\\\"\\tthere \xc3\xa9t\xc3\xa9 \xe2\x9c\x93\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("bake: spec values cannot interpolate") {
