@@ -314,7 +314,12 @@ def order_checker_selftest():
 def stock_graph(rigc):
     listing = subprocess.run([rigc, "packs", "--format", "json"], stdout=subprocess.PIPE,
                              check=True).stdout
-    return [(p["name"], "", p["requires"], p["after"]) for p in json.loads(listing)]
+    graph = []
+    for p in json.loads(listing):
+        # What the default version needs too (its `system` line's requires).
+        own = [s["requires"] for s in p["system"] if s["version"] == p["default_version"]]
+        graph.append((p["name"], "", p["requires"] + (own[0] if own else []), p["after"]))
+    return graph
 
 
 def compare_devcontainer(rigc, work, pack_sizes, runs, budget):
@@ -403,10 +408,12 @@ def stage_row(name, key, stages, sizes, counts, counted):
 def report(info, stages, counts, processes, devcontainer, sizes, pack_sizes, counted):
     lines = []
     add = lines.append
-    busy = max(info["load_start"], info["load_end"]) > 0.5 * info["cpus"]
+    # The run itself keeps about one core busy, so the load at the end is no
+    # sign of other work; the load before it started is.
+    busy = info["load_start"] > 0.5 * info["cpus"]
     add(f"Measured {info['date']} with `{info['command']}`: {info['cpus']} cores, Release "
         f"build, {info['rigc_version']}, load average {info['load_start']:.1f} at the start "
-        f"and {info['load_end']:.1f} at the end"
+        f"and {info['load_end']:.1f} at the end (the run itself keeps one core busy)"
         + (" — **the machine was busy** (other builds running), so wall times are inflated; "
            "the CPU times and the exponents are the steadier numbers." if busy else ".")
         + (" With `--realtime`: whole processes ran with SCHED_FIFO priority, the stage "

@@ -247,6 +247,12 @@ int run_packs(const DriverOptions& options) {
       j["default_version"] = p.version ? p.version->value : "";
       j["versions"] = pack_versions(p);
       j["requires"] = names(p.requires_);
+      nlohmann::ordered_json system = nlohmann::ordered_json::array();
+      for (const spec::SystemVersion& v : p.system) {
+        system.push_back(
+            {{"version", v.version}, {"packages", v.packages}, {"requires", names(v.requires_)}});
+      }
+      j["system"] = system;
       j["after"] = names(p.after);
       j["caches"] = caches(p);
       j["labels"] = names(p.labels);
@@ -268,6 +274,12 @@ int run_packs(const DriverOptions& options) {
     }
     if (!p.requires_.empty())
       std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
+    for (const spec::SystemVersion& v : p.system) {
+      if (!v.requires_.empty()) {
+        std::cout << fmt::format("            at {}:    requires {}\n", v.version,
+                                 text::join(names(v.requires_), ", "));
+      }
+    }
     if (!p.caches.empty())
       std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
     if (!p.labels.empty())

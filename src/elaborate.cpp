@@ -406,9 +406,14 @@ void read_packs(Args& a, spec::Settings& s) {
   }
 }
 
-void read_apt_list(Args& a, std::vector<At<std::string>>& out) {
+// Package names up to the end, or up to the word `until` when one is given.
+void read_apt_list(Args& a, std::vector<At<std::string>>& out, const char* until = nullptr) {
   if (a.done()) a.take("a package name", {ast::ValueKind::word});
   while (!a.done()) {
+    const ast::Value* next = a.peek();
+    if (until != nullptr && next->kind == ast::ValueKind::word && !next->quoted &&
+        next->text == until)
+      return;
     // `pkg=1.2-3` (a pinned version) reads as a pair.
     const ast::Value* v = a.take("a package name", {ast::ValueKind::word, ast::ValueKind::pair});
     if (v == nullptr) return;
@@ -936,17 +941,6 @@ void read_pack_versions(Args& a, spec::PackDecl& p) {
   }
 }
 
-void read_pack_system(Args& a, spec::PackDecl& p) {
-  auto v = read_version_word(a);
-  if (!v) return;
-  std::vector<At<std::string>> packages;
-  read_apt_list(a, packages);
-  spec::SystemVersion system{v->value, {}, v->location};
-  for (auto& package : packages)
-    system.packages.push_back(package.value);
-  if (a.ok()) p.system.push_back(system);
-}
-
 void read_names(Args& a, std::vector<At<std::string>>& out, const char* what) {
   if (a.done()) a.take(what, {ast::ValueKind::word});
   while (!a.done()) {
@@ -954,6 +948,22 @@ void read_names(Args& a, std::vector<At<std::string>>& out, const char* what) {
     if (!v || !check_name(a, *v, "pack")) return;
     out.push_back(*v);
   }
+}
+
+void read_pack_system(Args& a, spec::PackDecl& p) {
+  auto v = read_version_word(a);
+  if (!v) return;
+  std::vector<At<std::string>> packages;
+  read_apt_list(a, packages, "requires");
+  spec::SystemVersion system{v->value, {}, v->location, {}};
+  for (auto& package : packages)
+    system.packages.push_back(package.value);
+  if (a.ok() && packages.empty()) {
+    a.error(a.peek()->location, "expected a package name before 'requires'");
+    return;
+  }
+  if (a.keyword("requires")) read_names(a, system.requires_, "a pack name");
+  if (a.ok()) p.system.push_back(system);
 }
 
 void read_pack_requires(Args& a, spec::PackDecl& p) {
@@ -1204,7 +1214,8 @@ const std::vector<Statement>& table() {
       {"kind", kPack, true, "kind system|toolchain|tool", nullptr, read_pack_kind},
       {"version", kPack, true, "version VERSION", nullptr, read_pack_version},
       {"versions", kPack, true, "versions VERSION …", nullptr, read_pack_versions},
-      {"system", kPack, false, "system VERSION PACKAGE …", nullptr, read_pack_system},
+      {"system", kPack, false, "system VERSION PACKAGE … [requires PACK …]", nullptr,
+       read_pack_system},
       {"requires", kPack, false, "requires PACK …", nullptr, read_pack_requires},
       {"after", kPack, false, "after PACK …", nullptr, read_pack_after},
       {"apt", kPack, false, "apt PACKAGE …", nullptr, read_pack_apt},

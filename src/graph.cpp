@@ -20,10 +20,24 @@ void pack_graph(const Resolved& resolved, std::set<std::string>& packs, std::vec
     for (const ResolvedPack& rp : image.packs)
       packs.insert(rp.pack->name.value);
   }
+  // A version's own requirements (its `system` line) count where an image uses it.
+  std::map<std::string, std::set<std::string>> needed;
+  for (const ResolvedImage& image : resolved.images) {
+    for (const ResolvedPack& rp : image.packs) {
+      for (const auto& r : pack_requirements(*rp.pack, rp.system))
+        needed[rp.pack->name.value].insert(r.value);
+    }
+  }
   for (const std::string& name : packs) {
     const spec::PackDecl& pack = resolved.packs.at(name);
     for (const auto& r : pack.requires_)
       edges.push_back({name, r.value, false});
+    for (const std::string& r : needed[name]) {
+      const bool listed =
+          std::any_of(pack.requires_.begin(), pack.requires_.end(),
+                      [&](const spec::At<std::string>& own) { return own.value == r; });
+      if (!listed) edges.push_back({name, r, false});
+    }
     for (const auto& a : pack.after) {
       if (packs.count(a.value) != 0) edges.push_back({name, a.value, true});
     }

@@ -160,8 +160,13 @@ class Resolver {
                                                         system.version, pack.name.value));
       }
     }
-    for (const auto& name : pack.requires_) {
+    for (const auto& name : pack_requirements(pack, nullptr)) {
       if (resolved_.packs.count(name.value) == 0) unknown_pack(name.value, name.location);
+    }
+    for (const auto& system : pack.system) {
+      for (const auto& name : system.requires_) {
+        if (resolved_.packs.count(name.value) == 0) unknown_pack(name.value, name.location);
+      }
     }
     if (!pack.fetch) {
       for (const std::string& version : versions) {
@@ -211,6 +216,15 @@ class Resolver {
                                                      sum.version, pack.name.value));
       }
     }
+  }
+
+  // The version an image gets when it asks for `asked` ("" for the default);
+  // "" when no version matches.
+  static std::string version_for(const spec::PackDecl& pack, const std::string& asked) {
+    if (!asked.empty()) return select_version(pack, asked);
+    if (pack.version) return pack.version->value;
+    const auto versions = pack_versions(pack);
+    return versions.empty() ? "" : versions[0];
   }
 
   static const spec::SystemVersion* system_for(const spec::PackDecl& pack,
@@ -339,6 +353,14 @@ class Resolver {
     }
     if (!ok) return;
 
+    // What a pack needs at the version this image gets: `requires` carry no
+    // version, so a pack's version is already the one the spec asks for, or its
+    // default.
+    const auto needs = [&](const std::string& name) {
+      const spec::PackDecl& pack = resolved_.packs.at(name);
+      return pack_requirements(pack, system_for(pack, version_for(pack, wanted.at(name).version)));
+    };
+
     // Dependencies, depth first, with the path kept for cycle reports.
     std::vector<std::string> path;
     std::set<std::string> done;
@@ -348,15 +370,14 @@ class Resolver {
       if (on_path != path.end()) {
         std::vector<std::string> cycle(on_path, path.end());
         cycle.push_back(name);
-        const spec::PackDecl& first = resolved_.packs.at(*on_path);
-        Location where = first.name.location;
-        for (const auto& r : first.requires_) {
+        Location where = resolved_.packs.at(*on_path).name.location;
+        for (const auto& r : needs(*on_path)) {
           if (r.value == *(on_path + 1 == path.end() ? on_path : on_path + 1)) where = r.location;
         }
         diagnostics_.error(where,
                            fmt::format("pack dependency cycle: {}", text::join(cycle, " -> ")));
         for (std::size_t i = 0; i + 1 < cycle.size(); ++i) {
-          for (const auto& r : resolved_.packs.at(cycle[i]).requires_) {
+          for (const auto& r : needs(cycle[i])) {
             if (r.value == cycle[i + 1]) {
               diagnostics_.note(r.location,
                                 fmt::format("'{}' requires '{}' here", cycle[i], cycle[i + 1]));
@@ -378,7 +399,7 @@ class Resolver {
         return false;
       }
       path.push_back(name);
-      for (const auto& dependency : found->second.requires_) {
+      for (const auto& dependency : needs(name)) {
         if (resolved_.packs.count(dependency.value) == 0) {
           path.pop_back();
           return false;
@@ -420,20 +441,16 @@ class Resolver {
       rp.pack = &pack;
       rp.reason = w.reason;
       const auto versions = pack_versions(pack);
-      if (w.version.empty()) {
-        rp.version = pack.version ? pack.version->value : (versions.empty() ? "" : versions[0]);
-      } else {
-        rp.version = select_version(pack, w.version);
-        if (rp.version.empty()) {
-          diagnostics_.error(w.location,
-                             versions.empty()
-                                 ? fmt::format("pack '{}' has no versions to choose from", name)
-                                 : fmt::format("version '{}' of pack '{}' is not available; "
-                                               "versions: {}",
-                                               w.version, name, text::join(versions, ", ")));
-          ok = false;
-          continue;
-        }
+      rp.version = version_for(pack, w.version);
+      if (!w.version.empty() && rp.version.empty()) {
+        diagnostics_.error(w.location,
+                           versions.empty()
+                               ? fmt::format("pack '{}' has no versions to choose from", name)
+                               : fmt::format("version '{}' of pack '{}' is not available; "
+                                             "versions: {}",
+                                             w.version, name, text::join(versions, ", ")));
+        ok = false;
+        continue;
       }
       rp.system = system_for(pack, rp.version);
       rp.fetched = pack.fetch.has_value() && rp.system == nullptr;
@@ -449,7 +466,7 @@ class Resolver {
     std::map<std::string, std::vector<const ResolvedPack*>> unblocks;  // pack -> packs after it
     for (const auto& [name, rp] : chosen) {
       std::set<std::string> before;
-      for (const auto& r : rp.pack->requires_)
+      for (const auto& r : pack_requirements(*rp.pack, rp.system))
         before.insert(r.value);
       for (const auto& a : rp.pack->after) {
         if (chosen.count(a.value) != 0) before.insert(a.value);
@@ -639,6 +656,13 @@ std::vector<std::string> pack_versions(const spec::PackDecl& pack) {
     versions.push_back(v.value);
   if (versions.empty() && pack.version) versions.push_back(pack.version->value);
   return versions;
+}
+
+std::vector<spec::At<std::string>> pack_requirements(const spec::PackDecl& pack,
+                                                     const spec::SystemVersion* system) {
+  std::vector<spec::At<std::string>> out = pack.requires_;
+  if (system != nullptr) out.insert(out.end(), system->requires_.begin(), system->requires_.end());
+  return out;
 }
 
 std::string select_version(const spec::PackDecl& pack, const std::string& asked) {

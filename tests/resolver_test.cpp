@@ -34,13 +34,14 @@ TEST_CASE("extends adds to lists and replaces single values; defaults come first
 TEST_CASE("install order: dependencies first, then stability, then name") {
   const auto r = test::compile("runner r {\n  packs yarn python cpp git ccache\n}\n");
   REQUIRE(r.rendered() == "");
-  // base is the system pack; cpp, node and python are toolchains; ccache, git,
-  // gh-runner (after git, which it requires) and yarn (after node) are tools.
-  CHECK(pack_names(r.resolved.images.at(0)) == std::vector<std::string>{"base", "cpp", "node",
-                                                                        "python", "ccache", "git",
-                                                                        "gh-runner", "yarn"});
+  // base is the system pack; cpp, npm (which Debian's node requires), node and
+  // python are toolchains; ccache, git, gh-runner (after git, which it requires)
+  // and yarn (after node) are tools.
+  CHECK(pack_names(r.resolved.images.at(0)) ==
+        std::vector<std::string>{"base", "cpp", "npm", "node", "python", "ccache", "git",
+                                 "gh-runner", "yarn"});
   CHECK(r.resolved.images.at(0).packs.back().reason == "asked for in the spec");
-  CHECK(r.resolved.images.at(0).packs.at(2).reason == "required by 'yarn'");
+  CHECK(r.resolved.images.at(0).packs.at(3).reason == "required by 'yarn'");
 }
 
 TEST_CASE("versions: exact, prefix picks the highest, system versions fetch nothing") {
@@ -88,4 +89,43 @@ TEST_CASE("user root draws a warning, not an error") {
   const auto r = test::compile("image x {\n  user root\n}\n");
   CHECK_FALSE(r.diagnostics.has_errors());
   CHECK(r.rendered().find("warning: image 'x' runs as root") != std::string::npos);
+}
+
+TEST_CASE("a system version's own requirements: Debian's node brings npm, node@20 its own") {
+  const auto r = test::compile("image a {\n  packs node\n}\nimage b {\n  packs node@20\n}\n");
+  REQUIRE(r.rendered() == "");
+  const std::vector<std::string> system = pack_names(r.resolved.images.at(0));
+  CHECK(system == std::vector<std::string>{"base", "npm", "node"});
+  CHECK(r.resolved.images.at(0).packs.at(1).reason == "required by 'node'");
+  CHECK(r.resolved.images.at(0).packs.at(1).fetched);
+  CHECK(pack_names(r.resolved.images.at(1)) == std::vector<std::string>{"base", "node"});
+  // The apt layer has nodejs and no Debian npm; npm comes from its own stage.
+  const std::string dockerfile = r.dockerfile("a");
+  CHECK(dockerfile.find("      nodejs\n") != std::string::npos);
+  CHECK(dockerfile.find("      npm\n") == std::string::npos);
+  CHECK(dockerfile.find("COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm") !=
+        std::string::npos);
+}
+
+TEST_CASE("a system line's requirements: checked like requires, packages first") {
+  const auto uses = [](const std::string& system) {
+    return test::compile("pack t {\n  version 1\n  system 1 " + system +
+                         "\n}\nimage x {\n  packs t\n}\n");
+  };
+  const auto ok = uses("curl requires git");
+  REQUIRE(ok.rendered() == "");
+  CHECK(pack_names(ok.resolved.images.at(0)) == std::vector<std::string>{"base", "git", "t"});
+  CHECK(uses("curl requires gti")
+            .rendered()
+            .find("error: unknown pack 'gti'; did you mean "
+                  "'git'?") != std::string::npos);
+  CHECK(uses("requires git")
+            .rendered()
+            .find("Rigfile:3:12: error: expected a package name before 'requires'") == 0);
+  CHECK(uses("curl requires").rendered().find("error:") != std::string::npos);
+  // A cycle through a system line is reported with that line.
+  const auto cycle = test::compile(
+      "pack a {\n  version 1\n  system 1 curl requires b\n}\npack b {\n  requires a\n}\n"
+      "image x {\n  packs a\n}\n");
+  CHECK(cycle.rendered().find("Rigfile:3:26: error: pack dependency cycle: a -> b -> a") == 0);
 }

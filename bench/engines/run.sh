@@ -78,7 +78,8 @@ go_sha="$(sha256sum "$work/fixtures/www/go/go$go_version.linux-amd64.tar.gz" | c
 runner_sha="$(sha256sum "$work/fixtures/www/gh-runner/v$runner_version/actions-runner-linux-x64-$runner_version.tar.gz" | cut -d' ' -f1)"
 fetch_args=(--build-arg "GO_VERSION=$go_version" --build-arg "GO_MIRROR=$mirror/go"
   --build-arg "GO_SHA256=$go_sha" --build-arg "GH_RUNNER_VERSION=$runner_version"
-  --build-arg "GH_RUNNER_MIRROR=$mirror/gh-runner" --build-arg "GH_RUNNER_SHA256=$runner_sha")
+  --build-arg "GH_RUNNER_MIRROR=$mirror/gh-runner" --build-arg "GH_RUNNER_SHA256=$runner_sha"
+  --build-arg "NPM_MIRROR=$mirror/npm")
 
 # context WORKLOAD VARIANT: a fresh copy of the example with its generated files
 # and the hand-written Dockerfiles; prints its directory

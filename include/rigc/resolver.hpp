@@ -50,4 +50,9 @@ std::string select_version(const spec::PackDecl& pack, const std::string& asked)
 /// The allowed versions of a pack (its `versions`, or just `version`).
 std::vector<std::string> pack_versions(const spec::PackDecl& pack);
 
+/// What a pack needs at one of its versions: its `requires`, then those of the
+/// version's `system` line (`system` may be null).
+std::vector<spec::At<std::string>> pack_requirements(const spec::PackDecl& pack,
+                                                     const spec::SystemVersion* system);
+
 }  // namespace rigc

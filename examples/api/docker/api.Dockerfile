@@ -32,7 +32,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       python3 \
-      python3-pip \
       python3-venv
 # The packs' environment.
 ENV LANG=C.UTF-8 \

@@ -21,6 +21,40 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       xz-utils \
       zstd
 
+# fetch: download tools for the pack stages; never in the final image
+FROM base AS fetch
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Download tools.
+# Versions come from the base image's release, unpinned on purpose (DL3008).
+# hadolint ignore=DL3008
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+    apt-get update \
+    && apt-get install -y --no-install-recommends \
+      ca-certificates \
+      curl \
+      unzip \
+      xz-utils
+
+# pack-npm: pack npm 10.9.9, downloaded and checked; only /usr/local/lib/npm is copied out
+FROM fetch AS pack-npm
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG NPM_VERSION=10.9.9
+ARG NPM_MIRROR=https://registry.npmjs.org
+ARG TARGETARCH
+# Download, verify the SHA-256 (a mismatch fails the build), unpack.
+RUN case "${NPM_VERSION}/${TARGETARCH}" in \
+      10.9.9/amd64) arch=amd64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      10.9.9/arm64) arch=arm64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+    && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
+    && printf '%s  %s\n' "${sha256}" /tmp/npm.archive > /tmp/npm.sha256 \
+    && sha256sum -c /tmp/npm.sha256 \
+    && mkdir -p /usr/local/lib/npm \
+    && tar -xf /tmp/npm.archive -C /usr/local/lib/npm --strip-components=1 \
+    && rm /tmp/npm.archive /tmp/npm.sha256
+
 # runtime: everything the image runs with, before its dependencies
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -34,9 +68,9 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       libpq5 \
       libyaml-0-2 \
       nodejs \
-      npm \
       ruby \
       ruby-bundler
+COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     npm_config_prefix=/opt/npm-global \
@@ -47,7 +81,7 @@ ENV LANG=C.UTF-8 \
     BUNDLE_WITHOUT=development:test \
     GEM_HOME=/usr/local/bundle \
     BUNDLE_USER_CACHE=/home/rails/.cache/bundle \
-    PATH=/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/usr/local/bundle/bin:$PATH
+    PATH=/usr/local/lib/npm/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/usr/local/bundle/bin:$PATH
 # The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1000 rails \
     && useradd --uid 1000 --gid 1000 --no-log-init --create-home --home-dir /home/rails --shell /bin/bash rails \
@@ -91,7 +125,7 @@ COPY --chown=1000:1000 . /rails
 LABEL org.opencontainers.image.title=web \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base node@18 ruby"
+    dev.rigc.packs="base npm@10.9.9 node@18 ruby"
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 CMD curl -fsS http://localhost:3000/up
 CMD ["bundle", "exec", "rails", "server", "-b", "0.0.0.0"]

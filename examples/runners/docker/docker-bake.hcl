@@ -86,6 +86,8 @@ target "full-stack" {
   args       = {
     GO_VERSION        = "1.27.1"
     GO_MIRROR         = "https://go.dev/dl"
+    NPM_VERSION       = "10.9.9"
+    NPM_MIRROR        = "https://registry.npmjs.org"
     GH_RUNNER_VERSION = "2.338.0"
     GH_RUNNER_MIRROR  = "https://github.com/actions/runner/releases/download"
   }

@@ -57,6 +57,25 @@ RUN case "${GO_VERSION}/${TARGETARCH}" in \
     && tar -xf /tmp/go.archive -C /usr/local/go --strip-components=1 \
     && rm /tmp/go.archive /tmp/go.sha256
 
+# pack-npm: pack npm 10.9.9, downloaded and checked; only /usr/local/lib/npm is copied out
+FROM fetch AS pack-npm
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG NPM_VERSION=10.9.9
+ARG NPM_MIRROR=https://registry.npmjs.org
+ARG TARGETARCH
+# Download, verify the SHA-256 (a mismatch fails the build), unpack.
+RUN case "${NPM_VERSION}/${TARGETARCH}" in \
+      10.9.9/amd64) arch=amd64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      10.9.9/arm64) arch=arm64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+    && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
+    && printf '%s  %s\n' "${sha256}" /tmp/npm.archive > /tmp/npm.sha256 \
+    && sha256sum -c /tmp/npm.sha256 \
+    && mkdir -p /usr/local/lib/npm \
+    && tar -xf /tmp/npm.archive -C /usr/local/lib/npm --strip-components=1 \
+    && rm /tmp/npm.archive /tmp/npm.sha256
+
 # pack-gh-runner: pack gh-runner 2.338.0, downloaded and checked; only /opt/actions-runner is copied out
 FROM fetch AS pack-gh-runner
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -100,14 +119,13 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       make \
       ninja-build \
       nodejs \
-      npm \
       openssh-client \
       pkg-config \
       python3 \
-      python3-pip \
       python3-venv \
       zlib1g
 COPY --from=pack-go /usr/local/go /usr/local/go
+COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
 # The packs' environment.
 ENV LANG=C.UTF-8 \
@@ -123,7 +141,7 @@ ENV LANG=C.UTF-8 \
     VIRTUAL_ENV=/opt/venv \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
-    PATH=/usr/local/go/bin:/home/runner/go/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/opt/venv/bin:$PATH
+    PATH=/usr/local/go/bin:/home/runner/go/bin:/usr/local/lib/npm/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/opt/venv/bin:$PATH
 # The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
@@ -142,7 +160,7 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=full-stack \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base cpp go@1.27.1 node@18 python@3.11 git gh-runner@2.338.0"
+    dev.rigc.packs="base cpp go@1.27.1 npm@10.9.9 node@18 python@3.11 git gh-runner@2.338.0"
 ENV RUNNER_LABELS=cpp,go,node,python \
     RUNNER_EPHEMERAL=true
 ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"]

@@ -74,7 +74,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       libssl3 \
       openssh-client \
       python3 \
-      python3-pip \
       python3-venv \
       zlib1g
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
