@@ -28,9 +28,6 @@ fi
 build_dir="${RIGC_BUILD_DIR:-build}"
 labels=()
 if [ -n "${RIGC_TEST_LABELS:-}" ]; then labels=(-L "$RIGC_TEST_LABELS"); fi
-# The end-to-end suite on real engines (label e2e) is not green yet: it runs only
-# when asked for, with RIGC_E2E=1.
-if [ "${RIGC_E2E:-0}" != "1" ]; then labels+=(-LE e2e); fi
 ctest --test-dir "$build_dir" --output-on-failure "${labels[@]}"
 
 # The fast suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
