@@ -380,6 +380,9 @@ class ImageLowering {
     st.instructions.push_back(make("ARG TARGETARCH", Layer::stage, "the architecture being built"));
 
     // Every version with checksums, so --build-arg can pick another listed one.
+    // The upstream spelling of the architecture only where the URL uses it (an
+    // archive for every architecture, such as npm's, needs none).
+    const bool uses_arch = fetch.url.value.find("@arch@") != std::string::npos;
     std::string cases;
     for (const spec::Checksum& sum : fetch.checksums) {
       std::string upstream = sum.arch;
@@ -387,8 +390,8 @@ class ImageLowering {
         if (mapping.key == sum.arch) upstream = mapping.value;
       }
       if (!cases.empty()) cases += '\n';
-      cases +=
-          fmt::format("  {}/{}) arch={} sha256={} ;;", sum.version, sum.arch, upstream, sum.sha256);
+      cases += fmt::format("  {}/{}) {}sha256={} ;;", sum.version, sum.arch,
+                           uses_arch ? "arch=" + upstream + " " : "", sum.sha256);
     }
     std::string url = fetch.url.value;
     const auto replace = [&](const std::string& from, const std::string& to) {

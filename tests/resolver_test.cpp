@@ -105,6 +105,9 @@ TEST_CASE("a system version's own requirements: Debian's node brings npm, node@2
   CHECK(dockerfile.find("      npm\n") == std::string::npos);
   CHECK(dockerfile.find("COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm") !=
         std::string::npos);
+  // One archive for every architecture: no `arch` spelling is set (ShellCheck SC2034).
+  CHECK(dockerfile.find("/amd64) sha256=") != std::string::npos);
+  CHECK(dockerfile.find(") arch=") == std::string::npos);
 }
 
 TEST_CASE("a system line's requirements: checked like requires, packages first") {

@@ -404,6 +404,7 @@ const ARGUMENT_SAMPLES = {
   env: ['image', 'secret token env TOKEN', 'keyword.other.option.rig'],
   target: ['image', 'secret npmrc target /home/runner/.npmrc', 'keyword.other.option.rig'],
   into: ['pack', 'deps go.mod go.sum "go mod download" into /go', 'keyword.other.option.rig'],
+  requires: ['pack', 'system 18 nodejs requires npm', 'keyword.other.option.rig'],
   strip: ['pack', 'extract /usr/local/go strip 1', 'keyword.other.option.rig'],
   owned: ['pack', 'extract /opt/tool owned', 'keyword.other.option.rig'],
   interval: ['image', 'healthcheck "true" interval 30s', 'keyword.other.option.rig'],

@@ -65,8 +65,8 @@ ARG NPM_MIRROR=https://registry.npmjs.org
 ARG TARGETARCH
 # Download, verify the SHA-256 (a mismatch fails the build), unpack.
 RUN case "${NPM_VERSION}/${TARGETARCH}" in \
-      10.9.9/amd64) arch=amd64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      10.9.9/arm64) arch=arm64 sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      10.9.9/amd64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
+      10.9.9/arm64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
       *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
