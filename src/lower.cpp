@@ -723,22 +723,37 @@ class ImageLowering {
         line += " " + text::shell_quote(d);
       lines.push_back((lines.empty() ? "" : "&& ") + line);
     }
-    if (!lines.empty()) {
-      st.instructions.push_back(make(run_text({}, lines), Layer::user,
-                                     "changes when the user or its directories change",
-                                     {fmt::format("The user {} ({}) and the directories it owns, "
-                                                  "each chowned on its own, never recursively.",
-                                                  out_.user, owner_)}));
-    }
-    st.instructions.push_back(
-        make("WORKDIR " + out_.workdir, Layer::user, "the working directory"));
-    st.instructions.push_back(user_step(Layer::user, "later steps run as the user"));
     std::vector<Step> steps;
     for (const ResolvedPack& rp : image_.packs) {
       for (const spec::Run& run : rp.pack->runs)
         steps.push_back({&run, rp.pack});
     }
-    run_steps(st, steps, Layer::user, "setup steps of the packs: change when a pack changes");
+    // The packs' first steps that run as root join this RUN while the stage still
+    // is root: no USER switch to and fro, no second RUN in a row (DL3059).
+    const auto first_as_user = std::find_if(steps.begin(), steps.end(), [&](const Step& step) {
+      return !step.run->as_root || out_.uid == 0;
+    });
+    std::vector<std::string> mounts;
+    for (auto step = steps.begin(); step != first_as_user; ++step) {
+      for (const std::string& m : pack_step_mounts(*step)) {
+        if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
+      }
+      lines.push_back((lines.empty() ? "" : "&& ") + step->run->command);
+    }
+    if (!lines.empty()) {
+      st.instructions.push_back(make(
+          run_text(mounts, lines), Layer::user,
+          "changes when the user, its directories or the packs' root steps change",
+          {fmt::format("The user {} ({}) and the directories it owns, each chowned on its "
+                       "own, never recursively{}.",
+                       out_.user, owner_,
+                       steps.begin() == first_as_user ? "" : "; then the packs' steps as root")}));
+    }
+    st.instructions.push_back(
+        make("WORKDIR " + out_.workdir, Layer::user, "the working directory"));
+    st.instructions.push_back(user_step(Layer::user, "later steps run as the user"));
+    run_steps(st, {first_as_user, steps.end()}, Layer::user,
+              "setup steps of the packs: change when a pack changes");
   }
 
   // Consecutive steps run as one RUN (DL3059) with the union of their mounts; a
@@ -748,6 +763,19 @@ class ImageLowering {
     const spec::PackDecl* pack;
   };
 
+  // The mounts of a step: its pack's caches (a pack's step gets no secrets).
+  std::vector<std::string> pack_step_mounts(const Step& step) {
+    std::vector<std::string> mounts = step_mounts(step.pack);
+    if (step.pack != nullptr) {
+      mounts.erase(std::remove_if(mounts.begin(), mounts.end(),
+                                  [](const std::string& m) {
+                                    return m.find("type=secret") != std::string::npos;
+                                  }),
+                   mounts.end());
+    }
+    return mounts;
+  }
+
   void run_steps(ir::Stage& st, const std::vector<Step>& steps, Layer layer,
                  const std::string& why) {
     std::size_t i = 0;
@@ -756,15 +784,7 @@ class ImageLowering {
       std::vector<std::string> mounts, commands;
       for (; i < steps.size() && (steps[i].run->as_root && out_.uid != 0) == root; ++i) {
         const Step& step = steps[i];
-        std::vector<std::string> more = step_mounts(step.pack);
-        if (step.pack != nullptr) {
-          more.erase(std::remove_if(more.begin(), more.end(),
-                                    [](const std::string& m) {
-                                      return m.find("type=secret") != std::string::npos;
-                                    }),
-                     more.end());
-        }
-        for (const std::string& m : more) {
+        for (const std::string& m : pack_step_mounts(step)) {
           if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
         }
         if (commands.empty() && step.pack == nullptr) {

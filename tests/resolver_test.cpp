@@ -105,6 +105,10 @@ TEST_CASE("a system version's own requirements: Debian's node brings npm, node@2
   CHECK(dockerfile.find("      npm\n") == std::string::npos);
   CHECK(dockerfile.find("COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm") !=
         std::string::npos);
+  // npm's links are made as root in the RUN that creates the user: no USER switch.
+  CHECK(dockerfile.find(" \\\n    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm") !=
+        std::string::npos);
+  CHECK(dockerfile.find("USER root") == std::string::npos);
   // One archive for every architecture: no `arch` spelling is set (ShellCheck SC2034).
   CHECK(dockerfile.find("/amd64) sha256=") != std::string::npos);
   CHECK(dockerfile.find(") arch=") == std::string::npos);

@@ -81,11 +81,12 @@ ENV LANG=C.UTF-8 \
     BUNDLE_WITHOUT=development:test \
     GEM_HOME=/usr/local/bundle \
     BUNDLE_USER_CACHE=/home/rails/.cache/bundle \
-    PATH=/usr/local/lib/npm/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/usr/local/bundle/bin:$PATH
-# The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively.
+    PATH=/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/usr/local/bundle/bin:$PATH
+# The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively; then the packs' steps as root.
 RUN groupadd --gid 1000 rails \
     && useradd --uid 1000 --gid 1000 --no-log-init --create-home --home-dir /home/rails --shell /bin/bash rails \
-    && install -d -o 1000 -g 1000 /opt/npm-global /home/rails/.npm /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle /rails /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage
+    && install -d -o 1000 -g 1000 /opt/npm-global /home/rails/.npm /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle /rails /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage \
+    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/npm/bin/npx-cli.js /usr/local/bin/npx
 WORKDIR /rails
 USER 1000:1000
 

@@ -141,11 +141,12 @@ ENV LANG=C.UTF-8 \
     VIRTUAL_ENV=/opt/venv \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
-    PATH=/usr/local/go/bin:/home/runner/go/bin:/usr/local/lib/npm/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/opt/venv/bin:$PATH
-# The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
+    PATH=/usr/local/go/bin:/home/runner/go/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/opt/venv/bin:$PATH
+# The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively; then the packs' steps as root.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
-    && install -d -o 1001 -g 1001 /home/runner/go /home/runner/go/bin /home/runner/go/pkg /home/runner/go/pkg/mod /home/runner/.cache /home/runner/.cache/go-build /opt/npm-global /home/runner/.npm /opt/venv /home/runner/.cache/pip
+    && install -d -o 1001 -g 1001 /home/runner/go /home/runner/go/bin /home/runner/go/pkg /home/runner/go/pkg/mod /home/runner/.cache /home/runner/.cache/go-build /opt/npm-global /home/runner/.npm /opt/venv /home/runner/.cache/pip \
+    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/npm/bin/npx-cli.js /usr/local/bin/npx
 WORKDIR /home/runner
 USER 1001:1001
 RUN --mount=type=cache,target=/home/runner/.cache/pip,id=pip-1001,uid=1001,gid=1001 \
