@@ -24,7 +24,8 @@ void pack_graph(const Resolved& resolved, std::set<std::string>& packs, std::vec
   std::map<std::string, std::set<std::string>> needed;
   for (const ResolvedImage& image : resolved.images) {
     for (const ResolvedPack& rp : image.packs) {
-      for (const auto& r : pack_requirements(*rp.pack, rp.system))
+      if (rp.system == nullptr) continue;
+      for (const auto& r : rp.system->requires_)
         needed[rp.pack->name.value].insert(r.value);
     }
   }

@@ -735,9 +735,7 @@ class ImageLowering {
     });
     std::vector<std::string> mounts;
     for (auto step = steps.begin(); step != first_as_user; ++step) {
-      for (const std::string& m : pack_step_mounts(*step)) {
-        if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
-      }
+      add_mounts(mounts, *step);
       lines.push_back((lines.empty() ? "" : "&& ") + step->run->command);
     }
     if (!lines.empty()) {
@@ -763,17 +761,13 @@ class ImageLowering {
     const spec::PackDecl* pack;
   };
 
-  // The mounts of a step: its pack's caches (a pack's step gets no secrets).
-  std::vector<std::string> pack_step_mounts(const Step& step) {
-    std::vector<std::string> mounts = step_mounts(step.pack);
-    if (step.pack != nullptr) {
-      mounts.erase(std::remove_if(mounts.begin(), mounts.end(),
-                                  [](const std::string& m) {
-                                    return m.find("type=secret") != std::string::npos;
-                                  }),
-                   mounts.end());
+  // Adds the mounts of a step that `mounts` lacks: its pack's caches (a pack's
+  // step gets no secrets).
+  void add_mounts(std::vector<std::string>& mounts, const Step& step) {
+    for (const std::string& m : step_mounts(step.pack)) {
+      if (step.pack != nullptr && m.find("type=secret") != std::string::npos) continue;
+      if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
     }
-    return mounts;
   }
 
   void run_steps(ir::Stage& st, const std::vector<Step>& steps, Layer layer,
@@ -784,9 +778,7 @@ class ImageLowering {
       std::vector<std::string> mounts, commands;
       for (; i < steps.size() && (steps[i].run->as_root && out_.uid != 0) == root; ++i) {
         const Step& step = steps[i];
-        for (const std::string& m : pack_step_mounts(step)) {
-          if (std::find(mounts.begin(), mounts.end(), m) == mounts.end()) mounts.push_back(m);
-        }
+        add_mounts(mounts, step);
         if (commands.empty() && step.pack == nullptr) {
           commands.push_back(with_secret_env(step.run->command));
         } else {

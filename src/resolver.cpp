@@ -160,7 +160,7 @@ class Resolver {
                                                         system.version, pack.name.value));
       }
     }
-    for (const auto& name : pack_requirements(pack, nullptr)) {
+    for (const auto& name : pack.requires_) {
       if (resolved_.packs.count(name.value) == 0) unknown_pack(name.value, name.location);
     }
     for (const auto& system : pack.system) {

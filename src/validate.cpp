@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -88,7 +89,12 @@ void validate(const ir::Build& build, const Resolved& resolved, Diagnostics& dia
   // Images share their ignore lines (the defaults and the spec's block, and one
   // more line for runners): a matcher is compiled once per distinct list, and
   // only for an image that copies something.
-  std::vector<std::pair<const std::vector<std::string>*, IgnoreMatcher>> matchers;
+  // Keyed by the list's contents, so that images with lists of their own stay
+  // n log n.
+  const auto by_lines = [](const std::vector<std::string>* a, const std::vector<std::string>* b) {
+    return *a < *b;
+  };
+  std::map<const std::vector<std::string>*, IgnoreMatcher, decltype(by_lines)> matchers(by_lines);
   CleanTexts clean;
   for (std::size_t i = 0; i < build.images.size(); ++i) {
     const ir::Image& image = build.images[i];
@@ -96,12 +102,8 @@ void validate(const ir::Build& build, const Resolved& resolved, Diagnostics& dia
     check_rules(image, clean, diagnostics);
     // CopyIgnoredFile: what the Dockerfile copies must be in the context.
     if (source.settings.deps.empty() && source.settings.copies.empty()) continue;
-    auto known = std::find_if(matchers.begin(), matchers.end(),
-                              [&](const auto& m) { return *m.first == image.ignore; });
-    if (known == matchers.end()) {
-      matchers.emplace_back(&image.ignore, IgnoreMatcher(image.ignore));
-      known = matchers.end() - 1;
-    }
+    auto known = matchers.find(&image.ignore);
+    if (known == matchers.end()) known = matchers.emplace(&image.ignore, image.ignore).first;
     const IgnoreMatcher& matcher = known->second;
     for (const spec::Deps& deps : source.settings.deps) {
       for (const std::string& file : deps.files) {

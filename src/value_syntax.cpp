@@ -34,6 +34,20 @@ bool digits(std::string_view s) {
   return !s.empty() && all(s, digit);
 }
 
+// Where the run of digits that starts at `from` ends.
+std::size_t digits_end(std::string_view s, std::size_t from) {
+  while (from < s.size() && digit(s[from]))
+    ++from;
+  return from;
+}
+
+// `EDGE(INNER*EDGE)?` for INNER a superset of EDGE: the ends in `edge`, all of it
+// in `inner`.
+template <typename Edge, typename Inner>
+bool edged(std::string_view s, Edge edge, Inner inner) {
+  return !s.empty() && edge(s.front()) && edge(s.back()) && all(s, inner);
+}
+
 // `first rest*`: one character of `first`, then any of `rest`.
 template <typename First, typename Rest>
 bool word(std::string_view s, First first, Rest rest) {
@@ -42,14 +56,12 @@ bool word(std::string_view s, First first, Rest rest) {
 
 // `[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?`
 bool host_label(std::string_view s) {
-  return !s.empty() && alnum(s.front()) && alnum(s.back()) &&
-         all(s, [](char c) { return alnum(c) || c == '-'; });
+  return edged(s, alnum, [](char c) { return alnum(c) || c == '-'; });
 }
 
 // `[a-z0-9]+([._-]+[a-z0-9]+)*`: lowercase runs joined by runs of . _ -
 bool path_component(std::string_view s) {
-  return !s.empty() && lower_alnum(s.front()) && lower_alnum(s.back()) &&
-         all(s, [](char c) { return lower_alnum(c) || one_of(c, "._-"); });
+  return edged(s, lower_alnum, [](char c) { return lower_alnum(c) || one_of(c, "._-"); });
 }
 
 // `ITEM(SEPARATOR ITEM)*`
@@ -87,14 +99,11 @@ bool path_tag_digest(std::string_view s) {
 }  // namespace
 
 std::optional<Size> size(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && digit(text[i]))
-    ++i;
+  std::size_t i = digits_end(text, 0);
   if (i == 0) return std::nullopt;
   if (i < text.size() && text[i] == '.') {
-    const std::size_t fraction = ++i;
-    while (i < text.size() && digit(text[i]))
-      ++i;
+    const std::size_t fraction = i + 1;
+    i = digits_end(text, fraction);
     if (i == fraction) return std::nullopt;
   }
   if (i + 1 != text.size() || !one_of(text[i], "KMGT")) return std::nullopt;
@@ -106,8 +115,7 @@ bool is_duration(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t number = i;
-    while (i < text.size() && digit(text[i]))
-      ++i;
+    i = digits_end(text, number);
     if (i == number || i == text.size()) return false;
     // "ms" must be read whole: an 's' cannot start the next part.
     if (text[i] == 'm' && i + 1 < text.size() && text[i + 1] == 's') {
@@ -174,8 +182,7 @@ bool is_version_word(std::string_view text) {
 }
 
 bool is_label_key(std::string_view text) {
-  return !text.empty() && lower_alnum(text.front()) && lower_alnum(text.back()) &&
-         all(text, [](char c) { return lower_alnum(c) || one_of(c, ".-"); });
+  return edged(text, lower_alnum, [](char c) { return lower_alnum(c) || one_of(c, ".-"); });
 }
 
 bool is_user_name(std::string_view text) {
@@ -191,19 +198,13 @@ bool is_secret_id(std::string_view text) {
 }
 
 std::optional<Port> port(std::string_view text) {
-  const auto number = [&](std::size_t from) {
-    std::size_t i = from;
-    while (i < text.size() && digit(text[i]))
-      ++i;
-    return i;
-  };
   Port parts;
-  std::size_t i = number(0);
+  std::size_t i = digits_end(text, 0);
   if (i == 0 || i > 5) return std::nullopt;
   parts.first = std::string(text.substr(0, i));
   if (i < text.size() && text[i] == '-') {
     const std::size_t from = i + 1;
-    i = number(from);
+    i = digits_end(text, from);
     if (i == from || i - from > 5) return std::nullopt;
     parts.last = std::string(text.substr(from, i - from));
   }
