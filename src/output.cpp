@@ -74,15 +74,17 @@ std::string describe_errno() {
   return std::strerror(errno);
 }
 
-fs::path temporary_for(const fs::path& path) {
-  return path.parent_path() / fmt::format(".{}.rigc-tmp-{}", path.filename().string(), ::getpid());
+// The temporary file for `path`; `kind` tells apart two for the same path.
+fs::path temporary_for(const fs::path& path, const char* kind = "") {
+  return path.parent_path() /
+         fmt::format(".{}{}.rigc-tmp-{}", path.filename().string(), kind, ::getpid());
 }
 
 // Writes `content` to the temporary file of `path` and syncs it. On failure the
 // temporary file is gone and `error` names `path` and the reason.
 bool write_temporary(const fs::path& path, const std::string& content, bool executable,
-                     std::string& error) {
-  const fs::path temporary = temporary_for(path);
+                     std::string& error, const char* kind = "") {
+  const fs::path temporary = temporary_for(path, kind);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                         executable ? 0755 : 0644);
   if (fd < 0) {
@@ -115,8 +117,8 @@ bool write_temporary(const fs::path& path, const std::string& content, bool exec
 }
 
 // Puts the synced temporary file of `path` in its place, atomically.
-bool replace_with_temporary(const fs::path& path, std::string& error) {
-  const fs::path temporary = temporary_for(path);
+bool replace_with_temporary(const fs::path& path, std::string& error, const char* kind = "") {
+  const fs::path temporary = temporary_for(path, kind);
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     error = fmt::format("cannot replace '{}': {}", path.string(), describe_errno());
     ::unlink(temporary.c_str());
@@ -335,6 +337,27 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   }
   if (diagnostics.has_errors()) return {};
 
+  // The files this build creates that the manifest on disk does not list. Were
+  // the build killed after renaming one, the next build, which knows its stale
+  // files from the manifest, would never remove it: before any file is renamed,
+  // the manifest is replaced by an interim one that lists them too.
+  std::string interim;
+  for (const OutputFile* file : to_write) {
+    if (file->path == kManifestName || previous.count(file->path) != 0) continue;
+    if (interim.empty()) {
+      for (const auto& [path_name, hash] : previous)
+        interim += fmt::format("{}  {}\n", hash, path_name);
+    }
+    interim += fmt::format("{}  {}\n", text::sha256_hex(file->content), file->path);
+  }
+  if (!interim.empty()) {
+    interim = fmt::format(
+                  "# {}: an interim manifest, of a build that did not finish: the files "
+                  "it may have written here.\n",
+                  kGeneratedMarker) +
+              interim;
+  }
+
   // First every new content goes to a synced temporary file beside its target, so
   // a full or read-only disk fails here with every old file still in place (and
   // the temporary files removed). Temporary files a killed build left are removed.
@@ -348,10 +371,13 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   for (const std::string& directory : directories)
     remove_leftovers(directory);
   std::vector<const OutputFile*> prepared;
+  const fs::path manifest = dir / kManifestName;
+  const char* const kInterim = ".interim";
   const auto abandon = [&](const std::string& error) {
     diagnostics.error({}, error + "; no file was changed");
     for (const OutputFile* file : prepared)
       ::unlink(temporary_for(dir / file->path).c_str());
+    ::unlink(temporary_for(manifest, kInterim).c_str());
     return WriteSummary{};
   };
   for (const OutputFile* file : to_write) {
@@ -365,6 +391,10 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
     if (!write_temporary(path, file->content, file->executable, error)) return abandon(error);
     prepared.push_back(file);
   }
+  if (!interim.empty()) {
+    std::string error;
+    if (!write_temporary(manifest, interim, false, error, kInterim)) return abandon(error);
+  }
 
   // Then each is renamed over its target, so each file is whole, old or new, at
   // every moment; the stale files go; the manifest comes last: until it is
@@ -372,6 +402,16 @@ WriteSummary write_outputs(const std::string& dir_name, const std::vector<Output
   std::stable_partition(prepared.begin(), prepared.end(),
                         [](const OutputFile* f) { return f->path != kManifestName; });
   std::map<std::string, bool> synced;
+  if (!interim.empty()) {
+    std::string error;
+    if (!replace_with_temporary(manifest, error, kInterim)) {
+      diagnostics.error({}, error);
+      for (const OutputFile* file : prepared)
+        ::unlink(temporary_for(dir / file->path).c_str());
+      return summary;
+    }
+    sync_directory(dir);
+  }
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     const OutputFile* file = prepared[i];
     const fs::path path = dir / file->path;

@@ -86,6 +86,16 @@ def listing(path, directories=True):
     return out
 
 
+def manifest_entries(text):
+    """The (hash, path) entries of a manifest's bytes."""
+    entries = set()
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#"):
+            digest, path = line.split("  ", 1)
+            entries.add((digest, path))
+    return entries
+
+
 def reference(rigc, tmp, name, text):
     work = os.path.join(tmp, name)
     write_spec(work, text)
@@ -123,12 +133,29 @@ def kills(rigc, tmp, count):
         process.wait()
         files, _ = files_of(os.path.join(work, "docker"))
         for name, content in files.items():
+            if name == ".rigc-manifest":
+                continue  # below
             if content != old.get(name) and content != new.get(name):
                 fail(f"kills: after kill {i + 1}, {name} is neither the old nor the new file "
                      f"({len(content)} bytes)")
         manifest = files.get(".rigc-manifest")
-        if manifest not in (old[".rigc-manifest"], new[".rigc-manifest"]):
-            fail(f"kills: after kill {i + 1}, the manifest is neither old nor new")
+        # Before renaming a file the manifest on disk does not list, a build
+        # replaces it with an interim one that lists those too (with the target's
+        # hashes); otherwise the manifest is the one before or the target's.
+        listed = manifest_entries(manifest_before)
+        known = {path for _, path in listed}
+        interim = listed | {(hashlib.sha256(content).hexdigest(), name)
+                            for name, content in target.items()
+                            if name != ".rigc-manifest" and name not in known}
+        if manifest not in (manifest_before, target[".rigc-manifest"]) and (
+                b"an interim manifest" not in manifest or manifest_entries(manifest) != interim):
+            fail(f"kills: after kill {i + 1}, the manifest is neither the one before, the "
+                 f"target's nor the interim one")
+        # So every file on disk is in the manifest: the next build can remove it.
+        orphans = sorted(set(files) - {".rigc-manifest"} -
+                         {path for _, path in manifest_entries(manifest)})
+        if orphans:
+            fail(f"kills: after kill {i + 1}, {orphans[:3]} are not in the manifest")
         # The manifest is replaced last, after every file and the removal of the stale
         # ones: once this build has made it the target's, every file is the target's.
         replaced = manifest_before != manifest == target[".rigc-manifest"]
