@@ -13,7 +13,19 @@ mkdir -p "$(dirname "$tar_file")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rigc-rootfs.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
-if ! debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1; then
+# The Debian archive this machine's apt already uses for bookworm (deb822 stanzas
+# in sources.list.d, or one-line sources), never a host name written here.
+mirror="$(awk '
+  /^$/ { if (suite && uri) { print uri; found = 1; exit } uri = ""; suite = 0; next }
+  /^URIs:/ { uri = $2 }
+  /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+  END { if (!found && suite && uri) print uri }' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)"
+if [ -z "$mirror" ]; then
+  mirror="$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)"
+fi
+[ -n "$mirror" ] || { echo "no Debian archive for bookworm in /etc/apt/sources.list*" >&2; exit 1; }
+if ! debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1; then
   tail -20 "$work/debootstrap.log" >&2
   exit 1
 fi
