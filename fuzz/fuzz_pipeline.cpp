@@ -87,7 +87,7 @@ void compile(const std::string& text, Compiled& c) {
   options.output_dir = "docker";
   c.build = lower(c.resolved, options, c.diagnostics);
   if (c.diagnostics.has_errors()) return;
-  validate(c.build, c.resolved, c.diagnostics);
+  validate(c.build, c.diagnostics);
   if (c.diagnostics.has_errors()) return;
   c.files = emit_all(c.build);
   c.files.insert(c.files.begin(), make_manifest(options.spec_name, c.files));

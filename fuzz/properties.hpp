@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "rigc/dockerfile_printer.hpp"
 #include "rigc/emit.hpp"
 #include "rigc/ir.hpp"
 #include "rigc/output.hpp"
@@ -57,18 +58,19 @@ inline std::string check_dockerfile(const ir::Image& image, const std::string& t
   for (const ir::Stage& stage : image.stages) {
     expected.push_back("FROM");
     for (const ir::Instruction& in : stage.instructions) {
-      expected.push_back(first_word(in.text));
-      const std::vector<std::string> lines = rigc::text::lines(in.text);
+      const std::string printed = rigc::print_instruction(in);
+      expected.push_back(first_word(printed));
+      const std::vector<std::string> lines = rigc::text::lines(printed);
       for (std::size_t i = 1; i < lines.size(); ++i) {
         const std::string t = trim_left(lines[i]);
         if (t.empty() || t[0] == '#')
-          return "an instruction line that Docker drops as a comment or blank:\n" + in.text;
+          return "an instruction line that Docker drops as a comment or blank:\n" + printed;
       }
       if (lines.empty() || continues(lines.back()))
-        return "an instruction that continues into the next one:\n" + in.text;
+        return "an instruction that continues into the next one:\n" + printed;
       for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
         if (!continues(lines[i]))
-          return "an instruction line without its continuation:\n" + in.text;
+          return "an instruction line without its continuation:\n" + printed;
       }
     }
   }

@@ -130,13 +130,13 @@ bool compile(const DriverOptions& options, Compilation& c, Need need = Need::fil
   }
   c.build = lower(resolved, lower_options, c.diagnostics);
   if (c.diagnostics.has_errors()) return false;
-  validate(c.build, resolved, c.diagnostics);
+  validate(c.build, c.diagnostics);
   if (c.diagnostics.has_errors()) return false;
   if (need == Need::resolution) return true;
   c.resolved = Resolved{};  // points into decls: first
   c.decls = spec::Module{};
   if (need == Need::ir) return true;
-  c.files = emit_all(c.build);
+  c.files = emit_all(std::move(c.build));
   c.build = ir::Build{};
   c.files.insert(c.files.begin(), make_manifest(lower_options.spec_name, c.files));
   return true;

@@ -10,14 +10,13 @@ class DockerignoreEmitter final : public Emitter {
   const char* describe() const override {
     return "<image>.Dockerfile.dockerignore: the build context's ignore file per image";
   }
-  void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
-    for (const ir::Image& image : build.images) {
-      std::string text = render_template(
-          "dockerignore-header.txt", {{"spec", build.spec_name}, {"dockerfile", image.dockerfile}});
-      for (const std::string& line : image.ignore)
-        text += line + "\n";
-      out.push_back({image.ignore_file, text, false, image.location});
-    }
+  void emit_image(const ir::Build& build, const ir::Image& image,
+                  std::vector<OutputFile>& out) const override {
+    std::string text = render_template(
+        "dockerignore-header.txt", {{"spec", build.spec_name}, {"dockerfile", image.dockerfile}});
+    for (const std::string& line : *image.ignore)
+      (text += line) += '\n';
+    out.push_back({image.ignore_file, std::move(text), false, image.location});
   }
 };
 

@@ -80,7 +80,7 @@ std::string graph_dot(const Resolved& resolved, const ir::Build& build) {
                                         [&](const ir::Stage& s) { return s.name == stage.from; });
       if (is_stage)
         out += fmt::format("    {} -> {};\n", id(prefix, stage.from), id(prefix, stage.name));
-      for (const std::string& from : stage.copies_from) {
+      for (const std::string& from : ir::copied_from(stage)) {
         out += fmt::format("    {} -> {} [style=dashed, label=\"COPY\"];\n", id(prefix, from),
                            id(prefix, stage.name));
       }
@@ -114,7 +114,7 @@ std::string graph_mermaid(const Resolved& resolved, const ir::Build& build) {
                                         [&](const ir::Stage& s) { return s.name == stage.from; });
       if (is_stage)
         out += fmt::format("    {} --> {}\n", id(prefix, stage.from), id(prefix, stage.name));
-      for (const std::string& from : stage.copies_from) {
+      for (const std::string& from : ir::copied_from(stage)) {
         out += fmt::format("    {} -. COPY .-> {}\n", id(prefix, from), id(prefix, stage.name));
       }
     }

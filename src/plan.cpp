@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rigc/dockerfile_printer.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc {
@@ -63,7 +64,7 @@ std::string plan_text(const ir::Build& build) {
       int n = 0;
       for (const ir::Instruction& in : stage.instructions) {
         out += fmt::format("    {:>2}. {:<14} {}\n        {}\n", ++n, ir::layer_name(in.layer),
-                           summary(in.text), in.why);
+                           summary(print_instruction(in)), in.why);
       }
     }
     out += "\n";
@@ -134,8 +135,9 @@ std::string plan_json(const ir::Build& build) {
       s["purpose"] = stage.purpose;
       s["layers"] = nlohmann::ordered_json::array();
       for (const ir::Instruction& in : stage.instructions) {
-        s["layers"].push_back(
-            {{"group", ir::layer_name(in.layer)}, {"instruction", in.text}, {"why", in.why}});
+        s["layers"].push_back({{"group", ir::layer_name(in.layer)},
+                               {"instruction", print_instruction(in)},
+                               {"why", in.why}});
       }
       j["stages"].push_back(s);
     }

@@ -1,194 +1,375 @@
+// Lowering on the typed IR, over a small test pack library (not the stock packs):
+// stages, the layer order, mounts, ownership and the facts each instruction carries.
 #include "rigc/lower.hpp"
 
 #include <doctest/doctest.h>
 
-#include "test_util.hpp"
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "rigc/dockerfile_printer.hpp"
+#include "rigc/elaborate.hpp"
+#include "rigc/parser.hpp"
 
 using namespace rigc;
-using test::at;
 
 namespace {
 
-const char* kApi =
-    "image api {\n  packs python\n  user app 10001\n  deps requirements.txt\n  copy . /app\n"
-    "  workdir /app\n  dirs /app/tmp /app/log\n  env APP_ENV=production\n  apt libpq5\n"
-    "  run \"python -m compileall -q /opt/venv\"\n  cmd [\"python\", \"app.py\"]\n"
-    "  target dev {\n    apt git\n  }\n}\n";
+const std::string kSum1(64, 'a');
+const std::string kSum2(64, 'b');
 
-}  // namespace
+// base: a system pack; lang: a toolchain whose deps need a build-only package;
+// tool: a fetching pack with two versions; rooty: setup steps as root and as the user.
+const std::string kLibrary =
+    "pack base {\n  kind system\n  apt ca-certificates tzdata\n  env LANG=C.UTF-8\n}\n"
+    "pack lang {\n  kind toolchain\n  requires base\n  apt lang-runtime\n  build-apt lang-dev\n"
+    "  env LANG_HOME=/opt/lang\n  path /opt/venv/bin\n  dirs /opt/venv ~/.cache/lang\n"
+    "  run \"lang --setup\"\n  cache langcache ~/.cache/lang\n"
+    "  deps lang.lock \"lang install\" into /opt/venv\n  labels lang\n}\n"
+    "pack tool {\n  version 1.0\n  versions 1.0 2.0\n  requires base\n"
+    "  fetch @mirror@/tool-@version@-@arch@.tar.gz\n  mirror https://example.com/dl\n"
+    "  arch amd64=x86_64\n  sha256 1.0 amd64 " +
+    kSum1 + "\n  sha256 2.0 amd64 " + kSum2 +
+    "\n  extract /opt/tool strip 1\n  path /opt/tool/bin\n  labels tool\n}\n"
+    "pack rooty {\n  requires base\n  run \"echo as-root\" as root\n  run \"echo as-user\"\n}\n"
+    "pack gh-runner {\n  requires base\n  apt git\n}\n";
 
-TEST_CASE("layers are ordered by how often their inputs change") {
-  const auto r = test::compile(kApi);
-  REQUIRE(r.rendered() == "");
-  const std::string d = r.dockerfile("api");
-  const std::size_t packs_apt = at(d, "python3-venv");
-  const std::size_t own_apt = at(d, "libpq5");
-  const std::size_t user = at(d, "useradd");
-  const std::size_t deps = at(d, "COPY --chown=10001:10001 requirements.txt /app/");
-  const std::size_t env = at(d, "ENV APP_ENV=production");
-  const std::size_t run = at(d, "compileall");
-  const std::size_t sources = at(d, "COPY --chown=10001:10001 . /app");
-  const std::size_t cmd = at(d, "CMD [\"python\", \"app.py\"]");
-  REQUIRE(packs_apt != std::string::npos);
-  CHECK(packs_apt < user);
-  CHECK(user < deps);
-  CHECK(user < own_apt);  // the image's own packages: in the final stage, after the build stage
-  CHECK(own_apt < env);
-  CHECK(deps < env);
-  CHECK(env < run);
-  CHECK(run < sources);
-  CHECK(sources < cmd);
-}
+struct Lowered {
+  Sources sources;
+  Diagnostics diagnostics;
+  spec::Module decls;
+  Resolved resolved;
+  ir::Build build;
 
-TEST_CASE("adding an OS package to an image changes only the final stage, from its apt layer") {
-  // The image's own apt list comes after everything the packs install, in the
-  // final stage only: a new package changes no earlier layer and no build step,
-  // so BuildKit reuses them all.
-  std::string more = kApi;
-  more.replace(more.find("apt libpq5"), 10, "apt libpq5 tree");
-  const auto before = test::compile(kApi);
-  const auto after = test::compile(more);
-  REQUIRE(after.rendered() == "");
-  const auto stage_text = [](const ir::Image& image, const std::string& name) {
-    std::vector<std::string> lines;
-    for (const ir::Stage& s : image.stages) {
-      if (s.name != name) continue;
-      for (const ir::Instruction& in : s.instructions)
-        lines.push_back(in.text);
+  const ir::Image& image(const std::string& name) const {
+    for (const ir::Image& i : build.images) {
+      if (i.name == name) return i;
     }
-    return lines;
-  };
-  for (const std::string name : {"base", "runtime", "build"}) {
-    CAPTURE(name);
-    CHECK(stage_text(before.image("api"), name) == stage_text(after.image("api"), name));
+    throw std::runtime_error("no image " + name);
   }
-  const std::vector<std::string> old_lines = stage_text(before.image("api"), "final");
-  const std::vector<std::string> new_lines = stage_text(after.image("api"), "final");
-  REQUIRE(old_lines.size() == new_lines.size());
-  std::size_t first_change = 0;
-  while (first_change < old_lines.size() && old_lines[first_change] == new_lines[first_change])
-    ++first_change;
-  REQUIRE(first_change < new_lines.size());
-  CHECK(new_lines[first_change].find("libpq5") != std::string::npos);
-  CHECK(new_lines[first_change].find("tree") != std::string::npos);
-  for (std::size_t i = first_change + 1; i < new_lines.size(); ++i)
-    CHECK(new_lines[i] == old_lines[i]);
-  // The image's packages stay out of the build stage.
-  for (const std::string& line : stage_text(after.image("api"), "build"))
-    CHECK(line.find("libpq5") == std::string::npos);
+};
+
+// Parses the test library and `spec` and lowers them; no stock pack is loaded.
+std::unique_ptr<Lowered> lower_spec(const std::string& spec) {
+  auto l = std::make_unique<Lowered>();
+  const auto file = l->sources.add("Rigfile", kLibrary + spec);
+  l->decls = elaborate(parse(l->sources, file, l->diagnostics), l->diagnostics);
+  if (l->diagnostics.has_errors()) return l;
+  l->resolved = resolve(l->decls, {}, l->diagnostics);
+  if (l->diagnostics.has_errors()) return l;
+  l->build = lower(l->resolved, {"Rigfile", "docker"}, l->diagnostics);
+  return l;
 }
 
-TEST_CASE("build-only packages stay in the build stage; the final stage copies the venv") {
-  const auto r = test::compile(kApi);
-  const ir::Image& image = r.image("api");
+const ir::Stage& stage(const ir::Image& image, const std::string& name) {
+  for (const ir::Stage& s : image.stages) {
+    if (s.name == name) return s;
+  }
+  throw std::runtime_error("no stage " + name);
+}
+
+std::vector<std::string> stage_names(const ir::Image& image) {
   std::vector<std::string> names;
   for (const ir::Stage& s : image.stages)
     names.push_back(s.name);
-  CHECK(names == std::vector<std::string>{"base", "runtime", "build", "final", "dev", "release"});
-  for (const ir::Stage& s : image.stages) {
-    std::string text;
-    for (const ir::Instruction& in : s.instructions)
-      text += in.text + "\n";
-    if (s.name == "build") CHECK(text.find("python3-dev") != std::string::npos);
-    if (s.name == "final") {
-      CHECK(text.find("python3-dev") == std::string::npos);
-      CHECK(text.find("COPY --from=build --chown=10001:10001 /opt/venv /opt/venv") !=
-            std::string::npos);
-    }
-  }
-  // The last stage, which a plain `docker build` builds, is the lean one.
-  CHECK(image.stages.back().name == "release");
-  CHECK(image.stages.back().from == "final");
+  return names;
 }
 
-TEST_CASE("apt layers: sorted, de-duplicated, cache-mounted, no recommends") {
-  const auto r = test::compile("image x {\n  apt zsh curl zsh bash\n}\n");
-  const std::string d = r.dockerfile("x");
-  CHECK(d.find("apt-get install -y --no-install-recommends \\\n      bash \\\n      curl \\\n      "
-               "zsh\n") != std::string::npos);
-  CHECK(d.find("--mount=type=cache,target=/var/lib/apt,sharing=locked") != std::string::npos);
-  CHECK(d.find("--mount=type=cache,target=/var/cache/apt,id=") != std::string::npos);
-  // One locked mount per RUN: Buildah 1.28 leaks the second lock and hangs.
-  for (std::size_t at = d.find("RUN "); at != std::string::npos; at = d.find("\nRUN ", at + 1)) {
-    const std::string run = d.substr(at, d.find("\n\n", at) - at);
-    const std::string first = run.substr(0, run.find("apt-get"));
-    std::size_t locks = 0;
-    for (std::size_t p = first.find("sharing=locked"); p != std::string::npos;
-         p = first.find("sharing=locked", p + 1))
-      ++locks;
-    CHECK(locks <= 1);
+// The instructions of type T in a stage, in order.
+template <typename T>
+std::vector<const T*> all(const ir::Stage& s) {
+  std::vector<const T*> out;
+  for (const ir::Instruction& in : s.instructions) {
+    if (const T* op = std::get_if<T>(&in.op)) out.push_back(op);
   }
-  CHECK(d.find("apt-get upgrade") == std::string::npos);
+  return out;
+}
+
+// The index of the first instruction for which `pred` holds, or -1.
+template <typename Pred>
+int find_in(const ir::Stage& s, Pred pred) {
+  for (std::size_t i = 0; i < s.instructions.size(); ++i) {
+    if (pred(s.instructions[i])) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool is_apt_with(const ir::Instruction& in, const std::string& package) {
+  const auto* run = std::get_if<ir::Run>(&in.op);
+  return run != nullptr && run->kind == ir::StepKind::apt &&
+         (run->script + "\n").find("\n  " + package + "\n") != std::string::npos;
+}
+
+const char* kApp =
+    "image app {\n  packs lang\n  user app 10001\n  deps lang.lock\n  copy . /app\n"
+    "  workdir /app\n  dirs /app/tmp\n  env APP_ENV=production\n  apt libextra\n"
+    "  run \"lang --compile\"\n  cmd [\"lang\", \"app\"]\n  target dev {\n    apt devtool\n  "
+    "}\n}\n";
+
+}  // namespace
+
+TEST_CASE("a dependency build needs build-only packages: runtime, build and final stages") {
+  const auto l = lower_spec(kApp);
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& app = l->image("app");
+  CHECK(stage_names(app) ==
+        std::vector<std::string>{"base", "runtime", "build", "final", "dev", "release"});
+  CHECK(stage(app, "build").from == "runtime");
+  CHECK(stage(app, "final").from == "runtime");
+  // lang-dev only in the build stage; the final stage copies the install's output.
+  CHECK(find_in(stage(app, "build"), [](const auto& in) { return is_apt_with(in, "lang-dev"); }) >=
+        0);
+  for (const char* name : {"runtime", "final"})
+    CHECK(find_in(stage(app, name), [](const auto& in) { return is_apt_with(in, "lang-dev"); }) <
+          0);
+  const auto copies = all<ir::Copy>(stage(app, "final"));
+  REQUIRE(!copies.empty());
+  CHECK(copies.front()->from == "build");
+  CHECK(copies.front()->sources == std::vector<std::string>{"/opt/venv"});
+  CHECK(copies.front()->chown == "10001:10001");
+  CHECK(ir::copied_from(stage(app, "final")) == std::vector<std::string>{"build"});
+  // The lean image is the last stage, which a plain `docker build` builds.
+  CHECK(app.stages.back().name == "release");
+  CHECK(app.stages.back().from == "final");
+  CHECK(app.default_target == "release");
+  CHECK(app.targets == std::vector<std::string>{"dev"});
+}
+
+TEST_CASE("the final stage: own packages, environment, run steps, sources, metadata, in order") {
+  const auto l = lower_spec(kApp);
+  const ir::Stage& final = stage(l->image("app"), "final");
+  const int own_apt = find_in(final, [](const auto& in) { return is_apt_with(in, "libextra"); });
+  const int env = find_in(final, [](const auto& in) {
+    const auto* e = std::get_if<ir::Env>(&in.op);
+    return e != nullptr && e->vars.front().first == "APP_ENV";
+  });
+  const int run = find_in(final, [](const auto& in) {
+    const auto* r = std::get_if<ir::Run>(&in.op);
+    return r != nullptr && r->kind == ir::StepKind::custom;
+  });
+  const int sources = find_in(final, [](const auto& in) { return in.layer == ir::Layer::sources; });
+  const int cmd =
+      find_in(final, [](const auto& in) { return std::holds_alternative<ir::Cmd>(in.op); });
+  CHECK(own_apt >= 0);
+  CHECK(own_apt < env);
+  CHECK(env < run);
+  CHECK(run < sources);
+  CHECK(sources < cmd);
+  // The image's OS packages are installed as root, then the user is back.
+  CHECK(std::get<ir::User>(final.instructions.at(own_apt - 1).op).user == "root");
+  CHECK(std::get<ir::User>(final.instructions.at(own_apt + 1).op).user == "10001:10001");
+  const auto* copy = std::get_if<ir::Copy>(&final.instructions.at(sources).op);
+  REQUIRE(copy != nullptr);
+  CHECK(copy->sources == std::vector<std::string>{"."});
+  CHECK(copy->dest == "/app");
+  CHECK(copy->from.empty());
+}
+
+TEST_CASE("adding an OS package to an image changes only the final stage, from its apt layer") {
+  std::string more = kApp;
+  more.replace(more.find("apt libextra"), 12, "apt libextra tree");
+  const auto before = lower_spec(kApp);
+  const auto after = lower_spec(more);
+  const ir::Image& a = before->image("app");
+  const ir::Image& b = after->image("app");
+  REQUIRE(a.stages.size() == b.stages.size());
+  for (std::size_t i = 0; i < a.stages.size(); ++i) {
+    const auto& x = a.stages[i].instructions;
+    const auto& y = b.stages[i].instructions;
+    REQUIRE(x.size() == y.size());
+    bool changed = false;
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      if (print_instruction(x[j]) == print_instruction(y[j])) continue;
+      CHECK(a.stages[i].name == "final");
+      CHECK(is_apt_with(y[j], "tree"));
+      changed = true;
+      break;  // what follows an edited layer rebuilds anyway
+    }
+    CHECK(changed == (a.stages[i].name == "final"));
+  }
+}
+
+TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them locked") {
+  const auto l = lower_spec("image x {\n  apt zsh curl zsh bash\n}\n");
+  const ir::Stage& final = stage(l->image("x"), "final");
+  const int at = find_in(final, [](const auto& in) { return is_apt_with(in, "zsh"); });
+  REQUIRE(at >= 0);
+  const auto& run = std::get<ir::Run>(final.instructions[at].op);
+
+  REQUIRE(run.mounts.size() == 2);
+  CHECK(run.mounts[0].target == "/var/cache/apt");
+  CHECK(run.mounts[0].id == "apt-cache-debian-bookworm-slim");
+  CHECK_FALSE(run.mounts[0].locked);
+  // One locked mount per RUN: Buildah 1.28 leaks the second lock and hangs.
+  CHECK(run.mounts[1].target == "/var/lib/apt");
+  CHECK(run.mounts[1].locked);
+  CHECK(run.script ==
+        "apt-get update\n&& apt-get install -y --no-install-recommends\n  bash\n  curl\n  zsh");
 }
 
 TEST_CASE("owned directories are created one by one, parents inside the home included") {
-  const auto r = test::compile("image x {\n  cache pip\n  dirs /srv/data ~/work/out\n}\n");
-  const std::string d = r.dockerfile("x");
-  CHECK(d.find("install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/pip /srv/data "
-               "/home/runner/work /home/runner/work/out") != std::string::npos);
-  CHECK(d.find("chown -R") == std::string::npos);
+  const auto l = lower_spec("image x {\n  cache pip\n  dirs /srv/data ~/work/out\n}\n");
+  const ir::Stage& final = stage(l->image("x"), "final");
+  const int at = find_in(final, [](const auto& in) {
+    const auto* r = std::get_if<ir::Run>(&in.op);
+    return r != nullptr && r->kind == ir::StepKind::user_setup;
+  });
+  REQUIRE(at >= 0);
+  const auto& script = std::get<ir::Run>(final.instructions[at].op).script;
+  CHECK(script.substr(script.rfind('\n') + 1) ==
+        "&& install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/pip /srv/data "
+        "/home/runner/work /home/runner/work/out");
+}
+
+TEST_CASE("a pack's first steps as root join the RUN that creates the user") {
+  const auto l = lower_spec("image x {\n  packs rooty\n}\n");
+  const ir::Stage& final = stage(l->image("x"), "final");
+  const auto runs = all<ir::Run>(final);
+  REQUIRE(runs.size() >= 2);
+  CHECK(runs[0]->kind == ir::StepKind::user_setup);
+  CHECK(runs[0]->script.substr(runs[0]->script.rfind('\n') + 1) == "&& echo as-root");
+  CHECK(runs[1]->kind == ir::StepKind::pack_setup);
+  CHECK(runs[1]->script == "echo as-user");
+  // No USER switch between them other than the one to the image user.
+  const auto users = all<ir::User>(final);
+  REQUIRE(users.size() == 1);
+  CHECK(users[0]->user == "1001:1001");
 }
 
 TEST_CASE("fetching packs get their own stage with a checksum for every version and arch") {
-  const auto r = test::compile(
-      "pack tool {\n  version 1.0\n  versions 1.0 2.0\n  fetch "
-      "@mirror@/tool-@version@-@arch@.tar.gz\n"
-      "  mirror https://example.com/dl\n  arch amd64=x86_64\n  sha256 1.0 amd64 " +
-      std::string(64, 'a') + "\n  sha256 2.0 amd64 " + std::string(64, 'b') +
-      "\n  extract /opt/tool strip 1\n  path /opt/tool/bin\n}\n"
-      "image x {\n  packs tool\n}\n");
-  REQUIRE(r.rendered() == "");
-  const std::string d = r.dockerfile("x");
-  CHECK(d.find("FROM fetch AS pack-tool\n") != std::string::npos);
-  CHECK(d.find("ARG TOOL_VERSION=1.0\n") != std::string::npos);
-  CHECK(d.find("ARG TOOL_MIRROR=https://example.com/dl\n") != std::string::npos);
-  CHECK(d.find("1.0/amd64) arch=x86_64 sha256=" + std::string(64, 'a')) != std::string::npos);
-  CHECK(d.find("2.0/amd64) arch=x86_64 sha256=" + std::string(64, 'b')) != std::string::npos);
-  CHECK(d.find("\"${TOOL_MIRROR}/tool-${TOOL_VERSION}-${arch}.tar.gz\"") != std::string::npos);
-  CHECK(d.find("sha256sum -c /tmp/tool.sha256") != std::string::npos);
-  CHECK(d.find(" | ") == std::string::npos);  // no pipe: correct even where SHELL is ignored
-  CHECK(d.find("COPY --from=pack-tool /opt/tool /opt/tool") != std::string::npos);
-  CHECK(d.find("PATH=/opt/tool/bin:$PATH") != std::string::npos);
-  // Download tools stay out of the final stage.
-  const std::string final_stage = d.substr(d.find("AS final"));
-  CHECK(final_stage.find("curl") == std::string::npos);
+  const auto l = lower_spec("image x {\n  packs tool\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  CHECK(stage_names(x) == std::vector<std::string>{"base", "fetch", "pack-tool", "final"});
+  const ir::Stage& pack = stage(x, "pack-tool");
+  CHECK(pack.from == "fetch");
+  const auto args = all<ir::Arg>(pack);
+  REQUIRE(args.size() == 3);
+  CHECK(args[0]->name == "TOOL_VERSION");
+  CHECK(*args[0]->value == "1.0");
+  CHECK(args[1]->name == "TOOL_MIRROR");
+  CHECK(*args[1]->value == "https://example.com/dl");
+  CHECK(args[2]->name == "TARGETARCH");
+  CHECK_FALSE(args[2]->value);
+  const auto runs = all<ir::Run>(pack);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]->kind == ir::StepKind::download);
+  const std::string script = print_instruction(pack.instructions.back());
+  CHECK(script.find("1.0/amd64) arch=x86_64 sha256=" + kSum1) != std::string::npos);
+  CHECK(script.find("2.0/amd64) arch=x86_64 sha256=" + kSum2) != std::string::npos);
+  CHECK(script.find("\"${TOOL_MIRROR}/tool-${TOOL_VERSION}-${arch}.tar.gz\"") != std::string::npos);
+  CHECK(script.find(" | ") == std::string::npos);  // no pipe: correct even where SHELL is ignored
+  // The final stage copies the unpacked directory, and only that.
+  const auto copies = all<ir::Copy>(stage(x, "final"));
+  REQUIRE(copies.size() == 1);
+  CHECK(copies[0]->from == "pack-tool");
+  CHECK(copies[0]->sources == std::vector<std::string>{"/opt/tool"});
+  CHECK(copies[0]->chown.empty());
+  CHECK(x.build_args ==
+        ir::Vars{{"TOOL_VERSION", "1.0"}, {"TOOL_MIRROR", "https://example.com/dl"}});
+  for (const ir::Instruction& in : stage(x, "final").instructions)
+    CHECK_FALSE(is_apt_with(in, "curl"));
 }
 
-TEST_CASE("images with the same base and packs share byte-identical leading stages") {
-  const auto r = test::compile(
-      "runner a {\n  packs go\n  limits cpus 1\n}\nrunner b {\n  packs go cpp\n  user b 2000\n}\n");
-  REQUIRE(r.rendered() == "");
-  const auto leading = [](const std::string& d) {
-    return d.substr(d.find("\n\n"), d.find("# final:") - d.find("\n\n"));
-  };
-  CHECK(leading(r.dockerfile("a")) == leading(r.dockerfile("b")));
+TEST_CASE("images with the same base and packs share identical leading stages") {
+  const auto l = lower_spec(
+      "runner a {\n  packs tool\n  limits cpus 1\n}\nrunner b {\n  packs tool lang\n"
+      "  user b 2000\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& a = l->image("a");
+  const ir::Image& b = l->image("b");
+  for (std::size_t i = 0; i < 3; ++i) {
+    REQUIRE(a.stages[i].name == b.stages[i].name);
+    REQUIRE(a.stages[i].instructions.size() == b.stages[i].instructions.size());
+    for (std::size_t j = 0; j < a.stages[i].instructions.size(); ++j)
+      CHECK(print_instruction(a.stages[i].instructions[j]) ==
+            print_instruction(b.stages[i].instructions[j]));
+  }
 }
 
-TEST_CASE("secrets are mounted, never ARG or ENV") {
-  const auto r = test::compile(
-      "image x {\n  packs python\n  deps requirements.txt\n  secret pypi env PIP_INDEX_URL\n}\n");
-  REQUIRE(r.rendered() == "");
-  const std::string d = r.dockerfile("x");
-  CHECK(d.find("--mount=type=secret,id=pypi,target=/run/secrets/pypi") != std::string::npos);
-  CHECK(d.find("PIP_INDEX_URL=\"$(cat /run/secrets/pypi)\"") != std::string::npos);
-  CHECK(d.find("ENV PIP_INDEX_URL") == std::string::npos);
-  CHECK(d.find("ARG PIP_INDEX_URL") == std::string::npos);
+TEST_CASE("secrets are mounts of the steps that need them, never ARG or ENV") {
+  const auto l = lower_spec(
+      "image x {\n  packs lang\n  deps lang.lock\n  secret token env LANG_TOKEN\n"
+      "  run \"lang --publish\"\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  int secret_mounts = 0;
+  for (const ir::Stage& s : x.stages) {
+    for (const ir::Instruction& in : s.instructions) {
+      if (const auto* env = std::get_if<ir::Env>(&in.op)) {
+        for (const auto& var : env->vars)
+          CHECK(var.first != "LANG_TOKEN");
+      }
+      CHECK_FALSE(std::holds_alternative<ir::Arg>(in.op));
+      const auto* run = std::get_if<ir::Run>(&in.op);
+      if (run == nullptr) continue;
+      for (const ir::Mount& m : run->mounts) {
+        if (m.type != ir::Mount::Type::secret) continue;
+        ++secret_mounts;
+        CHECK(m.id == "token");
+        CHECK(m.target == "/run/secrets/token");
+        CHECK(m.required);
+        CHECK(run->script.rfind("LANG_TOKEN=\"$(cat /run/secrets/token)\" && export "
+                                "LANG_TOKEN && ",
+                                0) == 0);
+      }
+    }
+  }
+  CHECK(secret_mounts == 2);  // the deps install and the run step, not the pack's setup
 }
 
-TEST_CASE("the same spec gives byte-identical output") {
-  CHECK(test::compile(kApi).dockerfile("api") == test::compile(kApi).dockerfile("api"));
+TEST_CASE("the user's cache directories are made again after the last cache-mounting RUN") {
+  const auto l = lower_spec("image x {\n  packs lang\n  run \"echo done\"\n}\n");
+  const ir::Stage& final = stage(l->image("x"), "final");
+  const auto runs = all<ir::Run>(final);
+  // The run step has no mounts of its own: the mkdir joins it (no second RUN).
+  CHECK(runs.back()->script == "echo done\n&& mkdir -p /home/runner/.cache/lang");
+  const auto l2 = lower_spec(
+      "image x {\n  packs lang\n  cache langcache ~/.cache/lang\n"
+      "  run \"echo done\"\n}\n");
+  const auto runs2 = all<ir::Run>(stage(l2->image("x"), "final"));
+  CHECK(runs2.back()->kind == ir::StepKind::cache_dirs);
 }
 
 TEST_CASE("a runner ends with its registration settings and the entrypoint") {
-  const auto r = test::compile(
-      "runner ci {\n  packs python\n  labels gpu\n  ephemeral false\n  group big\n}\n");
-  REQUIRE(r.rendered() == "");
-  const std::string d = r.dockerfile("ci");
-  CHECK(
-      d.find(
-          "ENV RUNNER_LABELS=python,gpu \\\n    RUNNER_EPHEMERAL=false \\\n    RUNNER_GROUP=big") !=
-      std::string::npos);
-  CHECK(d.find("COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh") != std::string::npos);
-  CHECK(d.find("ENTRYPOINT [\"/usr/local/bin/runner-entrypoint.sh\"]") != std::string::npos);
-  CHECK(r.image("ci").restart == "unless-stopped");
+  const auto l = lower_spec(
+      "runner ci {\n  packs lang\n  labels gpu\n  ephemeral false\n"
+      "  group big\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& ci = l->image("ci");
+  CHECK(ci.runner_labels == std::vector<std::string>{"lang", "gpu"});
+  CHECK(ci.runner_arches == std::vector<std::string>{"x64"});
+  CHECK(ci.restart == "unless-stopped");
+  const ir::Stage& final = stage(ci, "final");
+  const auto envs = all<ir::Env>(final);
+  CHECK(envs.back()->vars == ir::Vars{{"RUNNER_LABELS", "lang,gpu"},
+                                      {"RUNNER_EPHEMERAL", "false"},
+                                      {"RUNNER_GROUP", "big"}});
+  const auto copies = all<ir::Copy>(final);
+  REQUIRE(!copies.empty());
+  CHECK(copies.back()->sources == std::vector<std::string>{"docker/runner-entrypoint.sh"});
+  CHECK(copies.back()->chown == "0:0");
+  CHECK(copies.back()->chmod == "755");
+  const auto entrypoints = all<ir::Entrypoint>(final);
+  REQUIRE(entrypoints.size() == 1);
+  CHECK(entrypoints[0]->args == std::vector<std::string>{"/usr/local/bin/runner-entrypoint.sh"});
+  CHECK(ci.ignore->back() == "!docker/runner-entrypoint.sh");
+}
+
+TEST_CASE("a target named like a generated stage is an error") {
+  const auto l = lower_spec("image x {\n  target build {\n    apt gdb\n  }\n}\n");
+  REQUIRE(l->diagnostics.all().size() == 1);
+  CHECK(l->diagnostics.all()[0].message == "target name 'build' is taken by a generated stage");
+}
+
+TEST_CASE(".dockerignore: allow-list mode puts the spec's patterns first") {
+  const auto l = lower_spec("image x {\n  copy . /app\n}\nignore {\n  *\n  !src/\n}\n");
+  const std::vector<std::string>& lines = *l->image("x").ignore;
+  REQUIRE(lines.size() > 3);
+  CHECK(lines[0] == "# Allow-list mode (the spec's ignore block starts with '*').");
+  CHECK(lines[1] == "*");
+  CHECK(lines[2] == "!src/");
+  CHECK(std::find(lines.begin(), lines.end(), "docker") != lines.end());
+  CHECK(l->image("x").context_inputs.size() == 1);
 }

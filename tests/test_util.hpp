@@ -59,7 +59,7 @@ inline Result compile(const std::string& text) {
   if (r.diagnostics.has_errors()) return r;
   r.build = lower(r.resolved, {"Rigfile", "docker"}, r.diagnostics);
   if (r.diagnostics.has_errors()) return r;
-  validate(r.build, r.resolved, r.diagnostics);
+  validate(r.build, r.diagnostics);
   if (r.diagnostics.has_errors()) return r;
   r.files = emit_all(r.build);
   return r;

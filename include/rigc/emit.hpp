@@ -19,6 +19,9 @@ struct OutputFile {
   Location origin;  ///< the spec line responsible (an image's declaration), for annotations
 };
 
+/// An emitter writes one kind of file: one per image (emit_image, e.g. the
+/// Dockerfiles), or one for the whole build (emit, e.g. compose.yaml), or both.
+/// Only per-image emitters read an image's stages.
 class Emitter {
  public:
   virtual ~Emitter() = default;
@@ -26,8 +29,11 @@ class Emitter {
   virtual const char* name() const = 0;
   /// What it writes, for --help, e.g. "<image>.Dockerfile: one multi-stage Dockerfile per image".
   virtual const char* describe() const = 0;
-  /// Appends this emitter's files for `build` to `out`.
-  virtual void emit(const ir::Build& build, std::vector<OutputFile>& out) const = 0;
+  /// Appends this emitter's files for one image of `build` to `out`.
+  virtual void emit_image(const ir::Build& build, const ir::Image& image,
+                          std::vector<OutputFile>& out) const;
+  /// Appends this emitter's files for the whole of `build` to `out`.
+  virtual void emit(const ir::Build& build, std::vector<OutputFile>& out) const;
 };
 
 /// Every emitter, in the order their files are listed.
@@ -36,8 +42,10 @@ const std::vector<const Emitter*>& emitters();
 /// Runs every emitter; files come out sorted by path.
 std::vector<OutputFile> emit_all(const ir::Build& build);
 
-/// The text of one image's Dockerfile.
-std::string dockerfile_text(const ir::Build& build, const ir::Image& image);
+/// The same, consuming `build`: each image's stages are released as soon as its
+/// own files are written, so that for a spec of a thousand images the IR and the
+/// text are not both held in full.
+std::vector<OutputFile> emit_all(ir::Build&& build);
 
 /// The first line every generated file carries (after a `# syntax=` line, if any),
 /// by which rigc recognizes its own files.

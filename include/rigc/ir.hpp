@@ -1,10 +1,19 @@
 #pragma once
-/// The build IR: plain values, everything the emitters print already decided.
+/// The build IR: plain, typed values, everything the emitters print already decided.
 /// Emitters read it and never derive anything; what they need is computed in lower().
+///
+/// A Dockerfile is a list of stages, each a list of typed instructions (Run, Copy,
+/// Env, …) that carry the facts later stages need as fields: mounts, `--from`,
+/// `--chown`, the user. Only the Dockerfile printer (dockerfile_printer.hpp) turns
+/// them into text; nothing reads generated text back.
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "rigc/diagnostics.hpp"
@@ -29,20 +38,120 @@ enum class Layer {
 /// A short name of a layer for `rigc plan`.
 const char* layer_name(Layer layer);
 
+using Vars = std::vector<std::pair<std::string, std::string>>;
+
+/// A `RUN --mount`: a BuildKit cache or a build secret.
+struct Mount {
+  enum class Type { cache, secret };
+  Type type = Type::cache;
+  std::string target;                ///< absolute path in the build container
+  std::string id;                    ///< cache id (shared across images) or secret id
+  bool locked = false;               ///< cache: sharing=locked
+  std::optional<std::uint32_t> uid;  ///< owner of the cache directory or secret file
+  std::optional<std::uint32_t> gid;  ///< cache only
+  bool required = false;             ///< secret: the build fails without it
+};
+
+/// What a RUN step does, for validation and `rigc plan`.
+enum class StepKind {
+  apt,         ///< apt-get update and install
+  download,    ///< a fetching pack's download, checksum and unpack
+  user_setup,  ///< the user, its directories, the packs' first root steps
+  pack_setup,  ///< the packs' setup steps
+  deps,        ///< a dependency manifest's install
+  custom,      ///< the spec's `run` steps
+  cache_dirs,  ///< the user's cache directories made again (Buildah)
+};
+
+/// `RUN [mounts] script`: a shell script whose lines ('\n'-separated) are each
+/// printed on a continuation line; a command after the first starts with "&& "
+/// (see append_command).
+struct Run {
+  std::vector<Mount> mounts;
+  std::string script;
+  StepKind kind = StepKind::custom;
+};
+
+/// `COPY [--link] [--from=STAGE] [--chown=U:G] [--chmod=MODE] SOURCES… DEST`.
+struct Copy {
+  std::vector<std::string> sources;
+  std::string dest;
+  std::string from;   ///< an earlier stage; "" for the build context
+  std::string chown;  ///< "UID:GID"; "" for none
+  std::string chmod;  ///< e.g. "755"; "" for none
+  bool link = false;  ///< COPY --link (dockerfile 1.7 only)
+};
+
+struct Env {
+  Vars vars;  ///< values may refer to earlier variables ($PATH)
+};
+
+struct Label {
+  Vars labels;
+};
+
+struct Arg {
+  std::string name;
+  std::optional<std::string> value;  ///< the default
+};
+
+/// `USER UID:GID` or `USER root`.
+struct User {
+  std::string user;
+};
+
+struct Workdir {
+  std::string path;  ///< absolute
+};
+
+struct Expose {
+  std::vector<std::string> ports;  ///< "8000", "53/udp"
+};
+
+/// The container health check, durations as written ("30s"); "" / 0 when unset.
+struct Healthcheck {
+  std::string command;  ///< a shell command
+  std::string interval, timeout, start;
+  int retries = 0;
+};
+
+struct Cmd {
+  std::vector<std::string> args;  ///< exec form
+};
+
+struct Entrypoint {
+  std::vector<std::string> args;  ///< exec form
+};
+
+/// `SHELL [...]`, exec form.
+struct Shell {
+  std::vector<std::string> args;
+};
+
+using Op = std::variant<Run, Copy, Env, Label, Arg, User, Workdir, Expose, Healthcheck, Cmd,
+                        Entrypoint, Shell>;
+
 struct Instruction {
+  Op op;
   std::vector<std::string> comments;  ///< comment lines above it, without "# "
-  std::string text;                   ///< the instruction; continuation lines already laid out
   Layer layer = Layer::stage;
   std::string why;  ///< why it sits here / what invalidates it (for plan)
 };
+
+/// Appends a command to a RUN script: "&& " before it when the script already has
+/// one, so consecutive steps make one RUN (DL3059). A command may span lines
+/// ('\n'-separated; a final line break is dropped).
+void append_command(Run& run, std::string_view command);
 
 struct Stage {
   std::string name;
   std::string from;     ///< an image reference or an earlier stage
   std::string purpose;  ///< one line, printed above FROM
   std::vector<Instruction> instructions;
-  std::vector<std::string> copies_from;  ///< stages this one copies files from (COPY --from)
 };
+
+/// The stages `stage` copies files from (COPY --from), in order of first use.
+std::vector<std::string> copied_from(const Stage& stage);
 
 struct Cache {
   std::string name;
@@ -63,11 +172,13 @@ struct Resources {
   std::string memory;
 };
 
-/// The container health check, durations as written ("30s"); "" / 0 when unset.
-struct Healthcheck {
-  std::string command;  ///< a shell command
-  std::string interval, timeout, start;
-  int retries = 0;
+/// A path of the build context that the Dockerfile copies, with the spec line
+/// that asks for it (validate checks it against the .dockerignore).
+struct ContextInput {
+  enum class Kind { deps, copy };
+  Kind kind = Kind::copy;
+  std::string path;
+  Location location;
 };
 
 struct Image {
@@ -86,7 +197,9 @@ struct Image {
   std::string default_target;        ///< the stage Compose and Bake build
   std::vector<std::string> targets;  ///< extra targets
   std::vector<Stage> stages;
-  std::vector<std::string> ignore;  ///< the .dockerignore lines (without header)
+  /// The .dockerignore lines (without header); images with the same lines share them.
+  std::shared_ptr<const std::vector<std::string>> ignore;
+  std::vector<ContextInput> context_inputs;  ///< what the Dockerfile copies from the context
   std::vector<Pack> packs;
   std::vector<Cache> caches;  ///< the image's `cache` statements (volumes at run time)
   std::string user;
@@ -102,8 +215,8 @@ struct Image {
   std::string restart;
   std::vector<std::string> expose;  ///< "8000", "53/udp"
   std::optional<Healthcheck> healthcheck;
-  std::vector<std::pair<std::string, std::string>> env;         ///< the image's own `env`, in order
-  std::vector<std::pair<std::string, std::string>> build_args;  ///< pack versions, mirrors, args
+  Vars env;         ///< the image's own `env`, in order
+  Vars build_args;  ///< pack versions, mirrors, args
 };
 
 /// One build as Bake and the workflow run it: an image's default target, or one
@@ -121,7 +234,7 @@ struct BuildTarget {
   std::vector<std::string> platforms;
   std::string cache_ref;                ///< where this build exports its cache, "" without one
   std::vector<std::string> cache_from;  ///< the caches it reads (its own, then its image's)
-  std::vector<std::pair<std::string, std::string>> args;
+  Vars args;
 };
 
 struct Build {

@@ -1,0 +1,136 @@
+#pragma once
+// The lowering of one image, shared by the files that build its stages:
+// lower_steps.cpp (instructions every stage uses), lower_base.cpp (base and OS
+// layers), lower_fetch.cpp (fetching-pack stages), lower_build.cpp (the build
+// stage), lower_final.cpp (runtime and final), lower_target.cpp (extra targets),
+// lower_ignore.cpp (.dockerignore lines). Each reads an ImageContext, made once
+// per image and never changed, and returns what it builds.
+
+#include <string>
+#include <vector>
+
+#include "rigc/ir.hpp"
+#include "rigc/lower.hpp"
+
+namespace rigc::lowering {
+
+/// A `deps` statement with the pack step that installs it.
+struct DepsStep {
+  const spec::Deps* deps = nullptr;
+  const spec::PackDeps* installer = nullptr;
+  const ResolvedPack* pack = nullptr;
+};
+
+/// Everything the stage builders of one image read.
+struct ImageContext {
+  const ResolvedImage& image;
+  const spec::Settings& settings;
+  const LowerOptions& options;
+  std::string name;
+  bool runner = false;
+  std::string base;  ///< the base image reference
+  std::string user;
+  std::uint32_t uid = 0, gid = 0;
+  std::string home, workdir;
+  std::string owner;         ///< "UID:GID" for --chown
+  bool modern = false;       ///< `dockerfile 1.7`: COPY --link
+  bool build_stage = false;  ///< a deps installer needs build-only packages: runtime/build/final
+  std::vector<DepsStep> deps;
+  std::vector<ir::Cache> caches;  ///< the image's `cache` statements, apt left out
+};
+
+ImageContext make_context(const ResolvedImage& image, const LowerOptions& options);
+
+// --- lower_steps.cpp: instructions --------------------------------------------
+
+ir::Instruction instruction(ir::Op op, ir::Layer layer, std::string why,
+                            std::vector<std::string> comments = {});
+
+/// A stage that starts with `SHELL bash -o pipefail`.
+ir::Stage new_stage(const std::string& name, const std::string& from, const std::string& purpose);
+
+/// One apt layer: update and install a sorted, de-duplicated package set, with
+/// the apt cache mounts; `keep_cache` first makes apt keep its .debs.
+ir::Instruction apt_layer(const ImageContext& c, std::vector<std::string> packages, ir::Layer layer,
+                          const std::string& what, const std::string& why, bool keep_cache);
+
+/// A cache by name, its path from the spec or the stock caches, "~" expanded.
+ir::Cache make_cache(const ImageContext& c, const spec::Cache& cache);
+std::string cache_path(const ImageContext& c, const std::string& name, const std::string& written);
+
+/// The mounts of a step of `pack` (null: of the image): the pack's caches, the
+/// image's caches (those the pack also names, for a pack's step), the secrets.
+std::vector<ir::Mount> step_mounts(const ImageContext& c, const spec::PackDecl* pack);
+
+/// `command`, preceded by the export of the secrets given as `env NAME`.
+std::string with_secret_env(const ImageContext& c, const std::string& command);
+
+/// `USER UID:GID` (or root).
+ir::User user_op(const ImageContext& c);
+/// The USER a stage runs as; for root, with the suppression and its reason.
+ir::Instruction user_step(const ImageContext& c, ir::Layer layer, const std::string& why);
+
+/// ENV instructions for `vars` (later duplicates win), split where a value refers
+/// to a variable set earlier in the same instruction (DL3044).
+std::vector<ir::Instruction> env_instructions(const ir::Vars& vars, ir::Layer layer,
+                                              const std::string& why, const std::string& comment);
+
+/// A `run` step of a pack (null: of the image).
+struct Step {
+  const spec::Run* run = nullptr;
+  const spec::PackDecl* pack = nullptr;
+};
+
+/// Adds the mounts of `step` that `mounts` lacks (a pack's step gets no secrets).
+void add_mounts(const ImageContext& c, std::vector<ir::Mount>& mounts, const Step& step);
+
+/// Consecutive steps as one RUN with the union of their mounts; a step `as root`
+/// gets a RUN of its own between USER switches.
+std::vector<ir::Instruction> run_steps(const ImageContext& c, const std::vector<Step>& steps,
+                                       ir::StepKind kind, ir::Layer layer, const std::string& why);
+
+/// The image's (or a target's) build args and environment.
+std::vector<ir::Instruction> config(const spec::Settings& s, ir::Layer layer);
+
+/// An apt layer after the image user is set: as root, then back to the user.
+std::vector<ir::Instruction> own_packages(const ImageContext& c,
+                                          const std::vector<std::string>& packages,
+                                          const std::string& what, const std::string& why);
+
+/// The dependency manifests' COPY and install steps, in the workdir.
+std::vector<ir::Instruction> deps_steps(const ImageContext& c);
+
+/// `path` from the workdir when relative, "~" expanded.
+std::string absolute_in_workdir(const ImageContext& c, const std::string& path);
+
+/// The sources' COPY instructions of `s` (an image's or a target's); for a runner,
+/// then the entrypoint's.
+std::vector<ir::Instruction> source_copies(const ImageContext& c, const spec::Settings& s);
+
+/// A runner's registration labels: the packs' in install order, then the spec's,
+/// without the fixed self-hosted, linux and architecture labels.
+std::vector<std::string> runner_labels(const ImageContext& c);
+
+/// The runner entrypoint as the build context sees it.
+std::string entrypoint_in_context(const LowerOptions& options);
+
+// --- one file each ---------------------------------------------------------------
+
+ir::Stage base_stage(const ImageContext& c);
+std::vector<ir::Stage> fetch_stages(const ImageContext& c);
+ir::Vars fetch_build_args(const ImageContext& c);
+ir::Stage build_stage(const ImageContext& c);
+std::vector<ir::Stage> final_stages(const ImageContext& c);
+
+/// The extra targets' stages, then `release` when there are any. Names taken by
+/// generated stages are reported and skipped.
+struct Targets {
+  std::vector<ir::Stage> stages;
+  std::vector<std::string> names;
+};
+Targets target_stages(const ImageContext& c, Diagnostics& diagnostics);
+
+std::vector<std::string> dockerignore_lines(const ImageContext& c,
+                                            const std::vector<std::string>& patterns);
+
+}  // namespace rigc::lowering
