@@ -8,6 +8,7 @@
 
 #include "rigc/lower.hpp"
 #include "rigc/packs.hpp"
+#include "rigc/settings.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc {
@@ -70,18 +71,6 @@ constexpr std::size_t kMaxPackDepth = 64;         // packs in one `requires` cha
 constexpr std::size_t kMaxPacksPerImage = 256;    // packs of one image, dependencies included
 constexpr std::size_t kMaxValuesPerImage = 4096;  // list values of an image and its packs
 constexpr int kMaxSuggestions = 20;               // "did you mean" searches per run
-
-std::size_t list_values(const spec::Settings& s) {
-  std::size_t n = s.packs.size() + s.apt.size() + s.labels.size() + s.dirs.size() +
-                  s.expose.size() + s.env.size() + s.args.size() + s.oci_labels.size() +
-                  s.caches.size() + s.deps.size() + s.copies.size() + s.runs.size() +
-                  s.secrets.size() + s.targets.size();
-  for (const spec::Deps& d : s.deps)
-    n += d.files.size();
-  for (const spec::Target& t : s.targets)
-    n += list_values(t.settings);
-  return n;
-}
 
 std::size_t list_values(const spec::PackDecl& p) {
   std::size_t n = p.requires_.size() + p.after.size() + p.apt.size() + p.build_apt.size() +
@@ -607,48 +596,6 @@ class Resolver {
 };
 
 }  // namespace
-
-void merge_settings(spec::Settings& into, const spec::Settings& over) {
-  replace_if_set(into.base, over.base);
-  replace_if_set(into.registry, over.registry);
-  replace_if_set(into.tag, over.tag);
-  replace_if_set(into.workdir, over.workdir);
-  replace_if_set(into.restart, over.restart);
-  replace_if_set(into.group, over.group);
-  replace_if_set(into.dockerfile, over.dockerfile);
-  replace_if_set(into.platforms, over.platforms);
-  replace_if_set(into.user, over.user);
-  replace_if_set(into.healthcheck, over.healthcheck);
-  replace_if_set(into.cmd, over.cmd);
-  replace_if_set(into.entrypoint, over.entrypoint);
-  replace_if_set(into.limits, over.limits);
-  replace_if_set(into.reserve, over.reserve);
-  replace_if_set(into.replicas, over.replicas);
-  replace_if_set(into.ephemeral, over.ephemeral);
-  append(into.packs, over.packs);
-  append(into.apt, over.apt);
-  append(into.labels, over.labels);
-  append(into.dirs, over.dirs);
-  append(into.expose, over.expose);
-  append(into.env, over.env);
-  append(into.args, over.args);
-  append(into.oci_labels, over.oci_labels);
-  append(into.caches, over.caches);
-  append(into.deps, over.deps);
-  append(into.copies, over.copies);
-  append(into.runs, over.runs);
-  append(into.secrets, over.secrets);
-  for (const spec::Target& target : over.targets) {
-    auto it = std::find_if(into.targets.begin(), into.targets.end(), [&](const spec::Target& t) {
-      return t.name.value == target.name.value;
-    });
-    if (it == into.targets.end()) {
-      into.targets.push_back(target);
-    } else {
-      *it = target;
-    }
-  }
-}
 
 std::vector<std::string> pack_versions(const spec::PackDecl& pack) {
   std::vector<std::string> versions;

@@ -2,6 +2,16 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+#include <optional>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "rigc/parser.hpp"
+#include "rigc/settings.hpp"
+#include "src/elaborate_args.hpp"
+#include "src/statements.hpp"
 #include "test_util.hpp"
 
 using namespace rigc;
@@ -82,4 +92,468 @@ TEST_CASE("inline packs read every pack statement") {
   CHECK(p.fetch->owned);
   CHECK(p.fetch->arch.at(0).value == "x86_64");
   CHECK(p.deps.at(0).into == "vendor");
+}
+
+// ---------------------------------------------------------------------------
+// The pieces of elaboration on their own: the argument cursor, the statement
+// table, the description of Settings that merging and counting use. Each test
+// feeds its stage small text or hand-built values, never the stock packs.
+
+namespace {
+
+struct Parsed {
+  Sources sources;
+  Diagnostics diagnostics;
+  ast::Module module;
+
+  std::string rendered() const {
+    std::string out;
+    for (const Diagnostic& d : diagnostics.all())
+      out += render(d, sources, ErrorFormat::human);
+    return out;
+  }
+};
+
+// Parses `text` and elaborates it, without packs or any later stage.
+struct Elaborated : Parsed {
+  spec::Module spec;
+};
+
+Elaborated elaborate_text(const std::string& text) {
+  Elaborated e;
+  const auto file = e.sources.add("Rigfile", text);
+  e.module = parse(e.sources, file, e.diagnostics);
+  REQUIRE_FALSE(e.diagnostics.has_errors());
+  e.spec = elaborate(e.module, e.diagnostics);
+  return e;
+}
+
+// `line` parsed as the one statement of an image block (line 2 of the file).
+Parsed statement(const std::string& line) {
+  Parsed p;
+  const auto file = p.sources.add("Rigfile", "image x {\n" + line + "\n}\n");
+  p.module = parse(p.sources, file, p.diagnostics);
+  REQUIRE_FALSE(p.diagnostics.has_errors());
+  REQUIRE(p.module.nodes.at(0).children.size() == 1);
+  return p;
+}
+
+const ast::Node& node_of(const Parsed& p) {
+  return p.module.nodes.at(0).children.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("the cursor reads arguments in order and stops at the first error") {
+  auto p = statement("  limits cpus");
+  elab::Args a(node_of(p), p.diagnostics, "limits cpus N memory SIZE");
+  CHECK_FALSE(a.done());
+  CHECK(a.peek()->text == "cpus");
+  const auto key = a.word("'cpus' or 'memory'");
+  REQUIRE(key);
+  CHECK(key->value == "cpus");
+  CHECK(key->location.column == 10);
+  CHECK(a.done());
+  CHECK_FALSE(a.word("a number of CPUs"));
+  CHECK_FALSE(a.ok());
+  CHECK(p.rendered() ==
+        "Rigfile:2:14: error: 'limits' is missing a number of CPUs; usage: limits cpus N memory "
+        "SIZE\n"
+        "    limits cpus\n"
+        "               ^\n");
+  // After an error nothing more is read or reported.
+  CHECK_FALSE(a.text("anything"));
+  a.finish();
+  CHECK(p.diagnostics.error_count() == 1);
+}
+
+TEST_CASE("the cursor names the kind it found and the usage line") {
+  auto p = statement("  tag \"v1\"");
+  elab::Args a(node_of(p), p.diagnostics, "tag WORD");
+  CHECK_FALSE(a.word("a tag"));
+  CHECK(p.rendered() ==
+        "Rigfile:2:7: error: expected a tag, not a string; usage: tag WORD\n"
+        "    tag \"v1\"\n"
+        "        ^~~~\n");
+
+  auto q = statement("  tag \"v1\"");
+  elab::Args b(node_of(q), q.diagnostics, "tag WORD");
+  const auto text = b.text("a tag");
+  REQUIRE(text);
+  CHECK(text->value == "v1");
+  b.finish();
+  CHECK(q.rendered() == "");
+}
+
+TEST_CASE("the cursor takes argument keywords only as unquoted words") {
+  auto p = statement("  run \"x\" as root");
+  elab::Args a(node_of(p), p.diagnostics, "run \"SHELL COMMAND\" [as root]");
+  CHECK_FALSE(a.keyword("as"));  // the next argument is the string
+  REQUIRE(a.string("a command"));
+  CHECK_FALSE(a.keyword("root"));
+  CHECK(a.keyword("as"));
+  const auto who = a.word("'root'");
+  REQUIRE(who);
+  CHECK(who->value == "root");
+  a.finish();
+  CHECK(p.rendered() == "");
+
+  auto q = statement("  run \"x\" \"as\"");
+  elab::Args b(node_of(q), q.diagnostics, "run \"SHELL COMMAND\" [as root]");
+  REQUIRE(b.string("a command"));
+  CHECK_FALSE(b.keyword("as"));
+}
+
+TEST_CASE("the cursor reports arguments left over and a block where none is taken") {
+  auto p = statement("  tag v1 A=b");
+  elab::Args a(node_of(p), p.diagnostics, "tag WORD");
+  REQUIRE(a.word("a tag"));
+  a.finish();
+  CHECK(p.rendered() ==
+        "Rigfile:2:10: error: unexpected KEY=VALUE pair 'A=b' after the arguments of 'tag'; "
+        "usage: tag WORD\n"
+        "    tag v1 A=b\n"
+        "           ^~~\n");
+
+  auto q = statement("  tag v1 {\n  }");
+  elab::Args b(node_of(q), q.diagnostics, "tag WORD");
+  REQUIRE(b.word("a tag"));
+  b.finish();
+  CHECK(q.rendered() ==
+        "Rigfile:2:3: error: 'tag' does not take a block\n"
+        "    tag v1 {\n"
+        "    ^~~\n");
+
+  auto r = statement("  target dev {\n  }");
+  elab::Args c(node_of(r), r.diagnostics, "target NAME {");
+  REQUIRE(c.word("a target name"));
+  c.finish_header();
+  CHECK(r.rendered() == "");
+}
+
+TEST_CASE("the cursor refuses over-long words and workflow expressions in any value") {
+  auto p = statement("  apt " + std::string(elab::kMaxWord + 1, 'a'));
+  elab::Args a(node_of(p), p.diagnostics, "apt PACKAGE …");
+  CHECK_FALSE(a.word("a package name"));
+  CHECK(p.diagnostics.all().at(0).message == "a word longer than 1024 bytes");
+
+  auto q = statement("  env A=\"${{ secrets.X }}\"");
+  elab::Args b(node_of(q), q.diagnostics, "env KEY=VALUE …");
+  CHECK_FALSE(b.take("a pair", {ast::ValueKind::pair}));
+  CHECK_FALSE(b.ok());
+  CHECK(q.diagnostics.all().at(0).message ==
+        "'${{' is not allowed in a spec: GitHub Actions would evaluate it as an expression in "
+        "the generated workflow");
+}
+
+namespace {
+
+constexpr Context kAllContexts[] = {Context::top,    Context::defaults, Context::image,
+                                    Context::runner, Context::target,   Context::pack};
+
+bool in(const elab::Statement& s, Context c) {
+  return (s.contexts & elab::bit(c)) != 0;
+}
+
+bool in_settings(const elab::Statement& s) {
+  return in(s, Context::defaults) || in(s, Context::image) || in(s, Context::runner) ||
+         in(s, Context::target);
+}
+
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// Every member of Settings by keyword: whether it is single-valued (optional).
+std::map<std::string, bool> described_fields() {
+  std::map<std::string, bool> fields;
+  spec::for_each_field([&](const char* keyword, auto member) {
+    using Member = std::decay_t<decltype(std::declval<spec::Settings&>().*member)>;
+    CHECK_MESSAGE(fields.emplace(keyword, IsOptional<Member>::value).second, keyword);
+  });
+  return fields;
+}
+
+}  // namespace
+
+TEST_CASE("the statement table has a reader for every context a statement allows") {
+  for (const elab::Statement& s : elab::statement_table()) {
+    INFO(s.keyword);
+    CHECK(s.contexts != 0);
+    CHECK(std::string(s.usage).rfind(s.keyword, 0) == 0);
+    if (in(s, Context::top)) {
+      // Declarations open blocks the walker reads; they belong nowhere else.
+      CHECK(s.contexts == elab::bit(Context::top));
+      CHECK((s.settings == nullptr));
+      CHECK((s.pack == nullptr));
+      CHECK(std::string(s.usage).back() == '{');
+      continue;
+    }
+    // `target` opens a block of settings, which the walker reads.
+    const bool walker = std::string(s.keyword) == "target";
+    CHECK((s.settings != nullptr) == (in_settings(s) && !walker));
+    CHECK((s.pack != nullptr) == in(s, Context::pack));
+    // A row serves settings or packs, not both: a keyword of both has two rows.
+    CHECK_FALSE((in_settings(s) && in(s, Context::pack)));
+  }
+  // One row per keyword and context, so a lookup cannot pick the wrong reader.
+  for (const Context c : kAllContexts) {
+    std::set<std::string> seen;
+    for (const elab::Statement& s : elab::statement_table()) {
+      if (in(s, c)) CHECK_MESSAGE(seen.insert(s.keyword).second, s.keyword);
+    }
+    CHECK(std::vector<std::string>(seen.begin(), seen.end()) == statement_keywords(c));
+    for (const std::string& keyword : seen) {
+      REQUIRE(elab::find_statement(keyword, c) != nullptr);
+      CHECK(elab::find_statement(keyword, c)->keyword == keyword);
+    }
+  }
+}
+
+TEST_CASE("every settings statement sets the member of Settings named by its keyword") {
+  std::map<std::string, bool> fields = described_fields();
+  for (const elab::Statement& s : elab::statement_table()) {
+    if (!in_settings(s)) continue;
+    INFO(s.keyword);
+    const auto field = fields.find(s.keyword);
+    REQUIRE(field != fields.end());
+    // Single-valued statements may appear once per block and fill optional
+    // members, which a later block replaces; the others fill lists.
+    CHECK(s.single == field->second);
+    fields.erase(field);
+  }
+  CHECK(fields.empty());  // a member no statement sets
+}
+
+namespace {
+
+// Converts to any member type but std::optional, whose converting constructor
+// would make the conversion ambiguous; optional members are built from the value.
+struct AnyMember {
+  template <typename T, typename = std::enable_if_t<!IsOptional<T>::value>>
+  operator T() const;
+};
+
+template <typename T, typename Indices, typename = void>
+struct InitializableWith : std::false_type {};
+template <typename T, std::size_t... I>
+struct InitializableWith<T, std::index_sequence<I...>,
+                         std::void_t<decltype(T{(void(I), AnyMember{})...})>> : std::true_type {};
+
+// How many members the aggregate T has: the most initializers T{…} accepts.
+template <typename T, std::size_t N = 0>
+constexpr std::size_t member_count() {
+  if constexpr (InitializableWith<T, std::make_index_sequence<N + 1>>::value) {
+    return member_count<T, N + 1>();
+  } else {
+    return N;
+  }
+}
+
+constexpr std::size_t described_count() {
+  std::size_t n = 0;
+  spec::for_each_field([&n](const char*, auto) { ++n; });
+  return n;
+}
+
+}  // namespace
+
+// A member added to spec::Settings without a line in spec::for_each_field would
+// be neither merged by `extends` nor counted against the per-image bound.
+static_assert(member_count<spec::Settings>() == described_count(),
+              "a member of spec::Settings is missing from spec::for_each_field");
+
+TEST_CASE("the description of Settings names each member once, in declaration order") {
+  spec::Settings s;
+  std::vector<const char*> addresses;
+  spec::for_each_field([&](const char*, auto member) {
+    addresses.push_back(reinterpret_cast<const char*>(&(s.*member)));
+  });
+  REQUIRE(addresses.size() == described_count());
+  // Strictly increasing addresses: no member twice, so with the count above, every
+  // member once.
+  CHECK(std::is_sorted(addresses.begin(), addresses.end(), std::less_equal<>()));
+  CHECK(std::adjacent_find(addresses.begin(), addresses.end()) == addresses.end());
+}
+
+namespace {
+
+spec::At<std::string> at(const std::string& value) {
+  return {value, {}};
+}
+
+spec::Target target(const std::string& name, const std::string& apt) {
+  spec::Target t;
+  t.name = at(name);
+  t.settings.apt = {at(apt)};
+  return t;
+}
+
+// Settings with every member set, each value tagged with `tag`.
+spec::Settings every_member(const std::string& tag) {
+  spec::Settings s;
+  s.base = at("debian:" + tag);
+  s.registry = at("ghcr.io/" + tag);
+  s.tag = at(tag);
+  s.workdir = at("/" + tag);
+  s.restart = at(tag);
+  s.group = at(tag);
+  s.dockerfile = at(tag);
+  s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
+  s.user = spec::User{tag, 1, 1, {}};
+  s.healthcheck = spec::Healthcheck{tag, "", "", "", 0, {}};
+  s.cmd = spec::ExecForm{{"cmd-" + tag}, {}};
+  s.entrypoint = spec::ExecForm{{"entrypoint-" + tag}, {}};
+  s.limits = spec::Resources{tag, "", 0, {}};
+  s.reserve = spec::Resources{"", tag, 0, {}};
+  s.replicas = spec::At<int>{static_cast<int>(tag.size()), {}};
+  s.ephemeral = spec::At<bool>{tag == "over", {}};
+  s.packs = {spec::PackRef{tag, "", {}}};
+  s.apt = {at(tag)};
+  s.labels = {at(tag)};
+  s.dirs = {at("/" + tag)};
+  s.expose = {at(tag)};
+  s.env = {spec::Pair{"ENV", tag, true, {}}};
+  s.args = {spec::Pair{"ARG", tag, true, {}}};
+  s.oci_labels = {spec::Pair{"label", tag, true, {}}};
+  s.caches = {spec::Cache{tag, "", {}}};
+  s.deps = {spec::Deps{{tag + ".lock", tag + ".txt"}, {}}};
+  s.copies = {spec::Copy{tag, "/" + tag, {}}};
+  s.runs = {spec::Run{tag, false, {}}};
+  s.secrets = {spec::Secret{tag, "", "", {}}};
+  s.targets = {target("dev", tag), target(tag, tag)};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("merging replaces single values, appends lists and replaces targets by name") {
+  spec::Settings s = every_member("into");
+  merge_settings(s, every_member("over"));
+  // Single values: the later block's.
+  CHECK(s.base->value == "debian:over");
+  CHECK(s.registry->value == "ghcr.io/over");
+  CHECK(s.tag->value == "over");
+  CHECK(s.workdir->value == "/over");
+  CHECK(s.restart->value == "over");
+  CHECK(s.group->value == "over");
+  CHECK(s.dockerfile->value == "over");
+  CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
+  CHECK(s.user->name == "over");
+  CHECK(s.healthcheck->command == "over");
+  CHECK(s.cmd->args == std::vector<std::string>{"cmd-over"});
+  CHECK(s.entrypoint->args == std::vector<std::string>{"entrypoint-over"});
+  CHECK(s.limits->cpus == "over");
+  CHECK(s.reserve->memory == "over");
+  CHECK(s.replicas->value == 4);
+  CHECK(s.ephemeral->value);
+  // Lists: the earlier block's entries, then the later block's.
+  const auto names = [](const auto& list, auto field) {
+    std::vector<std::string> out;
+    for (const auto& entry : list)
+      out.push_back(entry.*field);
+    return out;
+  };
+  const std::vector<std::string> both = {"into", "over"};
+  CHECK(names(s.packs, &spec::PackRef::name) == both);
+  CHECK(names(s.apt, &spec::At<std::string>::value) == both);
+  CHECK(names(s.labels, &spec::At<std::string>::value) == both);
+  CHECK(names(s.dirs, &spec::At<std::string>::value) == std::vector<std::string>{"/into", "/over"});
+  CHECK(names(s.expose, &spec::At<std::string>::value) == both);
+  CHECK(names(s.env, &spec::Pair::value) == both);
+  CHECK(names(s.args, &spec::Pair::value) == both);
+  CHECK(names(s.oci_labels, &spec::Pair::value) == both);
+  CHECK(names(s.caches, &spec::Cache::name) == both);
+  REQUIRE(s.deps.size() == 2);
+  CHECK(s.deps[1].files.at(0) == "over.lock");
+  CHECK(names(s.copies, &spec::Copy::source) == both);
+  CHECK(names(s.runs, &spec::Run::command) == both);
+  CHECK(names(s.secrets, &spec::Secret::id) == both);
+  // Targets: `dev` replaced in place (as a whole), the new one added.
+  REQUIRE(s.targets.size() == 3);
+  CHECK(s.targets[0].name.value == "dev");
+  CHECK(s.targets[0].settings.apt.at(0).value == "over");
+  CHECK(s.targets[0].settings.apt.size() == 1);
+  CHECK(s.targets[1].name.value == "into");
+  CHECK(s.targets[2].name.value == "over");
+}
+
+TEST_CASE("merging keeps what the later block leaves unset") {
+  spec::Settings s = every_member("into");
+  const spec::Settings before = s;
+  merge_settings(s, spec::Settings{});
+  spec::for_each_field([&](const char* keyword, auto member) {
+    INFO(keyword);
+    const auto& now = s.*member;
+    const auto& then = before.*member;
+    using Member = std::decay_t<decltype(now)>;
+    if constexpr (IsOptional<Member>::value) {
+      CHECK(now.has_value());
+    } else {
+      CHECK(now.size() == then.size());
+    }
+  });
+}
+
+TEST_CASE("list values count every list entry, deps files and targets' values") {
+  spec::Settings s = every_member("x");
+  // 12 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 12 + (1 + 2) + (2 + 2));
+  CHECK(spec::list_values(spec::Settings{}) == 0);
+}
+
+TEST_CASE("images and packs share the readers of apt, dirs, labels, run and cache") {
+  const auto e = elaborate_text(
+      "pack tool {\n  apt aa\n  build-apt bb\n  dirs /d ~/e\n  labels l\n  run \"r\" as root\n"
+      "  cache c /c\n  requires q\n  after r\n  verify \"v\"\n  env K=v\n  path /p\n"
+      "  version 1\n  versions 1 2\n  kind system\n  description \"d\"\n"
+      "  system 12 pkg requires q\n}\n"
+      "runner r {\n  apt aa\n  dirs /d ~/e\n  labels l\n  run \"r\" as root\n  cache c /c\n"
+      "  cmd [\"c\"]\n  entrypoint [\"e\"]\n  limits cpus 1\n  reserve memory 1G\n}\n");
+  REQUIRE(e.rendered() == "");
+  const spec::PackDecl& p = e.spec.packs.at(0);
+  const spec::Settings& s = e.spec.images.at(0).settings;
+  CHECK(p.apt.at(0).value == "aa");
+  CHECK(s.apt.at(0).value == "aa");
+  CHECK(p.build_apt.at(0).value == "bb");
+  CHECK(p.dirs.size() == 2);
+  CHECK(s.dirs.size() == 2);
+  CHECK(p.dirs.at(1).value == s.dirs.at(1).value);
+  CHECK(p.labels.at(0).value == "l");
+  CHECK(s.labels.at(0).value == "l");
+  CHECK(p.runs.at(0).as_root);
+  CHECK(s.runs.at(0).as_root);
+  CHECK(p.caches.at(0).path == "/c");
+  CHECK(s.caches.at(0).path == "/c");
+  CHECK(p.requires_.at(0).value == "q");
+  CHECK(p.after.at(0).value == "r");
+  CHECK(p.verify.at(0).value == "v");
+  CHECK(p.env.at(0).key == "K");
+  CHECK(p.paths.at(0).value == "/p");
+  CHECK(p.version->value == "1");
+  CHECK(p.versions.size() == 2);
+  CHECK(p.kind == spec::PackKind::system);
+  CHECK(p.description == "d");
+  CHECK(p.system.at(0).packages == std::vector<std::string>{"pkg"});
+  CHECK(p.system.at(0).requires_.at(0).value == "q");
+  // One reader each for cmd and entrypoint, limits and reserve; the row says where.
+  CHECK(s.cmd->args == std::vector<std::string>{"c"});
+  CHECK(s.entrypoint->args == std::vector<std::string>{"e"});
+  CHECK(s.limits->cpus == "1");
+  CHECK_FALSE(s.reserve->cpus.size());
+  CHECK(s.reserve->memory == "1G");
+}
+
+TEST_CASE("a reader that fails leaves its member unset, and a list reader keeps what it read") {
+  const auto e = elaborate_text(
+      "image x {\n  tag -bad\n  cmd \"c\"\n  dirs /a b /c\n  kind x\n}\n"
+      "pack p {\n  kind x\n}\n");
+  CHECK(e.diagnostics.error_count() == 5);
+  const spec::Settings& s = e.spec.images.at(0).settings;
+  CHECK_FALSE(s.tag);
+  CHECK_FALSE(s.cmd);
+  REQUIRE(s.dirs.size() == 1);  // read up to the error, as before the split
+  CHECK(s.dirs.at(0).value == "/a");
+  CHECK(e.spec.packs.at(0).kind == spec::PackKind::tool);
 }

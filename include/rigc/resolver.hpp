@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rigc/diagnostics.hpp"
+#include "rigc/settings.hpp"  // merge_settings, for code that found it here
 #include "rigc/spec.hpp"
 
 namespace rigc {
@@ -39,9 +40,6 @@ struct Resolved {
 /// own packs replace library packs of the same name).
 Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library,
                  Diagnostics& diagnostics);
-
-/// Adds `over` to `into` as `extends` does: lists append, single values replace.
-void merge_settings(spec::Settings& into, const spec::Settings& over);
 
 /// The version of `pack` that `asked` selects: itself when listed, otherwise the
 /// highest listed version that starts with `asked` + "."; "" when none.

@@ -2,7 +2,7 @@
 // Tests grammar/rig.tmLanguage.json with the engine VS Code itself uses
 // (vscode-textmate on vscode-oniguruma):
 //
-//   keywords   every statement keyword of src/elaborate.cpp's table is a keyword in
+//   keywords   every statement keyword of src/statements.cpp's table is a keyword in
 //              each context where the table allows it and is not one anywhere else;
 //   options    every argument keyword rigc reads (`extends`, `as`, `into`, the
 //              health check options, the restart policies, ...) has a sample line
@@ -40,12 +40,22 @@ const NAME = /^[a-z][a-z0-9-]*$/; // rig: a name
 // ---------------------------------------------------------------------------
 // What rigc knows, read from its source.
 
+// The statement table, and the sources of elaboration that read statements'
+// arguments: the walker (src/elaborate.cpp) and its readers (src/elaborate_*.cpp).
+const TABLE_SOURCE = path.join('src', 'statements.cpp');
+function readerSources(root) {
+  return fs.readdirSync(path.join(root, 'src'))
+    .filter((f) => /^elaborate(_\w+)?\.cpp$/.test(f))
+    .sort()
+    .map((f) => path.join('src', f));
+}
+
 // The statement table: keyword -> {contexts: Set, declaration: bool}. A
 // declaration is a statement whose usage line opens a block (`image NAME … {`).
 function readStatementTable(root) {
-  const file = path.join(root, 'src', 'elaborate.cpp');
+  const file = path.join(root, TABLE_SOURCE);
   const source = fs.readFileSync(file, 'utf8');
-  const start = source.indexOf('const std::vector<Statement>& table()');
+  const start = source.indexOf('const std::vector<Statement>& statement_table()');
   const end = source.indexOf('return statements;', start);
   if (start < 0 || end < 0) throw new Error(`${file}: the statement table was not found`);
   const body = source.slice(start, end);
@@ -78,7 +88,8 @@ function readStatementTable(root) {
 // The words rigc accepts inside a statement's arguments: `a.keyword("as")`,
 // `expect_keyword`, the option and policy lists, and did_you_mean's literal lists.
 function readArgumentWords(root) {
-  const source = fs.readFileSync(path.join(root, 'src', 'elaborate.cpp'), 'utf8');
+  const files = readerSources(root);
+  const source = files.map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
   const words = new Set();
   for (const m of source.matchAll(/\b(?:keyword|expect_keyword)\("([^"]+)"\)/g)) words.add(m[1]);
   const lists = [
@@ -91,7 +102,7 @@ function readArgumentWords(root) {
     }
   }
   if (!words.has('extends') || !words.has('interval')) {
-    throw new Error('src/elaborate.cpp: argument keywords not found; update readArgumentWords');
+    throw new Error(`${files.join(', ')}: argument keywords not found; update readArgumentWords`);
   }
   return words;
 }
@@ -424,7 +435,7 @@ function checkArgumentWords(grammar, words) {
   for (const w of [...words].sort()) {
     const sample = ARGUMENT_SAMPLES[w];
     if (!sample) {
-      failures.push(`options: rigc reads the argument word '${w}' (src/elaborate.cpp); add it to the grammar and a sample to ARGUMENT_SAMPLES`);
+      failures.push(`options: rigc reads the argument word '${w}' (src/elaborate*.cpp); add it to the grammar and a sample to ARGUMENT_SAMPLES`);
       continue;
     }
     const [context, text, scope] = sample;
@@ -671,7 +682,7 @@ async function check(root, grammarFile) {
   };
 }
 
-module.exports = { check };
+module.exports = { check, TABLE_SOURCE, readerSources };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

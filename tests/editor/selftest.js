@@ -8,7 +8,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { check } = require('./check_grammar');
+const { check, TABLE_SOURCE, readerSources } = require('./check_grammar');
 
 const root = path.resolve(process.argv[2] || path.join(__dirname, '..', '..'));
 const grammarFile = path.join(root, 'grammar', 'rig.tmLanguage.json');
@@ -72,18 +72,38 @@ const grammarCases = [
 ];
 
 // rigc learns something the grammar does not know: a new statement, a new
-// argument word. The check must notice from src/elaborate.cpp alone.
+// argument word. The check must notice from rigc's sources alone (the statement
+// table, src/statements.cpp, and the readers, src/elaborate*.cpp).
 const sourceCases = [
-  ['a new statement in the table', (src) => src.replace(
-    '      {"ephemeral",', '      {"sbom", kAll | kTarget, true, "sbom true|false", read_ephemeral, nullptr},\n      {"ephemeral",'),
+  ['a new statement in the table', TABLE_SOURCE, (src) => src.replace(
+    '      {"ephemeral",', '      {"sbom", kAll | kTarget, true, "sbom true|false", assign<&S::sbom, read_sbom>, nullptr},\n      {"ephemeral",'),
   /^keywords: 'sbom' in image is not keyword\.other\.statement/],
-  ['a new argument keyword', (src) => src.replace('if (a.keyword("into")) {', 'if (a.keyword("into") || a.keyword("from")) {'),
+  ['a new argument keyword', path.join('src', 'elaborate_pack.cpp'),
+    (src) => src.replace('if (a.keyword("into")) {', 'if (a.keyword("into") || a.keyword("from")) {'),
     /^options: rigc reads the argument word 'from'/],
-  ['a new context in the table', (src) => src.replace('{"group", kDefaults | kRunner,', '{"group", kDefaults | kRunner | kService,'),
+  ['a new argument keyword in a new reader file', path.join('src', 'elaborate_service.cpp'),
+    () => 'void read_service(Args& a) {\n  if (a.keyword("from")) return;\n}\n',
+    /^options: rigc reads the argument word 'from'/],
+  ['a new context in the table', TABLE_SOURCE, (src) => src.replace('{"group", kDefaults | kRunner,', '{"group", kDefaults | kRunner | kService,'),
     /unknown context 'kService'/],
-  ['a table entry in a new format', (src) => src.replace('{"kind", kPack, true,', '{"kind", kPack, /*single=*/true,'),
+  ['a table entry in a new format', TABLE_SOURCE, (src) => src.replace('{"kind", kPack, true,', '{"kind", kPack, /*single=*/true,'),
     /read \d+ of \d+ table entries/],
 ];
+
+// Copies the sources the check reads into a fake repository root, `file` changed
+// by `mutate` (a file not in the repository starts empty).
+function writeSources(fakeRoot, file, mutate) {
+  fs.rmSync(fakeRoot, { recursive: true, force: true });
+  fs.mkdirSync(path.join(fakeRoot, 'src'), { recursive: true });
+  for (const f of [TABLE_SOURCE, ...readerSources(root)]) {
+    fs.copyFileSync(path.join(root, f), path.join(fakeRoot, f));
+  }
+  if (!file) return;
+  const source = fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), 'utf8') : '';
+  const changed = mutate(source);
+  if (changed === source) throw new Error(`a source case did not change ${file}`);
+  fs.writeFileSync(path.join(fakeRoot, file), changed);
+}
 
 // The README's extension snippet drifts from the grammar.
 const readmeCases = [
@@ -114,14 +134,9 @@ async function main() {
       report(Boolean(hit), `rejected: ${name}`, hit ? hit.split('\n')[0] : `expected ${expected}, got ${failures.length} other failures: ${failures.slice(0, 2).join(' | ')}`);
     }
 
-    const source = fs.readFileSync(path.join(root, 'src', 'elaborate.cpp'), 'utf8');
-    for (const [name, mutate, expected] of sourceCases) {
+    for (const [name, file, mutate, expected] of sourceCases) {
       const fakeRoot = path.join(tmp, 'root');
-      fs.rmSync(fakeRoot, { recursive: true, force: true });
-      fs.mkdirSync(path.join(fakeRoot, 'src'), { recursive: true });
-      const changed = mutate(source);
-      if (changed === source) throw new Error(`source case '${name}' did not change src/elaborate.cpp`);
-      fs.writeFileSync(path.join(fakeRoot, 'src', 'elaborate.cpp'), changed);
+      writeSources(fakeRoot, file, mutate);
       let messages;
       try {
         messages = (await check(fakeRoot, grammarFile)).failures;
@@ -135,9 +150,7 @@ async function main() {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const [name, mutate, expected] of readmeCases) {
       const fakeRoot = path.join(tmp, 'root');
-      fs.rmSync(fakeRoot, { recursive: true, force: true });
-      fs.mkdirSync(path.join(fakeRoot, 'src'), { recursive: true });
-      fs.copyFileSync(path.join(root, 'src', 'elaborate.cpp'), path.join(fakeRoot, 'src', 'elaborate.cpp'));
+      writeSources(fakeRoot, null, null);
       const changed = mutate(readme);
       if (changed === readme) throw new Error(`README case '${name}' did not change README.md`);
       fs.writeFileSync(path.join(fakeRoot, 'README.md'), changed);

@@ -1,0 +1,230 @@
+// Readers of pack statements. The statement table binds each to the member of
+// spec::PackDecl it fills; the five `fetch` statements (fetch, mirror, arch,
+// sha256, extract) fill one spec::Fetch, which the first of them creates.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "rigc/value_syntax.hpp"
+#include "src/elaborate_readers.hpp"
+#include "src/elaborate_values.hpp"
+
+namespace rigc::elab {
+namespace {
+
+// The directory `deps … into DIR` installs into: absolute, from the home (~/…) or
+// from the workdir, in the characters of check_absolute().
+bool check_into(Args& a, const At<std::string>& into) {
+  const std::string& v = into.value;
+  const bool plain = std::all_of(v.begin() + (v.rfind("~/", 0) == 0 ? 1 : 0), v.end(), [](char c) {
+    return (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) ||
+           std::string("/._-+@%").find(c) != std::string::npos;
+  });
+  if (v.empty() || v.size() > kMaxWord || !plain || v.find("..") != std::string::npos) {
+    a.error(into.location, fmt::format("invalid path '{}': use letters, digits and "
+                                       "/ . _ - + @ %, without '..'",
+                                       v));
+    return false;
+  }
+  return true;
+}
+
+spec::Fetch& fetch_of(spec::PackDecl& p, Location where) {
+  if (!p.fetch) {
+    p.fetch.emplace();
+    p.fetch->location = where;
+  }
+  return *p.fetch;
+}
+
+bool is_url(const std::string& url) {
+  return syntax::is_url(url) && url.find('\'') == std::string::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> read_pack_description(Args& a) {
+  auto v = a.string("a quoted description");
+  if (!v || !no_line_break(a, *v, "a description")) return std::nullopt;
+  return v->value;
+}
+
+std::optional<spec::PackKind> read_pack_kind(Args& a) {
+  auto v = a.word("system, toolchain or tool");
+  if (!v) return std::nullopt;
+  if (v->value == "system") return spec::PackKind::system;
+  if (v->value == "toolchain") return spec::PackKind::toolchain;
+  if (v->value == "tool") return spec::PackKind::tool;
+  a.error(v->location,
+          fmt::format("unknown pack kind '{}'; expected system, toolchain or tool", v->value));
+  return std::nullopt;
+}
+
+std::optional<At<std::string>> read_pack_version(Args& a) {
+  auto v = a.word("a version");
+  if (!v) return std::nullopt;
+  if (!is_version(v->value)) {
+    a.error(v->location, fmt::format("invalid version '{}'", v->value));
+    return std::nullopt;
+  }
+  return v;
+}
+
+void read_pack_versions(Args& a, std::vector<At<std::string>>& out) {
+  if (a.done()) a.take("a version", {ast::ValueKind::word});
+  while (!a.done()) {
+    auto v = read_pack_version(a);
+    if (!v) return;
+    out.push_back(*v);
+  }
+}
+
+void read_pack_names(Args& a, std::vector<At<std::string>>& out) {
+  if (a.done()) a.take("a pack name", {ast::ValueKind::word});
+  while (!a.done()) {
+    auto v = a.word("a pack name");
+    if (!v || !check_name(a, *v, "pack")) return;
+    out.push_back(*v);
+  }
+}
+
+std::optional<spec::SystemVersion> read_pack_system(Args& a) {
+  auto v = read_pack_version(a);
+  if (!v) return std::nullopt;
+  std::vector<At<std::string>> packages;
+  read_apt_list(a, packages, "requires");
+  spec::SystemVersion system{v->value, {}, v->location, {}};
+  for (auto& package : packages)
+    system.packages.push_back(package.value);
+  if (a.ok() && packages.empty()) {
+    a.error(a.peek()->location, "expected a package name before 'requires'");
+    return std::nullopt;
+  }
+  if (a.keyword("requires")) read_pack_names(a, system.requires_);
+  if (!a.ok()) return std::nullopt;
+  return system;
+}
+
+void read_pack_env(Args& a, std::vector<spec::Pair>& out) {
+  read_pairs(a, out, "a KEY=VALUE pair", true, false);
+}
+
+void read_pack_path(Args& a, std::vector<At<std::string>>& out) {
+  if (a.done()) a.take("a directory", {ast::ValueKind::word});
+  while (!a.done()) {
+    auto v = a.text("a directory");
+    if (!v || !check_absolute(a, *v, "path", true)) return;
+    out.push_back(*v);
+  }
+}
+
+std::optional<spec::PackDeps> read_pack_deps(Args& a) {
+  spec::PackDeps deps;
+  deps.location = a.node().head.location;
+  while (a.ok() && !a.done() && a.peek()->kind == ast::ValueKind::word) {
+    auto file = a.word("a file");
+    if (!file || !check_relative_source(a, *file, "dependency manifest")) return std::nullopt;
+    deps.files.push_back(file->value);
+  }
+  if (deps.files.empty()) {
+    a.take("a dependency manifest", {ast::ValueKind::word});
+    return std::nullopt;
+  }
+  auto command = a.string("the quoted install command");
+  if (!command || !check_command(a, *command, "the deps command", false)) return std::nullopt;
+  deps.command = command->value;
+  if (a.keyword("into")) {
+    auto into = a.text("a path");
+    if (!into || !check_into(a, *into)) return std::nullopt;
+    deps.into = into->value;
+  }
+  return deps;
+}
+
+std::optional<At<std::string>> read_pack_verify(Args& a) {
+  auto v = a.string("a quoted command");
+  if (!v || !no_line_break(a, *v, "a verify command")) return std::nullopt;
+  return v;
+}
+
+void read_pack_fetch(Args& a, spec::PackDecl& p) {
+  auto url = a.word("a URL");
+  if (!url) return;
+  if (!is_url(url->value)) {
+    a.error(url->location,
+            fmt::format("invalid URL '{}'; expected http(s)://… or @mirror@/…", url->value));
+    return;
+  }
+  fetch_of(p, a.node().head.location).url = *url;
+}
+
+void read_pack_mirror(Args& a, spec::PackDecl& p) {
+  auto url = a.word("a URL");
+  if (!url) return;
+  if (!is_url(url->value) || url->value.rfind("@mirror@", 0) == 0) {
+    a.error(url->location, fmt::format("invalid mirror URL '{}'", url->value));
+    return;
+  }
+  fetch_of(p, a.node().head.location).mirror = url->value;
+}
+
+void read_pack_arch(Args& a, spec::PackDecl& p) {
+  std::vector<spec::Pair> pairs;
+  read_pairs(a, pairs, "DOCKER=UPSTREAM", false, false);
+  auto& fetch = fetch_of(p, a.node().head.location);
+  for (auto& pair : pairs) {
+    if (pair.value.size() > kMaxWord || !syntax::is_arch_word(pair.key) ||
+        !syntax::is_arch_word(pair.value)) {
+      a.error(pair.location,
+              fmt::format("invalid architecture mapping '{}={}'", pair.key, pair.value));
+      return;
+    }
+    fetch.arch.push_back(pair);
+  }
+}
+
+void read_pack_sha256(Args& a, spec::PackDecl& p) {
+  auto version = read_pack_version(a);
+  if (!version) return;
+  auto arch = a.word("an architecture (amd64, arm64, …)");
+  if (!arch) return;
+  auto hex = a.word("a SHA-256 in hex");
+  if (!hex) return;
+  if (!syntax::is_sha256_hex(hex->value)) {
+    a.error(hex->location, "a SHA-256 is 64 lowercase hex digits");
+    return;
+  }
+  if (!syntax::is_lower_alnum(arch->value)) {
+    a.error(arch->location, fmt::format("invalid architecture '{}'", arch->value));
+    return;
+  }
+  fetch_of(p, a.node().head.location)
+      .checksums.push_back({version->value, arch->value, hex->value, a.node().head.location});
+}
+
+void read_pack_extract(Args& a, spec::PackDecl& p) {
+  auto dir = a.text("an absolute directory");
+  if (!dir || !check_absolute(a, *dir, "extract directory", false)) return;
+  auto& fetch = fetch_of(p, a.node().head.location);
+  fetch.extract = dir->value;
+  while (a.ok() && !a.done()) {
+    if (a.keyword("owned")) {
+      fetch.owned = true;
+    } else if (a.keyword("strip")) {
+      auto n = a.word("a number");
+      if (!n) return;
+      const auto value = parse_id(n->value);
+      if (!value || *value > 10) {
+        a.error(n->location, "strip takes a number from 0 to 10");
+        return;
+      }
+      fetch.strip = static_cast<int>(*value);
+    } else {
+      a.error(a.peek()->location, "expected 'strip N' or 'owned'");
+      return;
+    }
+  }
+}
+
+}  // namespace rigc::elab

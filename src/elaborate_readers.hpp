@@ -1,0 +1,73 @@
+#pragma once
+// The statement readers the statement table (src/statements.cpp) binds to the
+// members they fill. Each reads the arguments of one statement through the cursor
+// and reports its own errors. A reader of one value returns it, or nothing after an
+// error; a reader of many values appends them to the list it is given. Readers that
+// know nothing of their owner serve images and packs alike (apt, run, cache, dirs,
+// labels).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rigc/spec.hpp"
+#include "src/elaborate_args.hpp"
+
+namespace rigc::elab {
+
+// Image, runner, defaults and target statements (src/elaborate_settings.cpp).
+std::optional<At<std::string>> read_base(Args& a);
+std::optional<At<std::string>> read_registry(Args& a);
+std::optional<At<std::string>> read_tag(Args& a);
+std::optional<At<std::vector<std::string>>> read_platforms(Args& a);
+void read_packs(Args& a, std::vector<spec::PackRef>& out);
+void read_apt(Args& a, std::vector<At<std::string>>& out);
+void read_env(Args& a, std::vector<spec::Pair>& out);
+void read_arg(Args& a, std::vector<spec::Pair>& out);
+void read_label(Args& a, std::vector<spec::Pair>& out);
+std::optional<spec::User> read_user(Args& a);
+std::optional<At<std::string>> read_workdir(Args& a);
+std::optional<spec::Cache> read_cache(Args& a);
+std::optional<spec::Deps> read_deps(Args& a);
+std::optional<spec::Copy> read_copy(Args& a);
+void read_dirs(Args& a, std::vector<At<std::string>>& out);
+std::optional<spec::Run> read_run(Args& a);
+std::optional<spec::Secret> read_secret(Args& a);
+std::optional<spec::Healthcheck> read_healthcheck(Args& a);
+std::optional<spec::ExecForm> read_exec(Args& a);  // cmd, entrypoint
+void read_expose(Args& a, std::vector<At<std::string>>& out);
+std::optional<spec::Resources> read_resources(Args& a);  // limits, reserve
+std::optional<At<int>> read_replicas(Args& a);
+std::optional<At<std::string>> read_restart(Args& a);
+void read_labels(Args& a, std::vector<At<std::string>>& out);
+std::optional<At<bool>> read_ephemeral(Args& a);
+std::optional<At<std::string>> read_group(Args& a);
+std::optional<At<std::string>> read_dockerfile(Args& a);
+
+// Package names up to the end, or up to the unquoted word `until` when one is given
+// (`system VERSION PACKAGE … requires …`).
+void read_apt_list(Args& a, std::vector<At<std::string>>& out, const char* until);
+// KEY=VALUE pairs; `env_key`: the keys are variable names; `allow_bare`: a bare
+// NAME without a value is accepted.
+void read_pairs(Args& a, std::vector<spec::Pair>& out, const char* what, bool env_key,
+                bool allow_bare);
+
+// Pack statements (src/elaborate_pack.cpp). Those that fill `fetch` take the pack:
+// the first of them creates it.
+std::optional<std::string> read_pack_description(Args& a);
+std::optional<spec::PackKind> read_pack_kind(Args& a);
+std::optional<At<std::string>> read_pack_version(Args& a);
+void read_pack_versions(Args& a, std::vector<At<std::string>>& out);
+std::optional<spec::SystemVersion> read_pack_system(Args& a);
+void read_pack_names(Args& a, std::vector<At<std::string>>& out);  // requires, after
+void read_pack_env(Args& a, std::vector<spec::Pair>& out);
+void read_pack_path(Args& a, std::vector<At<std::string>>& out);
+std::optional<spec::PackDeps> read_pack_deps(Args& a);
+std::optional<At<std::string>> read_pack_verify(Args& a);
+void read_pack_fetch(Args& a, spec::PackDecl& p);
+void read_pack_mirror(Args& a, spec::PackDecl& p);
+void read_pack_arch(Args& a, spec::PackDecl& p);
+void read_pack_sha256(Args& a, spec::PackDecl& p);
+void read_pack_extract(Args& a, spec::PackDecl& p);
+
+}  // namespace rigc::elab
