@@ -393,13 +393,20 @@ def pat_flow_org_runner_two_jobs_then_stop_idle(env):
     directory = runner_dir(env, "org-runner")
     configure(env, directory, f"{env.base}/{ORG}", registration_token(env, f"orgs/{ORG}"), "org-runner",
               "--labels", "org-pool")
-    runner = Runner(env, directory, extra_env={"RUNNER_MANUALLY_TRAP_SIG": "1", "FROM_LISTENER": "inherited"})
+    with open(os.path.join(directory, ".env"), "a") as f:
+        f.write("FROM_DOT_ENV=loaded\n")
+    tools = os.path.join(env.tmp, "toolcache")
+    os.makedirs(tools)
+    if AS_ROOT:
+        os.chown(tools, RUNNER_UID, RUNNER_UID)
+    runner = Runner(env, directory, extra_env={"RUNNER_MANUALLY_TRAP_SIG": "1", "FROM_LISTENER": "inherited",
+                                               "RUNNER_TOOL_CACHE": tools})
     runner.wait_listening()
-    first = add_job(env, ["org-pool"], "echo one; echo $FROM_LISTENER")
+    first = add_job(env, ["org-pool"], "echo one; echo $FROM_LISTENER $FROM_DOT_ENV; echo $RUNNER_TOOL_CACHE")
     wait_for(lambda: job(env, first["id"])["status"] == "completed", "first job")
     second = add_job(env, ["ORG-POOL", "self-hosted"], "echo two; exit 7")
     wait_for(lambda: job(env, second["id"])["status"] == "completed", "second job")
-    expect(job(env, first["id"])["output"] == "one\ninherited\n", f"first: {job(env, first['id'])}")
+    expect(job(env, first["id"])["output"] == f"one\ninherited loaded\n{tools}\n", f"first: {job(env, first['id'])}")
     got = job(env, second["id"])
     expect((got["result"], got["exit_code"], got["runner_name"]) == ("Failed", 7, "org-runner"), f"second: {got}")
     expect(runner.process.poll() is None, "a non-ephemeral runner stopped after its jobs")
