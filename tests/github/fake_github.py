@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 DOCS = "https://docs.github.com/rest"
 RUNNERS_DOCS = "https://docs.github.com/rest/actions/self-hosted-runners"
+APPS_DOCS = "https://docs.github.com/rest/apps/apps"
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 API_VERSION = "2022-11-28"
 SCOPE = r"/(repos/[^/]+/[^/]+|orgs/[^/]+|enterprises/[^/]+)"
@@ -92,6 +93,10 @@ def not_found(documentation_url=DOCS):
     return ApiError(404, "Not Found", documentation_url)
 
 
+def name_taken(name):
+    return ApiError(409, f"Already exists - A runner with the name {name} already exists.", RUNNERS_DOCS)
+
+
 # --- App authentication -----------------------------------------------------------
 
 
@@ -128,9 +133,11 @@ def check_jwt(token, app, public_key):
         raise undecodable
     iat, exp, t = claims.get("iat"), claims.get("exp"), now()
     if not isinstance(iat, int) or iat > t + 60:
-        raise ApiError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued")
+        raise ApiError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the "
+                            "assertion was issued")
     if not isinstance(exp, int) or exp <= t:
-        raise ApiError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
+        raise ApiError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future "
+                            "time at which the assertion expires")
     if exp > t + 600:
         raise ApiError(401, "'Expiration time' claim ('exp') is too far in the future")
 
@@ -186,7 +193,8 @@ class State:
         self.installations = {k.lower(): int(v) for k, v in config.get("installations", {}).items()}
         self.pats = set(config.get("pats", []))
         self.repos = {r.lower() for r in config.get("repos", ["octo-org/octo-repo"])}
-        self.enterprises = {e.lower(): [o.lower() for o in orgs] for e, orgs in config.get("enterprises", {}).items()}
+        self.enterprises = {e.lower(): [o.lower() for o in orgs]
+                            for e, orgs in config.get("enterprises", {}).items()}
         self.orgs = ({r.split("/")[0] for r in self.repos} | {o.lower() for o in config.get("orgs", [])}
                      | {o for orgs in self.enterprises.values() for o in orgs}
                      | {a.split("/")[0] for a in self.installations})
@@ -221,7 +229,8 @@ class State:
     # Entities and credentials.
 
     def exists(self, scope):
-        return scope.name in {"repo": self.repos, "org": self.orgs, "enterprise": self.enterprises}[scope.kind]
+        known = {"repo": self.repos, "org": self.orgs, "enterprise": self.enterprises}
+        return scope.name in known[scope.kind]
 
     def installation_covers(self, installation_id, scope):
         for account, iid in self.installations.items():
@@ -243,7 +252,8 @@ class State:
 
     def runner_token(self, token, kind, scope):
         entry = self.runner_tokens.get(token)
-        return entry is not None and entry["kind"] == kind and entry["scope"] == scope and entry["expires"] > now()
+        return (entry is not None and entry["kind"] == kind and entry["scope"] == scope
+                and entry["expires"] > now())
 
     def serves(self, runner, repository):
         owner = repository.split("/")[0]
@@ -253,7 +263,8 @@ class State:
 
     # Runners.
 
-    def add_runner(self, scope, name, labels, group, ephemeral, jit, key=None, version="", disable_update=False):
+    def add_runner(self, scope, name, labels, group, ephemeral, jit, key=None, version="",
+                   disable_update=False):
         runner = {
             "id": self.new_id("runner"), "name": name, "os": "unknown", "scope": scope,
             "labels": [], "group": group, "ephemeral": ephemeral, "jit": jit, "busy": False,
@@ -286,7 +297,8 @@ class State:
         self.cond.notify_all()
 
     def online(self, runner):
-        return runner["session"] is not None and now() - runner["last_seen"] <= self.settings["poll_seconds"] + 10
+        return (runner["session"] is not None
+                and now() - runner["last_seen"] <= self.settings["poll_seconds"] + 10)
 
     def runner_json(self, runner, full=False):
         data = {
@@ -312,7 +324,8 @@ class State:
             if job["status"] == "running" and (
                     runner is None or now() - runner["last_seen"] > self.settings["lost_seconds"]):
                 self.finish_job(job, "Failed", None,
-                                f"The self-hosted runner: {job['runner_name']} lost communication with the server.")
+                                f"The self-hosted runner: {job['runner_name']} lost communication with "
+                                "the server.")
 
     def finish_job(self, job, result, exit_code, output):
         job.update(status="cancelled" if result == "Canceled" else "completed", result=result,
@@ -339,7 +352,8 @@ class State:
         for job in sorted(self.jobs.values(), key=lambda j: j["id"]):
             if (job["status"] == "queued" and {label.lower() for label in job["labels"]} <= names
                     and self.serves(runner, job["repository"])):
-                job.update(status="running", runner_id=runner["id"], runner_name=runner["name"], assigned_at=now())
+                job.update(status="running", runner_id=runner["id"], runner_name=runner["name"],
+                           assigned_at=now())
                 runner["busy"] = True
                 runner["jobs_taken"] += 1
                 return "RunnerJobRequest", {
@@ -388,7 +402,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status, REASONS.get(status))
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-GitHub-Request-Id", f"{random_text(4, '0123456789ABCDEF')}:{random_text(6, '0123456789ABCDEF')}")
+        hex_digits = "0123456789ABCDEF"
+        self.send_header("X-GitHub-Request-Id", f"{random_text(4, hex_digits)}:{random_text(6, hex_digits)}")
         self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
         self.send_header("X-GitHub-Api-Version-Selected", API_VERSION)
         for name, value in (headers or {}).items():
@@ -565,11 +580,12 @@ class Handler(BaseHTTPRequestHandler):
         self.require_jwt()
         st = self.state
         if int(installation_id) not in st.installations.values():
-            raise not_found("https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app")
+            raise not_found(APPS_DOCS + "#create-an-installation-access-token-for-an-app")
         self.json_body(body)  # repositories / permissions: accepted, not narrowed
         token = "ghs_" + random_text(36)
         expires = now() + st.settings["installation_token_ttl"]
-        st.installation_tokens[token] = {"installation_id": int(installation_id), "expires": expires, "created": now()}
+        st.installation_tokens[token] = {"installation_id": int(installation_id), "expires": expires,
+                                         "created": now()}
         return 201, {"token": token, "expires_at": iso(expires), "permissions": {
             "administration": "write", "organization_self_hosted_runners": "write", "metadata": "read"},
             "repository_selection": "all"}, {}
@@ -593,14 +609,14 @@ class Handler(BaseHTTPRequestHandler):
         self.require_jwt()
         found = self.state.installation_for(Scope("repo", repo.lower()))
         if found is None:
-            raise not_found("https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app")
+            raise not_found(APPS_DOCS + "#get-a-repository-installation-for-the-authenticated-app")
         return 200, self.installation_json(*found), {}
 
     def org_installation(self, org, query, body):
         self.require_jwt()
         found = self.state.installation_for(Scope("org", org.lower()))
         if found is None:
-            raise not_found("https://docs.github.com/rest/apps/apps#get-an-organization-installation-for-the-authenticated-app")
+            raise not_found(APPS_DOCS + "#get-an-organization-installation-for-the-authenticated-app")
         return 200, self.installation_json(*found), {}
 
     # Runner tokens and JIT configuration.
@@ -631,16 +647,17 @@ class Handler(BaseHTTPRequestHandler):
         name, labels, work = data["name"], data["labels"], data.get("work_folder", "_work")
         if (not isinstance(name, str) or not name or not isinstance(data["runner_group_id"], int)
                 or not isinstance(labels, list) or not 1 <= len(labels) <= 100
-                or not all(isinstance(label, str) and label for label in labels) or not isinstance(work, str)):
+                or not all(isinstance(label, str) and label for label in labels)
+                or not isinstance(work, str)):
             raise ApiError(422, "Invalid request.", RUNNERS_DOCS)
         group = next((g for g in st.groups_for(scope) if g["id"] == data["runner_group_id"]), None)
         if group is None:
             raise not_found(RUNNERS_DOCS)
         if st.find_runner(scope, name):
-            raise ApiError(409, f"Already exists - A runner with the name {name} already exists.", RUNNERS_DOCS)
+            raise name_taken(name)
         secret, modulus = new_runner_key()
-        runner = st.add_runner(scope, name, [(label, False) for label in labels], group, ephemeral=True, jit=True,
-                               key=modulus, disable_update=True)
+        runner = st.add_runner(scope, name, [(label, False) for label in labels], group, ephemeral=True,
+                               jit=True, key=modulus, disable_update=True)
         files = runner_files(self.base, runner, work, secret)
         encoded = b64(json.dumps({name: b64(content) for name, content in files.items()}))
         return 201, {"runner": st.runner_json(runner), "encoded_jit_config": encoded}, {}
@@ -675,7 +692,8 @@ class Handler(BaseHTTPRequestHandler):
         self.authorize(scope, remote_kinds=("remove",))
         runner = self.scoped_runner(scope, runner_id)
         if runner["busy"]:
-            raise ApiError(422, f"Bad request - Runner \"{runner['name']}\" is still running a job\"", RUNNERS_DOCS)
+            raise ApiError(422, f"Bad request - Runner \"{runner['name']}\" is still running a job",
+                           RUNNERS_DOCS)
         self.state.delete_runner(runner)
         return 204, None, {}
 
@@ -685,7 +703,8 @@ class Handler(BaseHTTPRequestHandler):
         if scope.kind == "repo" and used not in ("registration", "remove"):
             raise not_found()  # no public runner-groups endpoint for a repository
         groups = [{"id": g["id"], "name": g["name"], "visibility": "all", "default": g["default"],
-                   "runners_url": f"{self.base}/api/v3/{scope.api_path}/actions/runner-groups/{g['id']}/runners",
+                   "runners_url": f"{self.base}/api/v3/{scope.api_path}/actions/runner-groups/{g['id']}"
+                                  "/runners",
                    "inherited": False, "allows_public_repositories": False,
                    "restricted_to_workflows": False, "selected_workflows": [],
                    "workflow_restrictions_read_only": False}
@@ -723,7 +742,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(422, "Invalid request.", RUNNERS_DOCS)
         existing = st.find_runner(scope, name)
         if existing and not data.get("replace"):
-            raise ApiError(409, f"Already exists - A runner with the name {name} already exists.", RUNNERS_DOCS)
+            raise name_taken(name)
         if existing:  # --replace: same id, new key; the old listener's session ends
             for token in [t for t, rid in st.access_tokens.items() if rid == existing["id"]]:
                 del st.access_tokens[token]
@@ -733,8 +752,8 @@ class Handler(BaseHTTPRequestHandler):
             st.set_labels(existing, labels)
             runner = existing
         else:
-            runner = st.add_runner(scope, name, labels, group, ephemeral=bool(data.get("ephemeral")), jit=False,
-                                   key=match.group(1), version=str(data.get("version", "")),
+            runner = st.add_runner(scope, name, labels, group, ephemeral=bool(data.get("ephemeral")),
+                                   jit=False, key=match.group(1), version=str(data.get("version", "")),
                                    disable_update=bool(data.get("updates_disabled")))
         return 200, {"id": runner["id"], "name": runner["name"], "authorization": {
             "authorization_url": f"{self.base}/_services/token/oauth2/token",
@@ -768,7 +787,8 @@ class Handler(BaseHTTPRequestHandler):
         if runner is None:
             return 400, {"error": "invalid_client", "error_description": "Registration was not found."}, {}
         if hashlib.sha256(parts[2].encode()).hexdigest() != runner["key"]:
-            return 401, {"error": "invalid_client", "error_description": "The client assertion is not valid."}, {}
+            return 401, {"error": "invalid_client",
+                         "error_description": "The client assertion is not valid."}, {}
         token = secrets.token_urlsafe(32)
         st.access_tokens[token] = runner["id"]
         return 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}, {}
@@ -844,7 +864,8 @@ class Handler(BaseHTTPRequestHandler):
                 "run_number": str(job["id"]), "run_attempt": "1", "job": "job", "workflow": "fake",
                 "event_name": "workflow_dispatch", "ref": "refs/heads/main", "sha": "0" * 40,
                 "actor": "octocat", "server_url": self.base, "api_url": f"{self.base}/api/v3"}},
-            "steps": [{"id": str(uuid.uuid4()), "name": "Run script", "script": job["script"], "env": job["env"]}],
+            "steps": [{"id": str(uuid.uuid4()), "name": "Run script", "script": job["script"],
+                       "env": job["env"]}],
             "resources": {"endpoints": [{"name": "SystemVssConnection", "url": f"{self.base}/_services/run/",
                                          "authorization": {"scheme": "OAuth",
                                                            "parameters": {"AccessToken": token}}}]},
@@ -862,7 +883,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise ApiError(401, "Unauthorized")
         if job is None or job["uuid"] != data.get("jobId") or job["status"] != "running":
-            raise ApiError(404, "Job not found", body={"code": 404, "message": f"Job not found: {data.get('jobId')}"})
+            raise ApiError(404, "Job not found",
+                           body={"code": 404, "message": f"Job not found: {data.get('jobId')}"})
         return job
 
     def renew_job(self, query, body):
@@ -898,7 +920,8 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         if (method, path) == ("GET", "/state"):
             return 200, {"settings": st.settings,
-                         "runners": [st.runner_json(r, full=True) for r in sorted(st.runners.values(), key=lambda r: r["id"])],
+                         "runners": [st.runner_json(r, full=True)
+                                     for r in sorted(st.runners.values(), key=lambda r: r["id"])],
                          "jobs": [job_json(j) for j in st.jobs.values()],
                          "tokens": {"installation": [token_json(e) for e in st.installation_tokens.values()],
                                     "runner": [token_json(e) for e in st.runner_tokens.values()]},
@@ -930,8 +953,9 @@ class Handler(BaseHTTPRequestHandler):
             if "path" not in data or "status" not in data:
                 raise ApiError(422, "a fault needs 'path' (a regular expression) and 'status'")
             re.compile(data["path"])
-            fault = {"id": st.new_id("fault"), "method": data.get("method", "*").upper(), "path": data["path"],
-                     "status": int(data["status"]), "count": int(data.get("count", 1)), "hits": 0,
+            fault = {"id": st.new_id("fault"), "method": data.get("method", "*").upper(),
+                     "path": data["path"], "status": int(data["status"]),
+                     "count": int(data.get("count", 1)), "hits": 0,
                      "retry_after": data.get("retry_after"), "message": data.get("message")}
             st.faults.append(fault)
             return 201, fault
@@ -948,8 +972,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.settings[key] = value
             return 200, st.settings
         if (method, path) == ("POST", "/expire"):
-            kinds = {"registration": ("registration",), "remove": ("remove",), "runner": ("registration", "remove"),
-                     "installation": (), "all": ("registration", "remove")}
+            kinds = {"registration": ("registration",), "remove": ("remove",),
+                     "runner": ("registration", "remove"), "installation": (),
+                     "all": ("registration", "remove")}
             kind = self.json_body(body).get("kind", "all")
             if kind not in kinds:
                 raise ApiError(422, "kind must be registration, remove, runner, installation or all")
@@ -971,11 +996,13 @@ class Handler(BaseHTTPRequestHandler):
         if (not isinstance(labels, list) or not all(isinstance(label, str) for label in labels)
                 or not isinstance(data.get("script", ""), str) or not isinstance(data.get("env", {}), dict)
                 or repository not in st.repos):
-            raise ApiError(422, "a job is {labels: [string], script: string, env: {}, repository: 'owner/repo'}")
+            raise ApiError(422, "a job is {labels: [string], script: string, env: {}, "
+                                "repository: 'owner/repo'}")
         job_id = st.new_id("job")
         job = {"id": job_id, "uuid": str(uuid.uuid4()), "plan": str(uuid.uuid4()),
                "name": str(data.get("name") or f"job-{job_id}"), "labels": labels,
-               "script": data.get("script", "true"), "env": {str(k): str(v) for k, v in data.get("env", {}).items()},
+               "script": data.get("script", "true"),
+               "env": {str(k): str(v) for k, v in data.get("env", {}).items()},
                "repository": repository, "status": "queued", "result": None, "runner_id": None,
                "runner_name": None, "exit_code": None, "output": "", "acquired": False,
                "created_at": now(), "assigned_at": None, "started_at": None, "completed_at": None}
@@ -998,9 +1025,9 @@ def fault_response(fault):
             headers["X-RateLimit-Remaining"] = 0
         docs = RATE_LIMIT_DOCS
     else:
-        message = fault.get("message") or {401: "Bad credentials", 403: "Forbidden", 404: "Not Found",
-                                           500: "Server Error", 502: "Server Error",
-                                           503: "Service Unavailable"}.get(status, REASONS.get(status, "Error"))
+        usual = {401: "Bad credentials", 403: "Forbidden", 404: "Not Found", 500: "Server Error",
+                 502: "Server Error", 503: "Service Unavailable"}
+        message = fault.get("message") or usual.get(status, REASONS.get(status, "Error"))
         docs = DOCS
     if retry_after is not None:
         headers["Retry-After"] = int(retry_after)
@@ -1053,8 +1080,10 @@ def load_config(args):
         config["app"] = {"id": args.app_id, "public_key": args.app_key, "client_id": args.app_client_id or ""}
     if config.get("app"):
         key = config["app"].get("public_key") or ""
-        text = subprocess.run(["openssl", "pkey", "-pubin", "-in", key, "-noout", "-text"], capture_output=True,
-                              text=True, check=False).stdout if os.path.isfile(key) else ""
+        text = ""
+        if os.path.isfile(key):
+            text = subprocess.run(["openssl", "pkey", "-pubin", "-in", key, "-noout", "-text"],
+                                  capture_output=True, text=True, check=False).stdout
         bits = re.search(r"\((\d+) bit\)", text)
         if bits is None:
             sys.exit("fake_github: the app needs --app-key PUBLIC.pem, an RSA public key file")
@@ -1106,7 +1135,8 @@ def main():
     parser.add_argument("--registration-token-ttl", type=float, help="seconds (3600)")
     parser.add_argument("--installation-token-ttl", type=float, help="seconds (3600)")
     parser.add_argument("--poll-seconds", type=float, help="long-poll length (5)")
-    parser.add_argument("--lost-seconds", type=float, help="a busy runner silent this long fails its job (30)")
+    parser.add_argument("--lost-seconds", type=float,
+                        help="a busy runner silent this long fails its job (30)")
     args = parser.parse_args()
 
     Handler.state = State(load_config(args))

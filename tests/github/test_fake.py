@@ -232,7 +232,8 @@ class Runner:
             return f.read()
 
     def wait_listening(self):
-        wait_for(lambda: "Listening for Jobs" in self.output or self.process.poll() is not None, "Listening for Jobs")
+        wait_for(lambda: "Listening for Jobs" in self.output or self.process.poll() is not None,
+                 "Listening for Jobs")
         expect("Listening for Jobs" in self.output, f"run.sh ended early:\n{self.output}")
 
     def wait(self, timeout=30):
@@ -289,7 +290,8 @@ def app_jwt_rules(env):
     token = installation_token(env)
     expect(token.startswith("ghs_"), token)
     status, body, _ = api(env, "POST", "/enterprises/octo-ent/actions/runners/registration-token", token)
-    expect((status, body["message"]) == (403, "Resource not accessible by integration"), f"App on enterprise: {status} {body}")
+    expect((status, body["message"]) == (403, "Resource not accessible by integration"),
+           f"App on enterprise: {status} {body}")
     status, body, _ = api(env, "POST", "/repos/other-org/tools/actions/runners/registration-token", token)
     expect(status == 403, f"App token outside its installation: {status} {body}")
     registration_token(env, "enterprises/octo-ent")  # a PAT may
@@ -355,7 +357,8 @@ def app_flow_ephemeral_runner(env):
     expect("√ Connected to GitHub" in done.stdout and "√ Runner successfully added" in done.stdout, done.stdout)
     for name in (".runner", ".credentials", ".credentials_rsaparams"):
         expect(os.path.isfile(os.path.join(directory, name)), f"{name} not written")
-    expect(os.stat(os.path.join(directory, ".credentials_rsaparams")).st_mode & 0o077 == 0, "rsaparams readable by others")
+    expect(os.stat(os.path.join(directory, ".credentials_rsaparams")).st_mode & 0o077 == 0,
+           ".credentials_rsaparams readable by others")
     [listed] = runners_named(env, f"repos/{REPO}", "app-ephemeral", token)
     expect(listed["status"] == "offline" and [label["name"] for label in listed["labels"]]
            == ["self-hosted", "Linux", "X64", "app-pool"], f"listed: {listed}")
@@ -424,7 +427,8 @@ def pat_flow_org_runner_two_jobs_then_stop_idle(env):
     expect(again.returncode == 1 and "Cannot configure the runner because it is already configured" in again.stderr,
            f"already configured: {again.returncode}\n{again.stderr}")
     removed = config(env, directory, "remove", "--token", registration_token(env, f"orgs/{ORG}", kind="remove"))
-    expect(removed.returncode == 0 and "√ Runner removed successfully" in removed.stdout, removed.stdout + removed.stderr)
+    expect(removed.returncode == 0 and "√ Runner removed successfully" in removed.stdout,
+           removed.stdout + removed.stderr)
     expect(runners_named(env, f"orgs/{ORG}", "org-runner") == [], "runner still registered after remove")
     for name in (".runner", ".credentials", ".credentials_rsaparams"):
         expect(not os.path.exists(os.path.join(directory, name)), f"{name} left after remove")
@@ -438,9 +442,8 @@ def stop_while_busy_cancels_the_job(env):
     runner = Runner(env, directory, extra_env={"RUNNER_MANUALLY_TRAP_SIG": "1"})
     runner.wait_listening()
     added = add_job(env, ["busy"], "echo started; sleep 60; echo never")
-    wait_for(lambda: "started" in open(os.path.join(directory, "_diag", "pages", f"{added['uuid']}_1.log")).read()
-             if os.path.exists(os.path.join(directory, "_diag", "pages", f"{added['uuid']}_1.log")) else False,
-             "the job to start")
+    log = os.path.join(directory, "_diag", "pages", f"{added['uuid']}_1.log")  # the worker's job log
+    wait_for(lambda: os.path.exists(log) and "started" in open(log).read(), "the job to start")
     expect(pids_named("Runner.Worker", directory), "no process named Runner.Worker during a job")
     [listed] = runners_named(env, f"repos/{REPO}", "busy-runner")
     expect(listed["busy"], f"busy: {listed}")
@@ -481,7 +484,8 @@ def jit_flow(env):
         expect(json.loads(base64.b64decode(files[".runner"]))["agentName"] == name, "JIT .runner")
         directory = runner_dir(env, name)
         if how == "env":
-            runner = Runner(env, directory, extra_env={"ACTIONS_RUNNER_INPUT_JITCONFIG": created["encoded_jit_config"]})
+            runner = Runner(env, directory,
+                            extra_env={"ACTIONS_RUNNER_INPUT_JITCONFIG": created["encoded_jit_config"]})
         else:
             runner = Runner(env, directory, "--jitconfig", created["encoded_jit_config"])
         runner.wait_listening()
@@ -577,13 +581,13 @@ def labels_select_runners(env):
     gpu = add_job(env, ["self-hosted", "GPU", "cuda12"], "echo gpu")
     not_bare = add_job(env, ["self-hosted", "bare"], "true")
     bare_job = add_job(env, ["BARE"], "echo bare")
-    wait_for(lambda: job(env, gpu["id"])["status"] == "completed" and job(env, bare_job["id"])["status"] == "completed",
-             "the matching jobs")
+    wait_for(lambda: all(job(env, j["id"])["status"] == "completed" for j in (gpu, bare_job)), "the matching jobs")
     expect(job(env, gpu["id"])["runner_name"] == "labels-gpu", job(env, gpu["id"]))
     expect(job(env, bare_job["id"])["runner_name"] == "labels-bare", job(env, bare_job["id"]))
     time.sleep(2)  # two more polls of both runners
     for stuck in (unmatched, not_bare):
-        expect(job(env, stuck["id"])["status"] == "queued", f"taken although no runner matches: {job(env, stuck['id'])}")
+        expect(job(env, stuck["id"])["status"] == "queued",
+               f"taken although no runner matches: {job(env, stuck['id'])}")
         ok(env, "POST", f"/_fake/jobs/{stuck['id']}/cancel", status=202)
     for runner in runners:
         os.kill(runner.process.pid, signal.SIGTERM)  # without RUNNER_MANUALLY_TRAP_SIG: run.sh alone ends
