@@ -298,7 +298,7 @@ class State:
 
     def online(self, runner):
         return (runner["session"] is not None
-                and now() - runner["last_seen"] <= self.settings["poll_seconds"] + 10)
+                and now() - runner["last_seen"] <= self.settings["poll_seconds"] + 5)
 
     def runner_json(self, runner, full=False):
         data = {
@@ -321,22 +321,28 @@ class State:
         GitHub fails a job whose runner lost communication."""
         for job in self.jobs.values():
             runner = self.runners.get(job["runner_id"])
-            if job["status"] == "running" and (
-                    runner is None or now() - runner["last_seen"] > self.settings["lost_seconds"]):
-                self.finish_job(job, "Failed", None,
-                                f"The self-hosted runner: {job['runner_name']} lost communication with "
-                                "the server.")
+            if job["status"] == "running" and (runner is None or (
+                    not self.online(runner) and now() - runner["last_seen"] > self.settings["lost_seconds"])):
+                self.lose_job(job)
 
-    def finish_job(self, job, result, exit_code, output):
+    def lose_job(self, job, runner_after="idle"):
+        """Fails a job whose runner went silent. The runner stays registered
+        (offline), ephemeral or not: GitHub removes such runners only a day later."""
+        self.finish_job(job, "Failed", None, f"The self-hosted runner: {job['runner_name']} lost "
+                        "communication with the server.", runner_after)
+
+    def finish_job(self, job, result, exit_code, output, runner_after="done"):
+        """runner_after: 'done' (idle; an ephemeral runner is removed, as the
+        service removes it after its job), 'idle', or 'unchanged'."""
         job.update(status="cancelled" if result == "Canceled" else "completed", result=result,
                    exit_code=exit_code, output=output, completed_at=now())
         for token in [t for t, jid in self.job_tokens.items() if jid == job["id"]]:
             del self.job_tokens[token]
         runner = self.runners.get(job["runner_id"])
-        if runner is not None:
+        if runner is not None and runner_after != "unchanged":
             runner["busy"] = False
             runner["pending_cancel"] = None
-            if runner["ephemeral"]:  # the service removes an ephemeral runner after its job
+            if runner["ephemeral"] and runner_after == "done":
                 self.delete_runner(runner)
         self.cond.notify_all()
 
@@ -743,9 +749,12 @@ class Handler(BaseHTTPRequestHandler):
         existing = st.find_runner(scope, name)
         if existing and not data.get("replace"):
             raise name_taken(name)
-        if existing:  # --replace: same id, new key; the old listener's session ends
+        if existing:  # --replace: same id, new key; the old listener's session and job end
             for token in [t for t, rid in st.access_tokens.items() if rid == existing["id"]]:
                 del st.access_tokens[token]
+            for job in st.jobs.values():
+                if job["status"] == "running" and job["runner_id"] == existing["id"]:
+                    st.lose_job(job, runner_after="unchanged")
             existing.update(key=match.group(1), ephemeral=bool(data.get("ephemeral")), group=group,
                             version=str(data.get("version", "")), session=None, busy=False, jobs_taken=0,
                             disable_update=bool(data.get("updates_disabled")), client_id=str(uuid.uuid4()))
@@ -797,7 +806,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         runner = self.runner_by_token()
         data = self.json_body(body)
-        if runner["session"] is not None and now() - runner["last_seen"] <= st.settings["poll_seconds"] + 10:
+        if st.online(runner):
             raise ApiError(409, "A session for this runner already exists.")
         agent = data.get("agent") if isinstance(data.get("agent"), dict) else {}
         runner["os"] = str(agent.get("osDescription") or "linux").split()[0].lower()
@@ -1134,9 +1143,10 @@ def main():
     parser.add_argument("--runner-group", action="append", default=[], metavar="OWNER=NAME")
     parser.add_argument("--registration-token-ttl", type=float, help="seconds (3600)")
     parser.add_argument("--installation-token-ttl", type=float, help="seconds (3600)")
-    parser.add_argument("--poll-seconds", type=float, help="long-poll length (5)")
+    parser.add_argument("--poll-seconds", type=float,
+                        help="long-poll length (5); a runner silent for 5 s more is offline")
     parser.add_argument("--lost-seconds", type=float,
-                        help="a busy runner silent this long fails its job (30)")
+                        help="a busy runner silent this long, and offline, fails its job (30)")
     args = parser.parse_args()
 
     Handler.state = State(load_config(args))

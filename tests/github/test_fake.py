@@ -72,23 +72,26 @@ class Env:
         self.runners = []  # run.sh processes, each in a session of its own
 
     def close(self):
-        # run.sh started a session; everything it started is in that session,
-        # whatever process group it made (the listener's, a job's).
-        sessions = {process.pid for process in self.runners}
-        for entry in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    session = int(f.read().rsplit(")", 1)[1].split()[4])
-                if session in sessions:
-                    os.kill(int(entry), signal.SIGKILL)
-            except (OSError, ValueError, IndexError):
-                pass  # not a process, or gone
         for process in self.runners:
-            process.wait()
+            kill_session(process)
         os.kill(self.pid, signal.SIGTERM)
         self.process.wait(timeout=10)
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def kill_session(process):
+    """SIGKILL to everything a run.sh started: all of it is in the session it
+    leads, whatever process groups it made (the listener's, a job's)."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                session = int(f.read().rsplit(")", 1)[1].split()[3])  # state ppid pgrp session
+            if session == process.pid:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            pass  # not a process, or gone
+    process.wait()
 
 
 def run(command, **kwargs):
@@ -461,6 +464,41 @@ def stop_while_busy_cancels_the_job(env):
     # Stopped mid-job, an ephemeral runner keeps its registration and files (the
     # entrypoint removes them).
     expect(os.path.exists(os.path.join(directory, ".runner")), ".runner removed although the job was cancelled")
+
+
+@test
+def killed_mid_job_then_registered_again(env):
+    """SIGKILL to a busy runner (an OOM kill, a killed container): GitHub fails
+    its job once the runner has been silent a while (--lost-seconds 5 here) and
+    shows it offline; registering the name again with --replace keeps its id and
+    takes jobs."""
+    directory = runner_dir(env, "killed")
+    configure(env, directory, f"{env.base}/{REPO}", registration_token(env), "killed", "--labels", "killed",
+              "--ephemeral")
+    runner = Runner(env, directory)
+    runner.wait_listening()
+    added = add_job(env, ["killed"], "echo started; sleep 60")
+    wait_for(lambda: job(env, added["id"])["status"] == "running", "the job to start")
+    [before] = runners_named(env, f"repos/{REPO}", "killed")
+    kill_session(runner.process)
+    expect(before["busy"], f"busy before the kill: {before}")
+    wait_for(lambda: job(env, added["id"])["status"] == "completed", "the lost job to end", timeout=30)
+    got = job(env, added["id"])
+    expect(got["result"] == "Failed" and "lost communication" in got["output"], f"lost job: {got}")
+    [after] = runners_named(env, f"repos/{REPO}", "killed")
+    expect(after["status"] == "offline" and not after["busy"], f"after the kill: {after}")
+    again = config(env, directory, "--unattended", "--url", f"{env.base}/{REPO}", "--token", registration_token(env),
+                   "--name", "killed")
+    expect(again.returncode == 1 and "already configured" in again.stderr, "the killed runner's .runner is gone")
+    fresh = runner_dir(env, "killed-again")
+    configure(env, fresh, f"{env.base}/{REPO}", registration_token(env), "killed", "--labels", "killed",
+              "--ephemeral", "--replace")
+    [replaced] = runners_named(env, f"repos/{REPO}", "killed")
+    expect(replaced["id"] == before["id"], f"replaced: {replaced}")
+    runner = Runner(env, fresh)
+    runner.wait_listening()
+    second = add_job(env, ["killed"], "echo back")
+    expect(runner.wait() == 0 and job(env, second["id"])["result"] == "Succeeded", runner.output)
 
 
 @test
