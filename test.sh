@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need (the build's packages,
-# ShellCheck, Node.js with the pinned npm validators, Docker's engine for the
-# parse-only checks, docker-compose, yamllint and Debian's python3-yaml and
+# ShellCheck, curl, jq, openssl and pgrep for the fake GitHub's suite, Node.js
+# with the pinned npm validators, Docker's engine for the parse-only checks,
+# docker-compose, yamllint and Debian's python3-yaml and
 # python3-jsonschema for the Compose checks, GNU time and Valgrind for the
 # benchmark's smoke run, Buildah and debootstrap for the end-to-end builds),
 # builds, and runs every CTest suite — fast and slow.
@@ -12,7 +13,7 @@ cd "$(dirname "$0")"
 ./build.sh >/dev/null
 
 packages=(shellcheck docker.io zsh pcre2-utils docker-compose yamllint python3-jsonschema python3-yaml
-  time valgrind buildah debootstrap)
+  time valgrind buildah debootstrap curl jq openssl procps)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
