@@ -415,7 +415,8 @@ class Resolver {
       return true;
     };
     for (std::size_t i = 0; i < order_asked.size(); ++i) {
-      if (!visit(order_asked[i])) return;
+      const std::string name = order_asked[i];  // a copy: visiting grows order_asked
+      if (!visit(name)) return;
     }
     if (!ok) return;
     std::size_t values = list_values(image.settings);

@@ -44,6 +44,17 @@ TEST_CASE("install order: dependencies first, then stability, then name") {
   CHECK(r.resolved.images.at(0).packs.at(3).reason == "required by 'yarn'");
 }
 
+TEST_CASE("a reason names the pack that requires it, after the wanted list has grown") {
+  // Visiting `a` wants b and c; the second want used to read `a`'s name from the
+  // list the first one had reallocated, and c came out "required by 'b'".
+  const auto r = test::compile(
+      "pack a {\n  requires b c\n}\npack b {\n}\npack c {\n}\nimage x {\n  packs a\n}\n");
+  REQUIRE(r.rendered() == "");
+  CHECK(pack_names(r.resolved.images.at(0)) == std::vector<std::string>{"base", "b", "c", "a"});
+  CHECK(r.resolved.images.at(0).packs.at(1).reason == "required by 'a'");
+  CHECK(r.resolved.images.at(0).packs.at(2).reason == "required by 'a'");
+}
+
 TEST_CASE("versions: exact, prefix picks the highest, system versions fetch nothing") {
   const auto r = test::compile("image a {\n  packs node@20\n}\nimage b {\n  packs node\n}\n");
   REQUIRE(r.rendered() == "");
