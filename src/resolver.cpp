@@ -6,7 +6,6 @@
 #include <functional>
 #include <set>
 
-#include "rigc/lower.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/text.hpp"
 
@@ -38,18 +37,6 @@ bool version_less(const std::string& a, const std::string& b) {
     j = ej + 1;
   }
   return a.size() - std::min(a.size(), i) < b.size() - std::min(b.size(), j);
-}
-
-const char* kind_order_name(spec::PackKind kind) {
-  switch (kind) {
-    case spec::PackKind::system:
-      return "system";
-    case spec::PackKind::toolchain:
-      return "toolchain";
-    case spec::PackKind::tool:
-      return "tool";
-  }
-  return "tool";
 }
 
 std::vector<std::string> architectures(const spec::Settings& settings) {
@@ -504,7 +491,6 @@ class Resolver {
           fmt::format("the 'after' orderings of packs {} form a cycle", text::join(stuck, ", ")));
       return;
     }
-    (void)kind_order_name;
   }
 
   // --- Image checks -----------------------------------------------------
@@ -581,17 +567,12 @@ class Resolver {
                                        target.name.value, name, longest));
       }
     }
-    // Secrets must be declared before use; targets must not redeclare single stages.
+    // A secret is declared once.
     std::set<std::string> secret_ids;
     for (const spec::Secret& secret : s.secrets) {
       if (!secret_ids.insert(secret.id).second) {
         diagnostics_.error(secret.location,
                            fmt::format("secret '{}' is declared twice", secret.id));
-      }
-    }
-    if (!image.decl->runner) {
-      for (const auto& label : s.labels) {
-        (void)label;  // runner labels given in defaults apply to runners only
       }
     }
   }

@@ -55,4 +55,8 @@ std::vector<std::string> pack_versions(const spec::PackDecl& pack);
 std::vector<spec::At<std::string>> pack_requirements(const spec::PackDecl& pack,
                                                      const spec::SystemVersion* system);
 
+/// The pack of `image` that installs `deps` (the one listing every file of it with
+/// the fewest others), or null.
+const spec::PackDeps* find_deps_installer(const ResolvedImage& image, const spec::Deps& deps);
+
 }  // namespace rigc
