@@ -1,5 +1,6 @@
 // Pass 6 of resolution: what a resolved image may not be, although every name in
-// it is known.
+// it is known; and the output directory check, which runs once the driver knows
+// where the files go.
 
 #include <fmt/format.h>
 
@@ -130,6 +131,19 @@ void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {
   check_deps_installed(image, diagnostics);
   check_name_lengths(image, diagnostics);
   check_secrets(image, diagnostics);
+}
+
+void check_output_directory(const std::vector<ResolvedImage>& images, const std::string& output_dir,
+                            const std::string& output_dir_from_spec, Diagnostics& diagnostics) {
+  if (output_dir_from_spec.rfind("..", 0) != 0) return;
+  for (const ResolvedImage& image : images) {
+    if (!image.decl->runner) continue;
+    diagnostics.error(image.decl->name.location,
+                      fmt::format("runner '{}' needs runner-entrypoint.sh in its build context, "
+                                  "but the output directory '{}' is outside the spec's directory",
+                                  image.decl->name.value, output_dir));
+    return;  // the same for every runner: once is enough
+  }
 }
 
 }  // namespace rigc

@@ -674,6 +674,31 @@ TEST_CASE("spec checks run on an image whose packs did not resolve") {
                         "image 'y' runs as root; prefer 'user NAME UID'"});
 }
 
+// --- After resolution: the output directory ------------------------------------
+
+TEST_CASE("output directory: a runner's build context must hold the output directory") {
+  Lab lab("image app {\n}\nrunner r1 {\n}\nrunner r2 {\n}\n");
+  const Resolved r = lab.resolve();
+  REQUIRE(lab.rendered() == "");
+  check_output_directory(r.images, "docker", "docker", lab.diagnostics);
+  check_output_directory(r.images, "sub/../out", "out", lab.diagnostics);
+  check_output_directory(r.images, "/abs/out", ".", lab.diagnostics);
+  CHECK(lab.rendered() == "");
+  // `rigc build spec/Rigfile -o out`: the directory as given is shown, its path
+  // from the spec's directory is tested.
+  check_output_directory(r.images, "out", "../out", lab.diagnostics);
+  CHECK(lab.rendered() ==
+        "Rigfile:3:8: error: runner 'r1' needs runner-entrypoint.sh in its build context, but "
+        "the output directory 'out' is outside the spec's directory\n"
+        "  runner r1 {\n"
+        "         ^~\n");
+  // Only runners need it.
+  Lab images("image app {\n}\n");
+  const Resolved only_images = images.resolve();
+  check_output_directory(only_images.images, "/elsewhere", "../../elsewhere", images.diagnostics);
+  CHECK(images.rendered() == "");
+}
+
 // --- The whole pipeline, through the stock packs -------------------------------
 // What lowering does with a system version's requirements: a lowering test that
 // belongs in lower_test.cpp, kept here until it moves.

@@ -7,7 +7,8 @@
 /// resolve() runs the passes declared below in order: the pack library once, then
 /// for each image inheritance, pack closure, size limits, versions, install order
 /// and the spec checks, so that an image's diagnostics come together, in file order.
-/// Each pass is a free function, tested on its own.
+/// check_output_directory() runs after it, once the driver knows the output
+/// directory. Each pass is a free function, tested on its own.
 
 #include <cstddef>
 #include <map>
@@ -183,6 +184,15 @@ std::vector<ResolvedPack> install_order(const std::vector<ResolvedPack>& packs, 
 /// not a stock one, a pack installing each `deps`, Docker's length limits on the
 /// repository and the target tags, and secrets declared twice.
 void check_image(const ResolvedImage& image, Diagnostics& diagnostics);
+
+/// After resolve(), once the output directory is known: a runner's build context
+/// is the spec's directory and must hold the generated runner-entrypoint.sh, so the
+/// output directory cannot be outside it. `output_dir` is the directory as the
+/// driver opens it (shown in the error), `output_dir_from_spec` the same directory
+/// relative to the spec's directory (LowerOptions::output_dir). Reports the first
+/// runner only.
+void check_output_directory(const std::vector<ResolvedImage>& images, const std::string& output_dir,
+                            const std::string& output_dir_from_spec, Diagnostics& diagnostics);
 
 // --- More helpers the passes and later stages share --------------------------
 
