@@ -58,10 +58,9 @@ std::vector<spec::At<std::string>> needs(const Walk& walk, const std::string& na
   return pack_requirements(pack, find_system_version(pack, version));
 }
 
-// Reports the cycle closed by requiring walk.path[start] again: the path from
-// there, at the requirement of its first edge, with a note on every edge.
-void report_pack_cycle(const Walk& walk, std::size_t start, Diagnostics& diagnostics) {
-  std::vector<std::string> cycle(walk.path.begin() + start, walk.path.end());
+// Reports the cycle closed by requiring `cycle` (the end of the walk's path) again:
+// the path, at the requirement of its first edge, with a note on every edge.
+void report_pack_cycle(const Walk& walk, std::vector<std::string> cycle, Diagnostics& diagnostics) {
   cycle.push_back(cycle.front());
   Location where = walk.packs.at(cycle[0]).name.location;
   for (const auto& r : needs(walk, cycle[0])) {
@@ -95,7 +94,7 @@ bool visit(Walk& walk, const std::string& name, ReportBudget& budget, Diagnostic
   if (walk.done.count(name) != 0) return true;
   const auto on_path = std::find(walk.path.begin(), walk.path.end(), name);
   if (on_path != walk.path.end()) {
-    report_pack_cycle(walk, on_path - walk.path.begin(), diagnostics);
+    report_pack_cycle(walk, {on_path, walk.path.end()}, diagnostics);
     return false;
   }
   if (walk.packs.count(name) == 0) return false;  // reported by check_pack

@@ -163,6 +163,7 @@ void report_inheritance_cycle(const std::vector<const spec::ImageDecl*>& chain,
       *std::min_element(chain.begin(), chain.end(), std::less<const spec::ImageDecl*>());
   if (first != chain.front()) return;
   std::vector<std::string> path;
+  path.reserve(chain.size() + 1);
   for (const spec::ImageDecl* image : chain)
     path.push_back(image->name.value);
   path.push_back(chain.front()->name.value);
