@@ -19,7 +19,4 @@ struct LowerOptions {
 
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics);
 
-/// The pack of `image` that installs `deps`, or null.
-const spec::PackDeps* find_deps_installer(const ResolvedImage& image, const spec::Deps& deps);
-
 }  // namespace rigc

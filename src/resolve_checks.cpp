@@ -1,0 +1,149 @@
+// Pass 6 of resolution: what a resolved image may not be, although every name in
+// it is known; and the output directory check, which runs once the driver knows
+// where the files go.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "rigc/packs.hpp"
+#include "rigc/resolver.hpp"
+#include "rigc/text.hpp"
+
+namespace rigc {
+namespace {
+
+// The architectures of an image's platforms ("linux/arm64/v8" -> "arm64"), sorted;
+// amd64 when it names none.
+std::vector<std::string> architectures(const spec::Settings& settings) {
+  std::vector<std::string> archs;
+  if (!settings.platforms) return {"amd64"};
+  for (const std::string& platform : settings.platforms->value) {
+    std::string arch = platform.substr(platform.find('/') + 1);
+    arch = arch.substr(0, arch.find('/'));
+    archs.push_back(arch);
+  }
+  return text::sorted_unique(archs);
+}
+
+void check_root_user(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  if (s.user && s.user->uid == 0) {
+    diagnostics.warning(s.user->location, fmt::format("image '{}' runs as root; prefer 'user NAME "
+                                                      "UID'",
+                                                      image.decl->name.value));
+  }
+}
+
+// Every platform needs a checksum for every fetched pack.
+void check_checksums(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  const std::vector<std::string> archs = architectures(s);
+  for (const ResolvedPack& rp : image.packs) {
+    if (!rp.fetched) continue;
+    const auto& sums = rp.pack->fetch->checksums;
+    for (const std::string& arch : archs) {
+      const bool has = std::any_of(sums.begin(), sums.end(), [&](const spec::Checksum& c) {
+        return c.version == rp.version && c.arch == arch;
+      });
+      if (has) continue;
+      const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
+      diagnostics.error(
+          at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}')", rp.pack->name.value,
+                          rp.version, arch, image.decl->name.value));
+    }
+  }
+}
+
+// Only the stock caches know their paths.
+void check_caches(const ResolvedImage& image, Diagnostics& diagnostics) {
+  for (const spec::Cache& cache : image.settings.caches) {
+    if (!cache.path.empty() || find_stock_cache(cache.name) != nullptr) continue;
+    std::vector<std::string> names;
+    for (const auto& c : stock_caches())
+      names.emplace_back(c.name);
+    diagnostics.error(cache.location,
+                      fmt::format("cache '{}' is not a stock cache, so it needs a path: cache "
+                                  "{} /PATH{}",
+                                  cache.name, cache.name, did_you_mean(cache.name, names)));
+  }
+  for (const ResolvedPack& rp : image.packs) {
+    for (const spec::Cache& cache : rp.pack->caches) {
+      if (!cache.path.empty() || find_stock_cache(cache.name) != nullptr) continue;
+      diagnostics.error(cache.location, fmt::format("cache '{}' of pack '{}' is not a stock "
+                                                    "cache, so it needs a path",
+                                                    cache.name, rp.pack->name.value));
+    }
+  }
+}
+
+// Each `deps` must be installed by one of the image's packs.
+void check_deps_installed(const ResolvedImage& image, Diagnostics& diagnostics) {
+  for (const spec::Deps& deps : image.settings.deps) {
+    if (find_deps_installer(image, deps) != nullptr) continue;
+    diagnostics.error(deps.location,
+                      fmt::format("no pack of image '{}' installs '{}'; add the pack that "
+                                  "does (e.g. python for requirements.txt) to 'packs'",
+                                  image.decl->name.value, text::join(deps.files, " ")));
+  }
+}
+
+// Docker's limits on what the names become: a repository of at most 255
+// characters, tags ("TAG-TARGET", "buildcache-TARGET") of at most 128.
+void check_name_lengths(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  const std::string& name = image.decl->name.value;
+  const std::string repository = s.registry ? s.registry->value + "/" + name : name;
+  if (repository.size() > 255) {
+    diagnostics.error(s.registry ? s.registry->location : image.decl->name.location,
+                      fmt::format("the repository of image '{}' would be {} characters long; "
+                                  "Docker allows 255",
+                                  name, repository.size()));
+  }
+  const std::string tag = s.tag ? s.tag->value : "latest";
+  for (const spec::Target& target : s.targets) {
+    const std::size_t longest =
+        std::max(tag.size(), std::string("buildcache").size()) + 1 + target.name.value.size();
+    if (longest <= 128) continue;
+    diagnostics.error(target.name.location,
+                      fmt::format("the tags of target '{}' of image '{}' would be {} "
+                                  "characters long; Docker allows 128",
+                                  target.name.value, name, longest));
+  }
+}
+
+void check_secrets(const ResolvedImage& image, Diagnostics& diagnostics) {
+  std::set<std::string> ids;
+  for (const spec::Secret& secret : image.settings.secrets) {
+    if (!ids.insert(secret.id).second) {
+      diagnostics.error(secret.location, fmt::format("secret '{}' is declared twice", secret.id));
+    }
+  }
+}
+
+}  // namespace
+
+void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {
+  check_root_user(image, diagnostics);
+  check_checksums(image, diagnostics);
+  check_caches(image, diagnostics);
+  check_deps_installed(image, diagnostics);
+  check_name_lengths(image, diagnostics);
+  check_secrets(image, diagnostics);
+}
+
+void check_output_directory(const std::vector<ResolvedImage>& images, const std::string& output_dir,
+                            const std::string& output_dir_from_spec, Diagnostics& diagnostics) {
+  if (output_dir_from_spec.rfind("..", 0) != 0) return;
+  for (const ResolvedImage& image : images) {
+    if (!image.decl->runner) continue;
+    diagnostics.error(image.decl->name.location,
+                      fmt::format("runner '{}' needs runner-entrypoint.sh in its build context, "
+                                  "but the output directory '{}' is outside the spec's directory",
+                                  image.decl->name.value, output_dir));
+    return;  // the same for every runner: once is enough
+  }
+}
+
+}  // namespace rigc
