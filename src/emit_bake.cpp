@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "rigc/emit.hpp"
 #include "rigc/templates.hpp"
-#include "rigc/text.hpp"
 
 namespace rigc {
 namespace {
@@ -27,19 +28,62 @@ std::string literal(const std::string& value) {
   return out;
 }
 
+// Where `t` is pushed, with ${REGISTRY} for the registry most images use.
 std::string repository(const ir::Build& build, const ir::BuildTarget& t) {
   if (t.registry.empty()) return t.image;
-  return (t.registry == build.registry ? "${REGISTRY}" : t.registry) + "/" + t.image;
+  std::string out = t.registry == build.registry ? "${REGISTRY}" : t.registry;
+  out += '/';
+  out += t.image;
+  return out;
 }
 
-std::string tag(const ir::Build& build, const ir::BuildTarget& t) {
-  return (t.tag == build.tag ? "${TAG}" : t.tag) + t.tag_suffix;
+// A cache argument: `prefix`, then `ref` (an ir cache ref, which starts with the
+// target's repository) written with ${REGISTRY}, then `suffix`.
+std::string cache(const std::string& repository, const ir::BuildTarget& t, const char* prefix,
+                  const std::string& ref, const char* suffix) {
+  std::string out = prefix;
+  out += repository;
+  out.append(ref, t.repository.size(), std::string::npos);
+  out += suffix;
+  return out;
 }
 
-// The cache ref of `ref` (an ir cache ref) written with ${REGISTRY}.
-std::string cache(const ir::Build& build, const ir::BuildTarget& t, const std::string& ref) {
-  const std::string plain = t.repository + ":";
-  return repository(build, t) + ":" + ref.substr(plain.size());
+// A JSON array of strings.
+Json array(std::vector<std::string> items) {
+  Json::array_t out;
+  out.reserve(items.size());
+  for (std::string& item : items)
+    out.emplace_back(std::move(item));
+  return out;
+}
+
+// A Bake target: its attributes in the order both files list them.
+Json target(const ir::Build& build, const ir::BuildTarget& t, bool same_platforms) {
+  const std::string repo = repository(build, t);
+  Json::object_t j;
+  j.reserve(8);
+  j.emplace_back("inherits", array({"_common"}));
+  j.emplace_back("dockerfile", t.dockerfile);
+  j.emplace_back("target", t.stage);
+  j.emplace_back("tags",
+                 array({repo + ":" + (t.tag == build.tag ? "${TAG}" : t.tag) + t.tag_suffix}));
+  if (!same_platforms && !t.platforms.empty()) j.emplace_back("platforms", t.platforms);
+  if (!t.args.empty()) {
+    Json::object_t args;
+    args.reserve(t.args.size());
+    for (const auto& [key, value] : t.args)
+      args[key] = literal(value);  // a later value of the same key replaces the earlier
+    j.emplace_back("args", std::move(args));
+  }
+  if (!t.cache_ref.empty()) {
+    std::vector<std::string> from;
+    for (const std::string& ref : t.cache_from)
+      from.push_back(cache(repo, t, "type=registry,ref=", ref, ""));
+    j.emplace_back("cache-from", array(std::move(from)));
+    j.emplace_back("cache-to",
+                   array({cache(repo, t, "type=registry,ref=", t.cache_ref, ",mode=max")}));
+  }
+  return j;
 }
 
 Json model(const ir::Build& build) {
@@ -59,38 +103,18 @@ Json model(const ir::Build& build) {
   common["context"] = build.context;
   if (same_platforms && !build.targets.front().platforms.empty())
     common["platforms"] = build.targets.front().platforms;
-  doc["target"]["_common"] = common;
 
   // ordered_json finds a key by walking its entries: the targets are indexed
   // here, so that a spec of n images costs n steps, not n^2 (a later target of
   // the same name replaces the earlier, as operator[] would).
   // Its entries are pairs with a const key, which a growing vector copies
   // rather than moves: room for every target is made first.
-  Json::object_t& targets = doc["target"].get_ref<Json::object_t&>();
+  Json::object_t& targets = (doc["target"] = Json::object()).get_ref<Json::object_t&>();
   targets.reserve(build.targets.size() + 1);
-  std::unordered_map<std::string, std::size_t> index = {{"_common", 0}};
+  targets.emplace_back("_common", std::move(common));
+  std::unordered_map<std::string_view, std::size_t> index = {{"_common", 0}};
   for (const ir::BuildTarget& t : build.targets) {
-    Json j = Json::object();
-    j.get_ref<Json::object_t&>().reserve(8);
-    j["inherits"] = Json::array({"_common"});
-    j["dockerfile"] = t.dockerfile;
-    j["target"] = t.stage;
-    j["tags"] = Json::array({repository(build, t) + ":" + tag(build, t)});
-    if (!same_platforms && !t.platforms.empty()) j["platforms"] = t.platforms;
-    if (!t.args.empty()) {
-      Json args = Json::object();
-      for (const auto& [key, value] : t.args)
-        args[key] = literal(value);
-      j["args"] = std::move(args);
-    }
-    if (!t.cache_ref.empty()) {
-      Json from = Json::array();
-      for (const std::string& ref : t.cache_from)
-        from.push_back("type=registry,ref=" + cache(build, t, ref));
-      j["cache-from"] = std::move(from);
-      j["cache-to"] =
-          Json::array({"type=registry,ref=" + cache(build, t, t.cache_ref) + ",mode=max"});
-    }
+    Json j = target(build, t, same_platforms);
     const auto [at, fresh] = index.emplace(t.name, targets.size());
     if (fresh) {
       targets.emplace_back(t.name, std::move(j));
@@ -101,14 +125,41 @@ Json model(const ir::Build& build) {
   return doc;
 }
 
-// A JSON string literal, which is an HCL one too (JSON's escapes are HCL's for
-// the characters we emit). Written as nlohmann's dump() writes a string, without
-// a json value and a serializer for each: text with bytes above 0x7f still goes
-// through dump(), which also refuses invalid UTF-8.
-void json_string(std::string& out, const std::string& value) {
-  const bool ascii = std::all_of(value.begin(), value.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  out += ascii ? text::json_quote(value) : Json(value).dump();
+// An HCL string literal (HCL's native syntax): '"' and '\\' escaped, line
+// breaks and tabs as \n, \r and \t, other control characters as \uNNNN, every
+// other byte (UTF-8 included) as it is. For the text a spec can hold these are
+// the bytes nlohmann's dump() writes for the same string, so the two files spell
+// every value alike. Template sequences were escaped by literal() before.
+void hcl_string(std::string& out, const std::string& value) {
+  out += '"';
+  std::size_t plain = 0;  // the start of the run not yet copied
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(value, plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += fmt::format("\\u{:04x}", c);
+    }
+  }
+  out.append(value, plain, std::string::npos);
+  out += '"';
 }
 
 // `key` padded to `width`, as "{:<{}}" would.
@@ -117,77 +168,60 @@ void padded(std::string& out, const std::string& key, std::size_t width) {
   if (key.size() < width) out.append(width - key.size(), ' ');
 }
 
-void hcl_value(std::string& out, const Json& value, const std::string& indent) {
-  if (value.is_string()) return json_string(out, value.get_ref<const std::string&>());
+std::size_t key_width(const Json::object_t& object) {
+  std::size_t width = 0;
+  for (const auto& [key, value] : object)
+    width = std::max(width, key.size());
+  return width;
+}
+
+// A value of the model: a string, a list of strings, or a map (indented by
+// `indent` spaces, its attributes aligned).
+void hcl_value(std::string& out, const Json& value, std::size_t indent) {
+  if (value.is_string()) return hcl_string(out, value.get_ref<const std::string&>());
   if (value.is_array()) {
     out += '[';
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (i != 0) out += ", ";
-      hcl_value(out, value[i], indent);
+    const char* separator = "";
+    for (const Json& item : value.get_ref<const Json::array_t&>()) {
+      out += separator;
+      hcl_value(out, item, indent);
+      separator = ", ";
     }
     out += ']';
     return;
   }
-  std::size_t width = 0;
-  for (const auto& item : value.items())
-    width = std::max(width, item.key().size());
+  const Json::object_t& object = value.get_ref<const Json::object_t&>();
+  const std::size_t width = key_width(object);
   out += "{\n";
-  for (const auto& item : value.items()) {
-    out += indent;
-    out += "  ";
-    padded(out, item.key(), width);
+  for (const auto& [key, item] : object) {
+    out.append(indent + 2, ' ');
+    padded(out, key, width);
     out += " = ";
-    hcl_value(out, item.value(), indent + "  ");
+    hcl_value(out, item, indent + 2);
     out += '\n';
   }
-  out += indent;
+  out.append(indent, ' ');
   out += '}';
 }
 
-// What nlohmann's dump(2) writes for the model (objects, arrays and strings),
-// without its serializer's per-character decoding.
-void json_text(std::string& out, const Json& value, std::size_t indent) {
-  if (value.is_string()) return json_string(out, value.get_ref<const std::string&>());
-  if (!value.is_array() && !value.is_object()) {
-    out += value.dump();  // not in the model
-    return;
-  }
-  if (value.empty()) {
-    out += value.is_array() ? "[]" : "{}";
-    return;
-  }
-  out += value.is_array() ? "[\n" : "{\n";
-  std::size_t left = value.size();
-  for (const auto& item : value.items()) {
-    out.append(indent + 2, ' ');
-    if (value.is_object()) {
-      json_string(out, item.key());
-      out += ": ";
-    }
-    json_text(out, item.value(), indent + 2);
-    out += --left == 0 ? "\n" : ",\n";
-  }
-  out.append(indent, ' ');
-  out += value.is_array() ? ']' : '}';
-}
-
+// The model as HCL: each kind of block ("variable", "group", "target") holds
+// blocks by label, each block its attributes.
 std::string hcl(const Json& doc) {
   std::string out;
-  for (const auto& kind : doc.items()) {
-    for (const auto& block : kind.value().items()) {
+  for (const auto& [kind, blocks] : doc.get_ref<const Json::object_t&>()) {
+    for (const auto& [label, attributes] : blocks.get_ref<const Json::object_t&>()) {
       out += '\n';
-      out += kind.key();
+      out += kind;
       out += ' ';
-      json_string(out, block.key());
+      hcl_string(out, label);
       out += " {\n";
-      std::size_t width = 0;
-      for (const auto& attr : block.value().items())
-        width = std::max(width, attr.key().size());
-      for (const auto& attr : block.value().items()) {
+      const Json::object_t& object = attributes.get_ref<const Json::object_t&>();
+      const std::size_t width = key_width(object);
+      for (const auto& [key, value] : object) {
         out += "  ";
-        padded(out, attr.key(), width);
+        padded(out, key, width);
         out += " = ";
-        hcl_value(out, attr.value(), "  ");
+        hcl_value(out, value, 2);
         out += '\n';
       }
       out += "}\n";
@@ -224,9 +258,9 @@ class BakeEmitter final : public Emitter {
         slot.update(value);
       }
     }
-    std::string text;
-    json_text(text, json, 0);
-    out.push_back({"docker-bake.json", text + "\n", false, {}});
+    std::string text = json.dump(2);
+    text += '\n';
+    out.push_back({"docker-bake.json", std::move(text), false, {}});
   }
 };
 

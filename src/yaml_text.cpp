@@ -3,19 +3,22 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
 
 namespace rigc::yaml {
 namespace {
 
 // Words that YAML 1.1 readers (PyYAML, docker-compose 1.x) resolve to booleans or
-// null, and 1.2 readers to null.
-bool is_special_word(const std::string& value) {
-  static const char* const words[] = {"y",     "Y",     "yes",  "Yes",  "YES",  "n",    "N",
-                                      "no",    "No",    "NO",   "true", "True", "TRUE", "false",
-                                      "False", "FALSE", "on",   "On",   "ON",   "off",  "Off",
-                                      "OFF",   "null",  "Null", "NULL", "~",    "<<",   "="};
-  return std::any_of(std::begin(words), std::end(words), [&](const char* w) { return value == w; });
+// null, and 1.2 readers to null. None is longer than five bytes, and most values
+// are: those are answered by their length alone.
+bool is_special_word(std::string_view value) {
+  static constexpr std::string_view words[] = {
+      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",  "no", "No", "NO",
+      "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off",
+      "Off",  "OFF",  "null", "Null",  "NULL",  "~",     "<<", "="};
+  if (value.size() > 5) return false;
+  return std::find(std::begin(words), std::end(words), value) != std::end(words);
 }
 
 // Anything a reader might take for a number, a sexagesimal number, a timestamp
@@ -57,39 +60,28 @@ Form block_form(std::string_view text) {
   return Form::plain;
 }
 
-// A plain scalar's text, written as is (below).
-struct Verbatim {
+// A plain scalar's text, for Emitter::WriteIntegralType: that public member
+// template (yaml-cpp's writer of numbers) prints the value into a
+// std::stringstream and writes what was printed as a scalar, unchanged; for this
+// type, the text. The stringstream costs about 3,000 instructions a scalar;
+// `out << text` would cost about ten times that in yaml-cpp's regular expressions.
+struct PlainText {
   std::string_view text;
 };
 
-}  // namespace
-}  // namespace rigc::yaml
-
-// yaml-cpp writes a scalar's text unchanged only through WriteIntegralType, the
-// member template for numbers, whose generic body formats the value through a
-// std::stringstream built for each call (as much as the rest of a Compose file).
-// This specialization takes the same steps (PrepareNode, the text, StartedScalar)
-// and writes the text itself; yaml-cpp's own plain path writes the same bytes.
-namespace YAML {
-template <>
-Emitter& Emitter::WriteIntegralType<rigc::yaml::Verbatim>(rigc::yaml::Verbatim value) {
-  if (!good()) return *this;
-  PrepareNode(EmitterNodeType::Scalar);
-  m_stream.write(value.text.data(), value.text.size());
-  StartedScalar();
-  return *this;
+std::ostream& operator<<(std::ostream& out, const PlainText& plain) {
+  return out.write(plain.text.data(), static_cast<std::streamsize>(plain.text.size()));
 }
-}  // namespace YAML
 
-namespace rigc::yaml {
+}  // namespace
 
 void scalar(YAML::Emitter& out, std::string_view text) {
   // yaml-cpp writes a key of more than 1,024 bytes in long form; leave those to it.
   const Form form = text.size() > 1024 ? Form::unknown : block_form(text);
   if (form == Form::plain) {
-    out.WriteIntegralType(Verbatim{text});
+    out.WriteIntegralType(PlainText{text});
   } else if (form == Form::double_quoted) {
-    quoted(out, std::string(text));
+    out << YAML::DoubleQuoted << std::string(text);
   } else {
     out << std::string(text);
   }
@@ -110,17 +102,7 @@ void string(YAML::Emitter& out, const std::string& value) {
 }
 
 void quoted(YAML::Emitter& out, const std::string& value) {
-  // yaml-cpp escapes '"', '\\', control characters and some of UTF-8; printable
-  // ASCII without '"' and '\\' it writes between quotes unchanged.
-  const bool plain_inside =
-      value.size() <= 1024 && std::all_of(value.begin(), value.end(), [](char c) {
-        return c >= ' ' && c <= '~' && c != '"' && c != '\\';
-      });
-  if (plain_inside) {
-    out.WriteIntegralType(Verbatim{"\"" + value + "\""});
-  } else {
-    out << YAML::DoubleQuoted << value;
-  }
+  out << YAML::DoubleQuoted << value;
 }
 
 void strings(YAML::Emitter& out, const std::vector<std::string>& values) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 
 #include "rigc/yaml_text.hpp"
 #include "test_util.hpp"
@@ -215,6 +216,45 @@ TEST_CASE("yaml::quoted writes what yaml-cpp writes double-quoted") {
   }
 }
 
+TEST_CASE("yaml::string and yaml::key write what yaml-cpp writes, quoting what YAML 1.1 misreads") {
+  const std::vector<std::string> texts = yaml_texts(4, 20000);
+  // What a YAML 1.1 reader takes for a boolean, a null or a number (and the
+  // empty string) is double-quoted; everything else is written as yaml-cpp's
+  // own choice (Auto) writes it.
+  const std::regex words(
+      "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|"
+      "off|Off|OFF|null|Null|NULL|~|<<|=");
+  const std::regex number("(?=.*[0-9iInN])[-+.0-9][-0-9a-fA-FxXoO._:+tTzZ iInN]*");
+  int quoted = 0;
+  const Writer reference = [&](YAML::Emitter& out, const std::string& text) {
+    if (text.empty() || std::regex_match(text, words) || std::regex_match(text, number)) {
+      ++quoted;
+      yaml_cpp_quoted(out, text);
+    } else {
+      yaml_cpp_auto(out, text);
+    }
+  };
+  CHECK(first_difference(yaml::string, texts, reference) == "");
+  CHECK(quoted > 1000);  // the texts reach both branches
+  // Always quoting, or quoting by yaml-cpp's choice alone, is caught.
+  CHECK(first_difference(yaml::quoted, texts, reference) != "");
+  CHECK(first_difference(yaml_cpp_auto, texts, reference) != "");
+
+  // A key is written as yaml-cpp writes it after YAML::Key.
+  for (const std::string& text : texts) {
+    YAML::Emitter expected, written;
+    for (YAML::Emitter* out : {&expected, &written}) {
+      yaml::configure(*out);
+      *out << YAML::BeginMap;
+    }
+    expected << YAML::Key << text << YAML::Value << "v" << YAML::EndMap;
+    yaml::key(written, text);
+    written << "v" << YAML::EndMap;
+    CAPTURE(text);
+    REQUIRE(std::string(written.c_str()) == expected.c_str());
+  }
+}
+
 TEST_CASE("yaml strings read back as the same string: generated texts") {
   for (const std::string& text : yaml_texts(2, 20000)) {
     if (text.size() > 1024) continue;
@@ -319,6 +359,164 @@ TEST_CASE("bake: the JSON is what nlohmann's dump(2) writes, escapes and UTF-8 i
   CHECK(file(r, "docker-bake.hcl")
             .find("GREETING = \"say \\\"h\\\\i\\\"\\tthere \xc3\xa9t\xc3\xa9 \xe2\x9c\x93\"") !=
         std::string::npos);
+}
+
+namespace {
+
+// A Bake input by hand: a target that uses the usual registry and tag (with an
+// extra target of its image), one with its own registry, platforms and no
+// cache, and one without a registry; arguments with quotes, a backslash, a tab,
+// UTF-8 and template sequences.
+ir::Build bake_input() {
+  ir::Build b;
+  b.spec_name = "Rigfile";
+  b.context = "..";
+  b.registry = "ghcr.io/acme";
+  b.tag = "v1";
+  ir::BuildTarget api;
+  api.name = "api";
+  api.image = "api";
+  api.dockerfile = "docker/api.Dockerfile";
+  api.stage = "release";
+  api.registry = "ghcr.io/acme";
+  api.repository = "ghcr.io/acme/api";
+  api.tag = "v1";
+  api.platforms = {"linux/amd64", "linux/arm64"};
+  api.cache_ref = "ghcr.io/acme/api:buildcache";
+  api.cache_from = {"ghcr.io/acme/api:buildcache"};
+  api.args = {{"GREETING", "say \"h\\i\"\tthere \xc3\xa9t\xc3\xa9 ${HOME} %{x}"}, {"EMPTY", ""}};
+  ir::BuildTarget dev = api;
+  dev.name = "api-dev";
+  dev.stage = "dev";
+  dev.tag_suffix = "-dev";
+  dev.cache_ref = "ghcr.io/acme/api:buildcache-dev";
+  dev.cache_from = {"ghcr.io/acme/api:buildcache-dev", "ghcr.io/acme/api:buildcache"};
+  dev.args = {};
+  ir::BuildTarget web;
+  web.name = "web";
+  web.image = "web";
+  web.dockerfile = "docker/web.Dockerfile";
+  web.stage = "final";
+  web.registry = "docker.io/other";
+  web.repository = "docker.io/other/web";
+  web.tag = "2";
+  web.platforms = {"linux/arm64"};
+  ir::BuildTarget local = web;
+  local.name = "local";
+  local.image = "local";
+  local.dockerfile = "docker/local.Dockerfile";
+  local.registry = "";
+  local.repository = "local";
+  local.tag = "v1";
+  local.platforms = {};
+  b.targets = {api, dev, web, local};
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same model") {
+  std::vector<OutputFile> files;
+  bake_emitter().emit(bake_input(), files);
+  REQUIRE(files.size() == 2);
+  CHECK(files[0].path == "docker-bake.hcl");
+  CHECK(files[1].path == "docker-bake.json");
+
+  // The model, spelled out: the marker variable first, then the defaults; the
+  // shared context in _common (the platforms differ); per target its
+  // attributes in a fixed order, ${REGISTRY} and ${TAG} where they are the
+  // usual ones, template sequences escaped.
+  using Json = nlohmann::ordered_json;
+  const std::string greeting = "say \"h\\i\"\tthere \xc3\xa9t\xc3\xa9 $${HOME} %%{x}";
+  const Json api = {{"inherits", {"_common"}},
+                    {"dockerfile", "docker/api.Dockerfile"},
+                    {"target", "release"},
+                    {"tags", {"${REGISTRY}/api:${TAG}"}},
+                    {"platforms", {"linux/amd64", "linux/arm64"}},
+                    {"args", {{"GREETING", greeting}, {"EMPTY", ""}}},
+                    {"cache-from", {"type=registry,ref=${REGISTRY}/api:buildcache"}},
+                    {"cache-to", {"type=registry,ref=${REGISTRY}/api:buildcache,mode=max"}}};
+  const Json dev = {{"inherits", {"_common"}},
+                    {"dockerfile", "docker/api.Dockerfile"},
+                    {"target", "dev"},
+                    {"tags", {"${REGISTRY}/api:${TAG}-dev"}},
+                    {"platforms", {"linux/amd64", "linux/arm64"}},
+                    {"cache-from",
+                     {"type=registry,ref=${REGISTRY}/api:buildcache-dev",
+                      "type=registry,ref=${REGISTRY}/api:buildcache"}},
+                    {"cache-to", {"type=registry,ref=${REGISTRY}/api:buildcache-dev,mode=max"}}};
+  const Json web = {{"inherits", {"_common"}},
+                    {"dockerfile", "docker/web.Dockerfile"},
+                    {"target", "final"},
+                    {"tags", {"docker.io/other/web:2"}},
+                    {"platforms", {"linux/arm64"}}};
+  const Json local = {{"inherits", {"_common"}},
+                      {"dockerfile", "docker/local.Dockerfile"},
+                      {"target", "final"},
+                      {"tags", {"local:${TAG}"}}};
+  Json model = {
+      {"variable", {{"REGISTRY", {{"default", "ghcr.io/acme"}}}, {"TAG", {{"default", "v1"}}}}},
+      {"group", {{"default", {{"targets", {"api", "api-dev", "web", "local"}}}}}},
+      {"target",
+       {{"_common", {{"context", ".."}}},
+        {"api", api},
+        {"api-dev", dev},
+        {"web", web},
+        {"local", local}}}};
+  Json json = {{"variable",
+                {{"RIGC_GENERATED",
+                  {{"default",
+                    "Generated by rigc from Rigfile. Do not edit by hand: change the spec and "
+                    "run `rigc build`."}}}}}};
+  json["variable"].update(model["variable"]);
+  json["group"] = model["group"];
+  json["target"] = model["target"];
+  CHECK(files[1].content == json.dump(2) + "\n");
+
+  // The HCL: the header, then each block of the model with its attributes aligned.
+  const std::string hcl = files[0].content;
+  const std::string body = hcl.substr(hcl.find("\nvariable "));
+  CHECK(body ==
+        "\nvariable \"REGISTRY\" {\n  default = \"ghcr.io/acme\"\n}\n"
+        "\nvariable \"TAG\" {\n  default = \"v1\"\n}\n"
+        "\ngroup \"default\" {\n  targets = [\"api\", \"api-dev\", \"web\", \"local\"]\n}\n"
+        "\ntarget \"_common\" {\n  context = \"..\"\n}\n"
+        "\ntarget \"api\" {\n"
+        "  inherits   = [\"_common\"]\n"
+        "  dockerfile = \"docker/api.Dockerfile\"\n"
+        "  target     = \"release\"\n"
+        "  tags       = [\"${REGISTRY}/api:${TAG}\"]\n"
+        "  platforms  = [\"linux/amd64\", \"linux/arm64\"]\n"
+        "  args       = {\n"
+        "    GREETING = \"say \\\"h\\\\i\\\"\\tthere \xc3\xa9t\xc3\xa9 $${HOME} %%{x}\"\n"
+        "    EMPTY    = \"\"\n"
+        "  }\n"
+        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache\"]\n"
+        "  cache-to   = [\"type=registry,ref=${REGISTRY}/api:buildcache,mode=max\"]\n"
+        "}\n"
+        "\ntarget \"api-dev\" {\n"
+        "  inherits   = [\"_common\"]\n"
+        "  dockerfile = \"docker/api.Dockerfile\"\n"
+        "  target     = \"dev\"\n"
+        "  tags       = [\"${REGISTRY}/api:${TAG}-dev\"]\n"
+        "  platforms  = [\"linux/amd64\", \"linux/arm64\"]\n"
+        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache-dev\", "
+        "\"type=registry,ref=${REGISTRY}/api:buildcache\"]\n"
+        "  cache-to   = [\"type=registry,ref=${REGISTRY}/api:buildcache-dev,mode=max\"]\n"
+        "}\n"
+        "\ntarget \"web\" {\n"
+        "  inherits   = [\"_common\"]\n"
+        "  dockerfile = \"docker/web.Dockerfile\"\n"
+        "  target     = \"final\"\n"
+        "  tags       = [\"docker.io/other/web:2\"]\n"
+        "  platforms  = [\"linux/arm64\"]\n"
+        "}\n"
+        "\ntarget \"local\" {\n"
+        "  inherits   = [\"_common\"]\n"
+        "  dockerfile = \"docker/local.Dockerfile\"\n"
+        "  target     = \"final\"\n"
+        "  tags       = [\"local:${TAG}\"]\n"
+        "}\n");
 }
 
 TEST_CASE("bake: spec values cannot interpolate") {

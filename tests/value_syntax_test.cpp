@@ -1,8 +1,9 @@
-// The hand-written value syntax against the regular expressions it replaced, which
-// are the reference here (std::regex_match, as elaborate used them). Strings come
-// from a grammar of near misses: valid values built from each expression's parts,
-// then cut, doubled, stretched past the length limits and sprinkled with foreign
-// characters. The comparison is first shown to catch deliberately wrong checks.
+// The value syntax (PEGTL rules in grammar/values.hpp) against the regular
+// expressions it replaced, which are the reference here (std::regex_match, as
+// elaborate used them). Strings come from a grammar of near misses: valid values
+// built from each expression's parts, then cut, doubled, stretched past the
+// length limits and sprinkled with foreign characters. The comparison is first
+// shown to catch deliberately wrong checks.
 #include "rigc/value_syntax.hpp"
 
 #include <doctest/doctest.h>
@@ -11,7 +12,10 @@
 #include <random>
 #include <regex>
 #include <string>
+#include <tao/pegtl/contrib/analyze.hpp>
 #include <vector>
+
+#include "grammar/values.hpp"
 
 using namespace rigc;
 
@@ -326,4 +330,27 @@ TEST_CASE("sizes and ports give the parts that the expressions captured") {
                                      : "-";
     CHECK(port_groups(s) == expected_port);
   }
+}
+
+TEST_CASE("no value rule can loop without consuming input") {
+  namespace g = rigc::grammar::values;
+  using tao::pegtl::analyze;
+  CHECK(analyze<g::whole<g::size>>() == 0);
+  CHECK(analyze<g::whole<g::duration>>() == 0);
+  CHECK(analyze<g::whole<g::decimal>>() == 0);
+  CHECK(analyze<g::whole<g::image_reference>>() == 0);
+  CHECK(analyze<g::whole<g::registry>>() == 0);
+  CHECK(analyze<g::whole<g::tag>>() == 0);
+  CHECK(analyze<g::whole<g::env_key>>() == 0);
+  CHECK(analyze<g::whole<g::apt_package>>() == 0);
+  CHECK(analyze<g::whole<g::label_word>>() == 0);
+  CHECK(analyze<g::whole<g::version_word>>() == 0);
+  CHECK(analyze<g::whole<g::label_key>>() == 0);
+  CHECK(analyze<g::whole<g::user_name>>() == 0);
+  CHECK(analyze<g::whole<g::secret_id>>() == 0);
+  CHECK(analyze<g::whole<g::port>>() == 0);
+  CHECK(analyze<g::whole<g::url>>() == 0);
+  CHECK(analyze<g::whole<g::arch_word>>() == 0);
+  CHECK(analyze<g::whole<g::sha256_hex>>() == 0);
+  CHECK(analyze<g::whole<g::lower_word>>() == 0);
 }

@@ -1,8 +1,11 @@
 #pragma once
 /// The syntax of spec values that elaborate checks (image references, sizes,
-/// ports, names, ...), each written out by hand. Each function accepts exactly the
-/// strings its regular expression (in its comment) accepts with std::regex_match;
-/// tests/value_syntax_test.cpp compares them on generated strings.
+/// ports, names, ...): each function matches the whole text against the PEGTL
+/// rule of grammar/values.hpp (grammar/values.peg for people) named as the
+/// function without its `is_` (`lower_word` for is_lower_alnum). Each accepts
+/// exactly the strings its regular expression (in its comment) accepts with
+/// std::regex_match; tests/value_syntax_test.cpp compares them on generated
+/// strings.
 
 #include <optional>
 #include <string>
