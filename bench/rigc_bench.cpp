@@ -27,9 +27,11 @@
 #include <string>
 #include <vector>
 
+#include "rigc/diff.hpp"
 #include "rigc/elaborate.hpp"
 #include "rigc/emit.hpp"
 #include "rigc/lower.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"

@@ -26,7 +26,7 @@
 #include "rigc/format.hpp"
 #include "rigc/graph.hpp"
 #include "rigc/lower.hpp"
-#include "rigc/output.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"
 #include "rigc/plan.hpp"

@@ -10,7 +10,7 @@
 
 #include "rigc/emit.hpp"
 #include "rigc/ir.hpp"
-#include "rigc/output.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc::fuzz {

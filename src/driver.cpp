@@ -11,11 +11,14 @@
 #include <optional>
 #include <sstream>
 
+#include "rigc/diff.hpp"
 #include "rigc/elaborate.hpp"
 #include "rigc/emit.hpp"
+#include "rigc/file_io.hpp"
 #include "rigc/format.hpp"
 #include "rigc/graph.hpp"
 #include "rigc/lower.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"
