@@ -27,9 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "rigc/compile.hpp"
+#include "rigc/diff.hpp"
 #include "rigc/elaborate.hpp"
 #include "rigc/emit.hpp"
 #include "rigc/lower.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"
@@ -100,20 +103,16 @@ fs::path g_scratch;
   std::exit(2);
 }
 
-// The inputs of every stage for one spec, computed once.
-struct Prepared {
+// The inputs of every stage for one spec, computed once: every stage's result of
+// compiling it (module, decls, resolved, build, files), and more.
+struct Prepared : Compilation {
   int images = 0;
   std::string name;  // "images-1000"
   Sources sources;
   std::uint32_t file = 0;
-  ast::Module module;
-  spec::Module decls;
-  std::vector<spec::PackDecl> library;
-  Resolved resolved;  // points into decls
-  LowerOptions lower_options;
-  ir::Build build;
-  std::vector<OutputFile> files;
-  fs::path written;  // an output directory that is up to date
+  std::vector<spec::PackDecl> library;  // the stock packs
+  CompileOptions options;               // a spec "Rigfile" writing to docker/
+  fs::path written;                     // an output directory that is up to date
 };
 
 void expect_clean(const Diagnostics& diagnostics, const Prepared& p, const char* stage) {
@@ -121,7 +120,7 @@ void expect_clean(const Diagnostics& diagnostics, const Prepared& p, const char*
   std::string text;
   for (const Diagnostic& d : diagnostics.all())
     text += render(d, p.sources, ErrorFormat::human);
-  fail(p.name + ".rig fails in " + std::string(stage) + ":\n" + text);
+  fail(p.name + ".rig fails to " + std::string(stage) + ":\n" + text);
 }
 
 // `kind` is "images" or "packs"; `size` the number of images or packs.
@@ -138,23 +137,14 @@ const Prepared& prepared(const std::string& kind, int size) {
   if (!in) fail("cannot read " + path + " (generate it with bench/gen_spec.py " + kind + " N)");
   std::ostringstream text;
   text << in.rdbuf();
-  p.file = p.sources.add("Rigfile", text.str());
   Diagnostics diagnostics;
-  p.module = parse(p.sources, p.file, diagnostics);
-  p.decls = elaborate(p.module, diagnostics);
   p.library = load_packs({}, p.sources, diagnostics);
-  expect_clean(diagnostics, p, "parse");
-  p.resolved = resolve(p.decls, p.library, diagnostics);
-  expect_clean(diagnostics, p, "resolve");
+  expect_clean(diagnostics, p, "load the stock packs");
+  p.file = p.sources.add("Rigfile", text.str());
+  p.options.library = &p.library;
+  static_cast<Compilation&>(p) = compile(p.sources, p.file, p.options, Stop::everything);
+  expect_clean(p.diagnostics, p, "compile");
   p.images = static_cast<int>(p.resolved.images.size());
-  p.lower_options.spec_name = "Rigfile";
-  p.lower_options.output_dir = "docker";
-  p.build = lower(p.resolved, p.lower_options, diagnostics);
-  expect_clean(diagnostics, p, "lower");
-  validate(p.build, diagnostics);
-  expect_clean(diagnostics, p, "validate");
-  p.files = emit_all(p.build);
-  p.files.insert(p.files.begin(), make_manifest(p.lower_options.spec_name, p.files));
   p.written = g_scratch / ("written-" + name);
   write_outputs(p.written.string(), p.files, false, diagnostics);
   expect_clean(diagnostics, p, "write");
@@ -234,7 +224,7 @@ void bm_lower(benchmark::State& state, const std::string& kind, int size) {
   const Prepared& p = prepared(kind, size);
   run_stage(state, p, [&] {
     Diagnostics diagnostics;
-    ir::Build build = lower(p.resolved, p.lower_options, diagnostics);
+    ir::Build build = lower(p.resolved, p.options.lower, diagnostics);
     benchmark::DoNotOptimize(build);
   });
 }
@@ -252,7 +242,7 @@ void bm_emit(benchmark::State& state, const std::string& kind, int size) {
   const Prepared& p = prepared(kind, size);
   run_stage(state, p, [&] {
     std::vector<OutputFile> files = emit_all(p.build);
-    files.insert(files.begin(), make_manifest(p.lower_options.spec_name, files));
+    files.insert(files.begin(), make_manifest(p.options.lower.spec_name, files));
     benchmark::DoNotOptimize(files);
   });
 }
@@ -296,22 +286,16 @@ void bm_write(benchmark::State& state, const std::string& kind, int size) {
   fs::remove_all(dir);
 }
 
-// Everything `rigc check` does before it touches the output directory.
+// Everything `rigc check` does before it touches the output directory: compile(),
+// stock packs loaded, each stage's input freed once the next one ran.
 void bm_compile(benchmark::State& state, const std::string& kind, int size) {
   const Prepared& p = prepared(kind, size);
   const std::string& text = p.sources.text(p.file);
   run_stage(state, p, [&] {
     Sources sources;
-    Diagnostics diagnostics;
     const std::uint32_t file = sources.add("Rigfile", text);
-    const ast::Module module = parse(sources, file, diagnostics);
-    const spec::Module decls = elaborate(module, diagnostics);
-    Resolved resolved = resolve(decls, load_packs({}, sources, diagnostics), diagnostics);
-    const ir::Build build = lower(resolved, p.lower_options, diagnostics);
-    validate(build, diagnostics);
-    std::vector<OutputFile> files = emit_all(build);
-    files.insert(files.begin(), make_manifest(p.lower_options.spec_name, files));
-    benchmark::DoNotOptimize(files);
+    Compilation c = compile(sources, file, CompileOptions{}, Stop::files);
+    benchmark::DoNotOptimize(c.files);
   });
 }
 

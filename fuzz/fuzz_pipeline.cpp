@@ -1,9 +1,10 @@
 // One fuzz input is one spec, run through the whole pipeline as `rigc build` runs
-// it up to the disk: parse → elaborate → (stock packs) → resolve → lower →
-// validate → emit_all → manifest, then fmt, plan and graph on what compiled, and
-// every diagnostic rendered both ways. Besides crashes, hangs and sanitizer
-// reports, it checks properties every run must have; a broken one aborts, so
-// libFuzzer (or the replay driver, tests/CMakeLists.txt) reports the input:
+// it up to the disk (compile(), rigc/compile.hpp): parse → elaborate → (stock
+// packs) → resolve → lower → validate → emit_all → manifest, then fmt, plan and
+// graph on what compiled, and every diagnostic rendered both ways. Besides
+// crashes, hangs and sanitizer reports, it checks properties every run must have;
+// a broken one aborts, so libFuzzer (or the replay driver, tests/CMakeLists.txt)
+// reports the input:
 //
 //   - no "internal error": a spec that breaks a rule of the generated files must be
 //     rejected with a located error before lower();
@@ -20,18 +21,12 @@
 #include <vector>
 
 #include "fuzz/properties.hpp"
+#include "rigc/compile.hpp"
 #include "rigc/diagnostics.hpp"
-#include "rigc/elaborate.hpp"
-#include "rigc/emit.hpp"
 #include "rigc/format.hpp"
 #include "rigc/graph.hpp"
-#include "rigc/lower.hpp"
-#include "rigc/output.hpp"
 #include "rigc/packs.hpp"
-#include "rigc/parser.hpp"
 #include "rigc/plan.hpp"
-#include "rigc/resolver.hpp"
-#include "rigc/validate.hpp"
 
 namespace {
 
@@ -41,18 +36,6 @@ using namespace rigc;
   std::fprintf(stderr, "rigc fuzz property broken: %s\n%s\n", what.c_str(), detail.c_str());
   std::abort();
 }
-
-struct Compiled {
-  Sources sources;
-  Diagnostics diagnostics;
-  ast::Module module;
-  spec::Module decls;
-  Resolved resolved;
-  ir::Build build;
-  std::vector<OutputFile> files;
-  bool syntax_errors = false;
-  bool ok = false;
-};
 
 // The stock packs, parsed once: every input starts from a copy.
 struct Stock {
@@ -71,27 +54,18 @@ const Stock& stock() {
   return loaded;
 }
 
-// As the driver's compile(), for a spec "Rigfile" whose outputs go to docker/.
+// One input compiled as `rigc build` compiles a spec "Rigfile" whose outputs go to
+// docker/, every stage's result kept.
+struct Compiled : Compilation {
+  Sources sources;
+};
+
 void compile(const std::string& text, Compiled& c) {
   c.sources = stock().sources;
   const std::uint32_t file = c.sources.add("Rigfile", text);
-  c.module = parse(c.sources, file, c.diagnostics);
-  c.syntax_errors = c.diagnostics.has_errors();
-  c.decls = elaborate(c.module, c.diagnostics);
-  std::vector<spec::PackDecl> library = stock().packs;
-  if (c.diagnostics.has_errors()) return;
-  c.resolved = resolve(c.decls, std::move(library), c.diagnostics);
-  if (c.diagnostics.has_errors()) return;
-  LowerOptions options;
-  options.spec_name = "Rigfile";
-  options.output_dir = "docker";
-  c.build = lower(c.resolved, options, c.diagnostics);
-  if (c.diagnostics.has_errors()) return;
-  validate(c.build, c.diagnostics);
-  if (c.diagnostics.has_errors()) return;
-  c.files = emit_all(c.build);
-  c.files.insert(c.files.begin(), make_manifest(options.spec_name, c.files));
-  c.ok = true;
+  CompileOptions options;
+  options.library = &stock().packs;
+  static_cast<Compilation&>(c) = rigc::compile(c.sources, file, options, Stop::everything);
 }
 
 void render_all(const Compiled& c) {
@@ -112,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Compiled c;
   compile(text, c);
   render_all(c);
-  if (c.ok) {
+  if (c.ok()) {
     const std::string problem = fuzz::check_outputs(c.build, c.files);
     if (!problem.empty()) fail("a generated file breaks a property", problem);
     (void)plan_text(c.build);
@@ -121,16 +95,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)graph_mermaid(c.resolved, c.build);
   }
   // fmt: only specs without syntax errors are formatted.
-  if (!c.syntax_errors) {
+  if (c.syntax_ok) {
     const std::string formatted = format_module(c.module);
     Compiled again;
     compile(formatted, again);
-    if (again.syntax_errors) fail("fmt output does not parse", text + "\n---\n" + formatted);
+    if (!again.syntax_ok) fail("fmt output does not parse", text + "\n---\n" + formatted);
     const std::string twice = format_module(again.module);
     if (twice != formatted) fail("fmt is not idempotent", formatted + "\n---\n" + twice);
-    if (again.ok != c.ok)
+    if (again.ok() != c.ok())
       fail("fmt changed whether the spec compiles", text + "\n---\n" + formatted);
-    if (c.ok) {
+    if (c.ok()) {
       for (std::size_t i = 0; i < c.files.size() && i < again.files.size(); ++i) {
         // The manifest and headers name the same spec, so the files must be equal.
         if (c.files[i].path != again.files[i].path || c.files[i].content != again.files[i].content)

@@ -11,7 +11,7 @@
 #include "rigc/dockerfile_printer.hpp"
 #include "rigc/emit.hpp"
 #include "rigc/ir.hpp"
-#include "rigc/output.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc::fuzz {

@@ -1,28 +1,24 @@
 #include "rigc/driver.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
 
-#include "rigc/elaborate.hpp"
-#include "rigc/emit.hpp"
+#include "rigc/compile.hpp"
+#include "rigc/diff.hpp"
+#include "rigc/file_io.hpp"
 #include "rigc/format.hpp"
 #include "rigc/graph.hpp"
-#include "rigc/lower.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"
 #include "rigc/plan.hpp"
-#include "rigc/resolver.hpp"
 #include "rigc/text.hpp"
-#include "rigc/validate.hpp"
 
 namespace rigc {
 namespace fs = std::filesystem;
@@ -32,121 +28,54 @@ namespace {
 constexpr int kExitDifferent = 1;
 constexpr int kExitError = 2;
 
-// Everything one run of the pipeline produced.
-struct Compilation {
-  Sources sources;
-  Diagnostics diagnostics;
-  spec::Module decls;
-  Resolved resolved;  // points into decls
-  ir::Build build;
-  std::string output_dir;  // as a path to open
-  std::vector<OutputFile> files;
-};
-
-void print_diagnostics(const Compilation& c, const DriverOptions& options) {
-  for (const Diagnostic& d : c.diagnostics.all()) {
-    std::cerr << render(d, c.sources, options.error_format, options.color);
-  }
+void print_diagnostics(const Diagnostics& diagnostics, const Sources& sources,
+                       const DriverOptions& options) {
+  for (const Diagnostic& d : diagnostics.all())
+    std::cerr << render(d, sources, options.error_format, options.color);
 }
 
-std::string output_dir_for(const DriverOptions& options) {
-  if (!options.output_dir.empty()) return options.output_dir;
-  const fs::path spec_dir = fs::path(options.spec).parent_path();
-  return (spec_dir / "docker").string();
-}
-
-// `to` seen from `from`, both absolute; "." when they are the same directory.
-std::string relative_or_dot(const fs::path& to, const fs::path& from) {
-  const fs::path rel = to.lexically_normal().lexically_relative(from.lexically_normal());
-  std::string text = rel.generic_string();
-  while (text.size() > 1 && text.back() == '/')
-    text.pop_back();
-  return text.empty() ? "." : text;
-}
-
-// The root of the git repository holding `dir` (the nearest ancestor with a
-// `.git`), or `dir` itself outside a repository. Workflows name paths from there.
-fs::path repository_root(const fs::path& dir) {
-  std::error_code ec;
-  for (fs::path p = dir.lexically_normal(); !p.empty(); p = p.parent_path()) {
-    if (fs::exists(p / ".git", ec)) return p;
-    if (p == p.root_path()) break;
-  }
-  return dir;
-}
-
-// What a command uses of the pipeline. A stage's input is freed once the next
-// stage has run, unless the command reads it: for a spec of a thousand images the
-// syntax tree, the declarations and the resolution weigh as much as the outputs.
-enum class Need {
-  files,       // build, check, new: the generated files
-  ir,          // plan: the IR, no files
-  resolution,  // graph: the resolution and the IR, no files
-};
-
-// Stops between stages as soon as one reported errors.
-bool compile(const DriverOptions& options, Compilation& c, Need need = Need::files) {
-  std::ifstream in(options.spec, std::ios::binary);
-  if (!in || fs::is_directory(options.spec)) {
-    c.diagnostics.error({}, fmt::format("cannot read spec '{}'{}", options.spec,
-                                        options.spec == "Rigfile"
-                                            ? ": no Rigfile here; pass a spec path or create one "
-                                              "with `rigc new runner NAME --packs git`"
-                                            : ""));
-    return false;
-  }
+bool read_text(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || fs::is_directory(path)) return false;
   std::ostringstream text;
   text << in.rdbuf();
-  const std::uint32_t file = c.sources.add(options.spec, text.str());
-  {
-    const ast::Module module = parse(c.sources, file, c.diagnostics);
-    c.decls = elaborate(module, c.diagnostics);
-  }
-  std::vector<spec::PackDecl> library = load_packs(options.pack_path, c.sources, c.diagnostics);
-  if (c.diagnostics.has_errors()) return false;
-  c.resolved = resolve(c.decls, std::move(library), c.diagnostics);
-  const Resolved& resolved = c.resolved;
-  if (c.diagnostics.has_errors()) return false;
-
-  c.output_dir = output_dir_for(options);
-  const fs::path spec_dir = fs::absolute(fs::path(options.spec)).parent_path();
-  const fs::path out_rel =
-      fs::absolute(c.output_dir).lexically_normal().lexically_relative(spec_dir.lexically_normal());
-  LowerOptions lower_options{fs::path(options.spec).filename().string(),
-                             out_rel.empty() ? "." : out_rel.string()};
-  lower_options.context = relative_or_dot(spec_dir, fs::absolute(c.output_dir));
-  lower_options.repo_dir = relative_or_dot(spec_dir, repository_root(spec_dir));
-  if (lower_options.output_dir.rfind("..", 0) == 0) {
-    for (const ResolvedImage& image : resolved.images) {
-      if (image.decl->runner) {
-        c.diagnostics.error(
-            image.decl->name.location,
-            fmt::format("runner '{}' needs runner-entrypoint.sh in its build context, "
-                        "but the output directory '{}' is outside the spec's directory",
-                        image.decl->name.value, c.output_dir));
-        return false;
-      }
-    }
-  }
-  c.build = lower(resolved, lower_options, c.diagnostics);
-  if (c.diagnostics.has_errors()) return false;
-  validate(c.build, c.diagnostics);
-  if (c.diagnostics.has_errors()) return false;
-  if (need == Need::resolution) return true;
-  c.resolved = Resolved{};  // points into decls: first
-  c.decls = spec::Module{};
-  if (need == Need::ir) return true;
-  c.files = emit_all(std::move(c.build));
-  c.build = ir::Build{};
-  c.files.insert(c.files.begin(), make_manifest(lower_options.spec_name, c.files));
+  out = text.str();
   return true;
+}
+
+// A command's compilation of the spec it names.
+struct SpecCompilation {
+  Sources sources;
+  CompileOptions options;  // the output directory among them
+  Compilation result;
+};
+
+// Reads the spec `options` names and compiles it as far as `stop_after`, then
+// prints every diagnostic. False when the spec cannot be read or has errors.
+bool compile_spec(const DriverOptions& options, Stop stop_after, SpecCompilation& c) {
+  std::string text;
+  if (!read_text(options.spec, text)) {
+    c.result.diagnostics.error(
+        {},
+        fmt::format("cannot read spec '{}'{}", options.spec,
+                    options.spec == "Rigfile" ? ": no Rigfile here; pass a spec path or create one "
+                                                "with `rigc new runner NAME --packs git`"
+                                              : ""));
+  } else {
+    const std::uint32_t file = c.sources.add(options.spec, std::move(text));
+    c.options = compile_options(options.spec, options.output_dir, options.pack_path);
+    c.result = compile(c.sources, file, c.options, stop_after);
+  }
+  print_diagnostics(c.result.diagnostics, c.sources, options);
+  return c.result.ok();
 }
 
 // A GitHub annotation on the spec line responsible for a generated file: the
 // image's declaration, or the spec's first line for files of the whole spec.
-std::string annotation(const Compilation& c, const std::string& path, const std::string& message) {
+std::string annotation(const SpecCompilation& c, const std::string& path,
+                       const std::string& message) {
   Location at{0, 1, 1, 1};
-  for (const OutputFile& file : c.files) {
+  for (const OutputFile& file : c.result.files) {
     if (file.path == path && file.origin.valid()) at = file.origin;
   }
   return render({Severity::error, at, message}, c.sources, ErrorFormat::github);
@@ -155,37 +84,34 @@ std::string annotation(const Compilation& c, const std::string& path, const std:
 }  // namespace
 
 int run_build(const DriverOptions& options) {
-  Compilation c;
-  const bool ok = compile(options, c);
-  print_diagnostics(c, options);
-  if (!ok) return kExitError;
+  SpecCompilation c;
+  if (!compile_spec(options, Stop::files, c)) return kExitError;
+  const std::string& output_dir = c.options.output_dir;
   Diagnostics io;
-  const WriteSummary summary = write_outputs(c.output_dir, c.files, options.force, io);
-  for (const Diagnostic& d : io.all())
-    std::cerr << render(d, c.sources, options.error_format, options.color);
+  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io);
+  print_diagnostics(io, c.sources, options);
   if (io.has_errors()) return kExitError;
   for (const std::string& path : summary.written)
-    std::cout << "wrote " << (fs::path(c.output_dir) / path).string() << "\n";
+    std::cout << "wrote " << (fs::path(output_dir) / path).string() << "\n";
   for (const std::string& path : summary.removed)
-    std::cout << "removed stale " << (fs::path(c.output_dir) / path).string() << "\n";
-  std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", c.output_dir,
+    std::cout << "removed stale " << (fs::path(output_dir) / path).string() << "\n";
+  std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", output_dir,
                            summary.written.size(), summary.unchanged.size(),
                            summary.removed.size());
   return 0;
 }
 
 int run_check(const DriverOptions& options) {
-  Compilation c;
-  const bool ok = compile(options, c);
-  print_diagnostics(c, options);
-  if (!ok) return kExitError;
-  const CheckReport report = check_outputs(c.output_dir, c.files);
+  SpecCompilation c;
+  if (!compile_spec(options, Stop::files, c)) return kExitError;
+  const std::string& output_dir = c.options.output_dir;
+  const CheckReport report = check_outputs(output_dir, c.result.files);
   const bool github = options.error_format == ErrorFormat::github;
   std::cout << report.diff;
   const auto report_each = [&](const std::vector<std::string>& paths, const char* kind,
                                const char* what) {
     for (const std::string& path : paths) {
-      const std::string where = (fs::path(c.output_dir) / path).string();
+      const std::string where = (fs::path(output_dir) / path).string();
       if (github) {
         std::cout << annotation(c, path, fmt::format("{} {}", where, what));
       } else {
@@ -198,21 +124,20 @@ int run_check(const DriverOptions& options) {
   report_each(report.stale, "stale",
               "is stale: the spec no longer produces it; `rigc build` removes it");
   if (report.clean()) {
-    std::cout << fmt::format("{}: up to date ({} files)\n", c.output_dir, c.files.size());
+    std::cout << fmt::format("{}: up to date ({} files)\n", output_dir, c.result.files.size());
     return 0;
   }
   std::cout << fmt::format("{}: {} missing, {} changed, {} stale; run `rigc build {}` to update\n",
-                           c.output_dir, report.missing.size(), report.changed.size(),
+                           output_dir, report.missing.size(), report.changed.size(),
                            report.stale.size(), options.spec);
   return kExitDifferent;
 }
 
 int run_plan(const DriverOptions& options) {
-  Compilation c;
-  const bool ok = compile(options, c, Need::ir);
-  print_diagnostics(c, options);
-  if (!ok) return kExitError;
-  std::cout << (options.format == "json" ? plan_json(c.build) : plan_text(c.build));
+  SpecCompilation c;
+  if (!compile_spec(options, Stop::ir, c)) return kExitError;
+  const ir::Build& build = c.result.build;
+  std::cout << (options.format == "json" ? plan_json(build) : plan_text(build));
   return 0;
 }
 
@@ -220,8 +145,7 @@ int run_packs(const DriverOptions& options) {
   Sources sources;
   Diagnostics diagnostics;
   std::vector<spec::PackDecl> packs = load_packs(options.pack_path, sources, diagnostics);
-  for (const Diagnostic& d : diagnostics.all())
-    std::cerr << render(d, sources, options.error_format, options.color);
+  print_diagnostics(diagnostics, sources, options);
   if (diagnostics.has_errors()) return kExitError;
   std::sort(packs.begin(), packs.end(),
             [](const auto& a, const auto& b) { return a.name.value < b.name.value; });
@@ -293,55 +217,29 @@ int run_packs(const DriverOptions& options) {
 namespace rigc {
 namespace {
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path)) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  out = text.str();
-  return true;
-}
-
 // Compiles `text` as if it were the spec, in memory, to prove an edit is sound
 // before it is written. Prints the diagnostics; true when there are no errors.
 bool compiles(const DriverOptions& options, const std::string& text) {
-  const std::string temporary =
-      (fs::temp_directory_path() / fmt::format("rigc-new-{}.rig", ::getpid())).string();
-  std::string error;
-  if (!write_file_atomically(temporary, text, error)) {
-    std::cerr << "rigc: error: " << error << "\n";
-    return false;
-  }
-  Compilation c;
-  DriverOptions probe = options;
-  probe.spec = temporary;
-  const bool ok = compile(probe, c);
-  fs::remove(temporary);
-  // Point diagnostics at the spec the user named, not the temporary copy.
-  Sources renamed;
-  for (std::uint32_t i = 0; i < c.sources.size(); ++i) {
-    renamed.add(c.sources.name(i) == temporary ? options.spec : c.sources.name(i),
-                c.sources.text(i));
-  }
-  for (const Diagnostic& d : c.diagnostics.all()) {
-    std::cerr << render(d, renamed, options.error_format, options.color);
-  }
-  return ok;
+  Sources sources;
+  const std::uint32_t file = sources.add(options.spec, text);
+  const Compilation c =
+      compile(sources, file, compile_options(options.spec, options.output_dir, options.pack_path),
+              Stop::files);
+  print_diagnostics(c.diagnostics, sources, options);
+  return c.ok();
 }
 
 // The names declared at the top level of a spec (images, runners, packs).
 bool declared_names(const DriverOptions& options, const std::string& text,
                     std::vector<std::string>& images, std::vector<std::string>& packs) {
   Sources sources;
-  Diagnostics diagnostics;
-  const ast::Module module = parse(sources, sources.add(options.spec, text), diagnostics);
-  const spec::Module decls = elaborate(module, diagnostics);
-  for (const Diagnostic& d : diagnostics.all())
-    std::cerr << render(d, sources, options.error_format, options.color);
-  if (diagnostics.has_errors()) return false;
-  for (const auto& image : decls.images)
+  const std::uint32_t file = sources.add(options.spec, text);
+  const Compilation c = compile(sources, file, CompileOptions{}, Stop::declarations);
+  print_diagnostics(c.diagnostics, sources, options);
+  if (!c.ok()) return false;
+  for (const auto& image : c.decls.images)
     images.push_back(image.name.value);
-  for (const auto& pack : decls.packs)
+  for (const auto& pack : c.decls.packs)
     packs.push_back(pack.name.value);
   return true;
 }
@@ -472,8 +370,7 @@ int run_fmt(const DriverOptions& options) {
   Sources sources;
   Diagnostics diagnostics;
   const ast::Module module = parse(sources, sources.add(options.spec, text), diagnostics);
-  for (const Diagnostic& d : diagnostics.all())
-    std::cerr << render(d, sources, options.error_format, options.color);
+  print_diagnostics(diagnostics, sources, options);
   if (diagnostics.has_errors()) return kExitError;
   const std::string formatted = format_module(module);
   if (formatted == text) return 0;
@@ -493,12 +390,11 @@ int run_fmt(const DriverOptions& options) {
 }
 
 int run_graph(const DriverOptions& options) {
-  Compilation c;
-  const bool ok = compile(options, c, Need::resolution);
-  print_diagnostics(c, options);
-  if (!ok) return kExitError;
-  std::cout << (options.format == "mermaid" ? graph_mermaid(c.resolved, c.build)
-                                            : graph_dot(c.resolved, c.build));
+  SpecCompilation c;
+  if (!compile_spec(options, Stop::resolution, c)) return kExitError;
+  const Compilation& r = c.result;
+  std::cout << (options.format == "mermaid" ? graph_mermaid(r.resolved, r.build)
+                                            : graph_dot(r.resolved, r.build));
   return 0;
 }
 

@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
+#include "rigc/compile.hpp"
 #include "rigc/diagnostics.hpp"
+// The stages, for tests that call one of them directly.
 #include "rigc/elaborate.hpp"
 #include "rigc/emit.hpp"
 #include "rigc/lower.hpp"
@@ -17,14 +18,9 @@
 
 namespace rigc::test {
 
-struct Result {
+/// Every stage's result (Stop::everything), with the sources they point into.
+struct Result : Compilation {
   Sources sources;
-  Diagnostics diagnostics;
-  ast::Module module;
-  spec::Module decls;
-  Resolved resolved;
-  ir::Build build;
-  std::vector<OutputFile> files;
 
   /// Every diagnostic rendered, as the command line prints them.
   std::string rendered() const {
@@ -47,21 +43,12 @@ struct Result {
   }
 };
 
-/// Compiles `text` as a spec named "Rigfile", stopping at the first stage with errors.
+/// Compiles `text` as a spec named "Rigfile" whose files go to docker/ beside it,
+/// stopping at the first stage with errors.
 inline Result compile(const std::string& text) {
   Result r;
-  const auto file = r.sources.add("Rigfile", text);
-  r.module = parse(r.sources, file, r.diagnostics);
-  r.decls = elaborate(r.module, r.diagnostics);
-  auto library = load_packs({}, r.sources, r.diagnostics);
-  if (r.diagnostics.has_errors()) return r;
-  r.resolved = resolve(r.decls, std::move(library), r.diagnostics);
-  if (r.diagnostics.has_errors()) return r;
-  r.build = lower(r.resolved, {"Rigfile", "docker"}, r.diagnostics);
-  if (r.diagnostics.has_errors()) return r;
-  validate(r.build, r.diagnostics);
-  if (r.diagnostics.has_errors()) return r;
-  r.files = emit_all(r.build);
+  const std::uint32_t file = r.sources.add("Rigfile", text);
+  static_cast<Compilation&>(r) = rigc::compile(r.sources, file, CompileOptions{}, Stop::everything);
   return r;
 }
 

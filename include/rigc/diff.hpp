@@ -1,0 +1,25 @@
+#pragma once
+/// What `rigc check` reports: the generated files compared with the output
+/// directory, and unified diffs of the ones that differ. Nothing is written.
+
+#include <string>
+#include <vector>
+
+#include "rigc/emit.hpp"
+
+namespace rigc {
+
+struct CheckReport {
+  std::vector<std::string> missing, changed, stale;
+  std::string diff;  ///< unified diffs of the changed files
+  bool clean() const { return missing.empty() && changed.empty() && stale.empty(); }
+};
+
+/// Compares `files` (which include the manifest) with `dir`.
+CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files);
+
+/// A unified diff of two texts with the given file labels ("" when equal).
+std::string unified_diff(const std::string& before, const std::string& after,
+                         const std::string& from_label, const std::string& to_label);
+
+}  // namespace rigc

@@ -1,0 +1,34 @@
+#pragma once
+/// How rigc knows its own files: the manifest it writes into the output directory
+/// (each generated file with the SHA-256 of its content) and the marker line every
+/// generated file carries.
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rigc/emit.hpp"
+
+namespace rigc {
+
+/// The name of the manifest in the output directory.
+inline constexpr const char* kManifestName = ".rigc-manifest";
+
+/// The manifest for `files`: each path with the SHA-256 of its content.
+OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files);
+
+/// The text of the interim manifest a build puts in place before it renames files
+/// that `listed` (the entries of the manifest on disk) does not name: every listed
+/// entry, then each such file of `written`. "" when `written` holds none.
+std::string interim_manifest(const std::map<std::string, std::string>& listed,
+                             const std::vector<const OutputFile*>& written);
+
+/// The paths listed in a manifest's text, each with its hash; entries that are not
+/// plain relative paths inside the output directory ("..", absolute) are dropped.
+std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text);
+
+/// Whether `content` carries the generated-file marker in its first lines.
+bool generated_by_rigc(const std::string& content);
+
+}  // namespace rigc

@@ -1,0 +1,79 @@
+#include "rigc/manifest.hpp"
+
+#include <fmt/format.h>
+
+#include "rigc/text.hpp"
+
+namespace rigc {
+
+namespace {
+
+bool safe_relative(const std::string& path) {
+  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos) return false;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find('/', begin);
+    if (end == std::string::npos) end = path.size();
+    const std::string part = path.substr(begin, end - begin);
+    if (part.empty() || part == "." || part == "..") return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
+std::string entry(const std::string& hash, const std::string& path) {
+  return fmt::format("{}  {}\n", hash, path);
+}
+
+}  // namespace
+
+OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files) {
+  std::string text = fmt::format(
+      "# {} from {}: the files it wrote here, with their SHA-256.\n"
+      "# Do not edit: `rigc build` uses it to replace and remove only its own files.\n",
+      kGeneratedMarker, spec_name);
+  for (const OutputFile& file : files) {
+    text += entry(text::sha256_hex(file.content), file.path);
+  }
+  return {kManifestName, text, false, {}};
+}
+
+std::string interim_manifest(const std::map<std::string, std::string>& listed,
+                             const std::vector<const OutputFile*>& written) {
+  std::string entries;
+  for (const OutputFile* file : written) {
+    if (file->path == kManifestName || listed.count(file->path) != 0) continue;
+    if (entries.empty()) {
+      for (const auto& [path, hash] : listed)
+        entries += entry(hash, path);
+    }
+    entries += entry(text::sha256_hex(file->content), file->path);
+  }
+  if (entries.empty()) return entries;
+  return fmt::format(
+             "# {}: an interim manifest, of a build that did not finish: the files it may have "
+             "written here.\n",
+             kGeneratedMarker) +
+         entries;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const std::string& line : text::lines(text)) {
+    if (line.empty() || line[0] == '#' || line.size() < 67 || line.substr(64, 2) != "  ") continue;
+    const std::string path = line.substr(66);
+    if (!safe_relative(path) || path == kManifestName) continue;
+    entries.emplace_back(path, line.substr(0, 64));
+  }
+  return entries;
+}
+
+// The marker sits in the first comment lines (after a `# syntax=` or `#!` line),
+// or in JSON, which has no comments, at the start of the first string.
+bool generated_by_rigc(const std::string& content) {
+  const std::string head = content.substr(0, 400);
+  return head.find(std::string("# ") + kGeneratedMarker) != std::string::npos ||
+         head.find(std::string("\"") + kGeneratedMarker) != std::string::npos;
+}
+
+}  // namespace rigc
