@@ -1,6 +1,5 @@
 #include "rigc/compile.hpp"
 
-
 #include <filesystem>
 
 #include "rigc/elaborate.hpp"
