@@ -229,13 +229,13 @@ if command -v zsh >/dev/null 2>&1; then
   if zsh -n _rigc; then ok; else fail "zsh completion does not parse"; fi
 fi
 
-# The README's Mermaid graph is what `rigc graph` prints for the first example.
+# The Mermaid graph in docs/outputs.md is what `rigc graph` prints for the runners example.
 "$rigc" graph "$root/examples/runners/Rigfile" --format mermaid > graph.mmd
-python3 - "$root/README.md" graph.mmd <<'PY' && ok || fail "README's Mermaid graph is out of date"
+python3 - "$root/docs/outputs.md" graph.mmd <<'PY' && ok || fail "docs/outputs.md's Mermaid graph is out of date"
 import sys
-readme, graph = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-start = readme.index("```mermaid\n") + len("```mermaid\n")
-sys.exit(0 if readme[start:readme.index("```", start)] == graph else 1)
+doc, graph = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+start = doc.index("```mermaid\n") + len("```mermaid\n")
+sys.exit(0 if doc[start:doc.index("```", start)] == graph else 1)
 PY
 
 echo "$passed passed, $failed failed"

@@ -13,7 +13,7 @@
 //              block's context, braces;
 //   snapshots  hand-written lines with the exact scopes they must get;
 //   pcre       every regex also compiles in PCRE2, which GitHub's highlighter uses;
-//   readme     the README's VS Code extension snippet names this grammar.
+//   docs       docs/editor.md's VS Code extension snippet names this grammar.
 //
 // Usage: node check_grammar.js REPO_ROOT [--grammar FILE]
 // Exits 1 when any check fails. selftest.js proves that each check can fail.
@@ -602,12 +602,12 @@ function checkMetadata(grammarFile) {
   return failures;
 }
 
-// The README's VS Code extension snippet must name this grammar and Rig's files.
-function checkReadme(root, grammarFile) {
-  const file = path.join(root, 'README.md');
-  const readme = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const section = readme.split(/^## /m).find((s) => s.startsWith('Editor support')) || '';
-  const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+// The VS Code extension snippet of docs/editor.md must name this grammar and Rig's files.
+const EDITOR_DOC = path.join('docs', 'editor.md');
+function checkEditorDoc(root, grammarFile) {
+  const file = path.join(root, EDITOR_DOC);
+  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
   const parse = (text) => { try { return JSON.parse(text); } catch (e) { return { error: e.message }; } };
   const manifest = parse(blocks.find((b) => b.includes('"contributes"')) || '{}');
   const config = parse(blocks.find((b) => b.includes('"lineComment"')) || '{}');
@@ -615,7 +615,7 @@ function checkReadme(root, grammarFile) {
   const language = ((manifest.contributes || {}).languages || [])[0] || {};
   const grammar = ((manifest.contributes || {}).grammars || [])[0] || {};
   const failures = [];
-  const expect = (ok, what) => { if (!ok) failures.push(`readme: the Editor support section's ${what}`); };
+  const expect = (ok, what) => { if (!ok) failures.push(`docs: ${EDITOR_DOC}'s ${what}`); };
   expect(!manifest.error && !config.error, `JSON does not parse (${manifest.error || config.error})`);
   expect(grammar.scopeName === g.scopeName, `package.json names scope ${grammar.scopeName}, not ${g.scopeName}`);
   expect(path.basename(grammar.path || '') === path.basename(grammarFile), `package.json grammar path is ${grammar.path}`);
@@ -662,7 +662,7 @@ async function check(root, grammarFile) {
   const words = readArgumentWords(root);
   const grammar = await loadGrammar(grammarFile);
   const pcre = checkPcre(grammarFile);
-  const failures = [...checkMetadata(grammarFile), ...checkReadme(root, grammarFile), ...pcre.failures];
+  const failures = [...checkMetadata(grammarFile), ...checkEditorDoc(root, grammarFile), ...pcre.failures];
   const { files, missing } = corpusFiles(root);
   for (const dir of missing) failures.push(`corpus: no specs found under ${dir}/`);
   let lines = 0;

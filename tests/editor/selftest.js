@@ -1,7 +1,7 @@
 'use strict';
 // Proves that check_grammar.js can fail: the real grammar passes, and each
-// deliberately broken copy of it (or of rigc's statement table, or of the README's
-// extension snippet) is rejected by the check named beside it.
+// deliberately broken copy of it (or of rigc's statement table, or of the extension
+// snippet in docs/editor.md) is rejected by the check named beside it.
 //
 // Usage: node selftest.js REPO_ROOT
 
@@ -105,12 +105,14 @@ function writeSources(fakeRoot, file, mutate) {
   fs.writeFileSync(path.join(fakeRoot, file), changed);
 }
 
-// The README's extension snippet drifts from the grammar.
-const readmeCases = [
-  ['the README names another scope', (text) => text.replace('"scopeName": "source.rig"', '"scopeName": "source.rigfile"'),
-    /^readme: .*names scope source\.rigfile/],
-  ['the README forgets Rigfile', (text) => text.replace('"filenames": ["Rigfile"]', '"filenames": []'),
-    /^readme: .*does not associate \.rig and Rigfile/],
+// The extension snippet of docs/editor.md drifts from the grammar.
+const EDITOR_DOC = path.join('docs', 'editor.md');
+const docCases = [
+  ['docs/editor.md names another scope', (text) => text.replace('"scopeName": "source.rig"', '"scopeName": "source.rigfile"'),
+    /^docs: .*names scope source\.rigfile/],
+  ['docs/editor.md forgets Rigfile', (text) => text.replace('"filenames": ["Rigfile"]', '"filenames": []'),
+    /^docs: .*does not associate \.rig and Rigfile/],
+  ['docs/editor.md is missing', () => null, /^docs: .*names scope undefined/],
 ];
 
 async function main() {
@@ -147,13 +149,16 @@ async function main() {
       report(Boolean(hit), `rejected: ${name}`, hit ? hit.split('\n')[0] : `expected ${expected}, got: ${messages.slice(0, 2).join(' | ')}`);
     }
 
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    for (const [name, mutate, expected] of readmeCases) {
+    const doc = fs.readFileSync(path.join(root, EDITOR_DOC), 'utf8');
+    for (const [name, mutate, expected] of docCases) {
       const fakeRoot = path.join(tmp, 'root');
       writeSources(fakeRoot, null, null);
-      const changed = mutate(readme);
-      if (changed === readme) throw new Error(`README case '${name}' did not change README.md`);
-      fs.writeFileSync(path.join(fakeRoot, 'README.md'), changed);
+      const changed = mutate(doc);
+      if (changed === doc) throw new Error(`docs case '${name}' did not change ${EDITOR_DOC}`);
+      if (changed !== null) {
+        fs.mkdirSync(path.join(fakeRoot, 'docs'), { recursive: true });
+        fs.writeFileSync(path.join(fakeRoot, EDITOR_DOC), changed);
+      }
       const { failures } = await check(fakeRoot, grammarFile);
       const hit = failures.find((f) => expected.test(f));
       report(Boolean(hit), `rejected: ${name}`, hit || `expected ${expected}, got: ${failures.slice(0, 2).join(' | ')}`);
@@ -161,7 +166,7 @@ async function main() {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const total = 1 + grammarCases.length + sourceCases.length + readmeCases.length;
+  const total = 1 + grammarCases.length + sourceCases.length + docCases.length;
   console.log(`grammar self-test: ${total - failed} of ${total} cases as expected`);
   process.exit(failed === 0 ? 0 : 1);
 }
