@@ -119,6 +119,15 @@ void read_pack_path(Args& a, std::vector<At<std::string>>& out) {
   }
 }
 
+std::optional<spec::AptFor> read_pack_apt_for(Args& a) {
+  auto os = read_os(a);
+  if (!os) return std::nullopt;
+  spec::AptFor apt{*os, {}};
+  read_apt_list(a, apt.packages, nullptr);
+  if (!a.ok()) return std::nullopt;
+  return apt;
+}
+
 std::optional<spec::PackDeps> read_pack_deps(Args& a) {
   spec::PackDeps deps;
   deps.location = a.node().head.location;

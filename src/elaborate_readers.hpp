@@ -40,7 +40,11 @@ std::optional<spec::Resources> read_resources(Args& a);  // limits, reserve
 std::optional<At<int>> read_replicas(Args& a);
 std::optional<At<std::string>> read_restart(Args& a);
 void read_labels(Args& a, std::vector<At<std::string>>& out);
-std::optional<At<bool>> read_ephemeral(Args& a);
+std::optional<At<bool>> read_bool(Args& a);  // ephemeral, sudo
+std::optional<At<std::string>> read_os(Args& a);
+std::optional<At<std::string>> read_docker(Args& a);
+std::optional<At<std::string>> read_drain(Args& a);
+std::optional<At<std::string>> read_auth(Args& a);
 std::optional<At<std::string>> read_group(Args& a);
 std::optional<At<std::string>> read_dockerfile(Args& a);
 
@@ -62,6 +66,7 @@ std::optional<spec::SystemVersion> read_pack_system(Args& a);
 void read_pack_names(Args& a, std::vector<At<std::string>>& out);  // requires, after
 void read_pack_env(Args& a, std::vector<spec::Pair>& out);
 void read_pack_path(Args& a, std::vector<At<std::string>>& out);
+std::optional<spec::AptFor> read_pack_apt_for(Args& a);
 std::optional<spec::PackDeps> read_pack_deps(Args& a);
 std::optional<At<std::string>> read_pack_verify(Args& a);
 void read_pack_fetch(Args& a, spec::PackDecl& p);

@@ -521,7 +521,7 @@ void read_labels(Args& a, std::vector<At<std::string>>& out) {
   }
 }
 
-std::optional<At<bool>> read_ephemeral(Args& a) {
+std::optional<At<bool>> read_bool(Args& a) {
   auto v = a.word("true or false");
   if (!v) return std::nullopt;
   if (v->value != "true" && v->value != "false") {
@@ -529,6 +529,48 @@ std::optional<At<bool>> read_ephemeral(Args& a) {
     return std::nullopt;
   }
   return At<bool>{v->value == "true", v->location};
+}
+
+namespace {
+
+// One word of a fixed set, e.g. `docker none|socket|dind`.
+std::optional<At<std::string>> read_choice(Args& a, const char* what,
+                                           const std::vector<std::string>& choices) {
+  auto v = a.word(what);
+  if (!v) return std::nullopt;
+  if (std::find(choices.begin(), choices.end(), v->value) != choices.end()) return v;
+  std::string expected;
+  for (std::size_t i = 0; i < choices.size(); ++i)
+    expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  a.error(v->location, fmt::format("unknown {} '{}'{}; expected {}", what, v->value,
+                                   did_you_mean(v->value, choices), expected));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<At<std::string>> read_os(Args& a) {
+  return read_choice(a, "OS release", {"debian-12", "ubuntu-24.04"});
+}
+
+std::optional<At<std::string>> read_docker(Args& a) {
+  return read_choice(a, "Docker mode", {"none", "socket", "dind"});
+}
+
+std::optional<At<std::string>> read_auth(Args& a) {
+  return read_choice(a, "credential kind", {"app", "pat", "token"});
+}
+
+std::optional<At<std::string>> read_drain(Args& a) {
+  auto v = a.word("a duration like 15m");
+  if (!v) return std::nullopt;
+  if (!is_duration(v->value)) {
+    a.error(v->location, fmt::format("invalid duration '{}'; use a number with ms, s, m or h, "
+                                     "e.g. 15m or 1h30m",
+                                     v->value));
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::optional<At<std::string>> read_group(Args& a) {

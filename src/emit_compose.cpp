@@ -1,4 +1,5 @@
 #include <set>
+#include <string>
 
 #include "rigc/emit.hpp"
 #include "rigc/templates.hpp"
@@ -41,10 +42,26 @@ void resources(YAML::Emitter& out, const char* key, const ir::Resources& r) {
   out << YAML::EndMap;
 }
 
-void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
-  yaml::key(out, image.name);
-  out << YAML::BeginMap;
+// The Compose secret a runner's entrypoint reads its credential from
+// (/run/secrets/NAME; docs/runners.md).
+const char* runner_secret(const ir::Image& image) {
+  if (image.auth == "pat") return "github_token";
+  if (image.auth == "token") return "runner_token";
+  return "github_app_private_key";
+}
 
+// Where a runner's jobs keep their work in Docker modes: the same path inside the
+// runner and on the daemon's side, so that a job's bind mounts and `container:`
+// jobs find their files. Compose interpolates the variable.
+std::string runner_work(const ir::Image& image) {
+  return "${RIGC_RUNNER_WORK:-/var/lib/rigc/runners}/" + image.name;
+}
+
+std::string dind_service(const ir::Image& image) {
+  return image.name + "-dind";
+}
+
+void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
   yaml::key(out, "build");
   out << YAML::BeginMap;
   yaml::key(out, "context");
@@ -58,99 +75,219 @@ void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image)
     yaml::strings(out, {image.cache_ref});
   }
   out << YAML::EndMap;
+}
 
+// How operators run a runner: an init as PID 1, time to drain a job and
+// deregister, bounded logs and processes, its credential as a secret.
+void runner_operations(YAML::Emitter& out, const ir::Image& image) {
+  yaml::key(out, "init");
+  out << true;
+  yaml::key(out, "stop_grace_period");
+  yaml::scalar(out, std::to_string(image.drain_seconds + 60) + "s");
+  yaml::key(out, "env_file");
+  yaml::strings(out, {"runner.env"});
+  yaml::key(out, "secrets");
+  yaml::strings(out, {runner_secret(image)});
+  yaml::key(out, "logging");
+  out << YAML::BeginMap;
+  yaml::key(out, "driver");
+  yaml::scalar(out, "json-file");
+  yaml::key(out, "options");
+  out << YAML::BeginMap;
+  yaml::key(out, "max-size");
+  yaml::string(out, "10m");
+  yaml::key(out, "max-file");
+  yaml::quoted(out, "3");
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  yaml::key(out, "pids_limit");
+  out << 4096;
+  if (image.docker == "dind") {
+    yaml::key(out, "depends_on");
+    out << YAML::BeginMap;
+    yaml::key(out, dind_service(image));
+    out << YAML::BeginMap;
+    yaml::key(out, "condition");
+    yaml::scalar(out, "service_healthy");
+    out << YAML::EndMap;
+    out << YAML::EndMap;
+  }
+}
+
+ir::Vars environment(const ir::Image& image) {
+  ir::Vars environment;
+  for (const auto& [key, value] : image.env)
+    environment.emplace_back(key, literal(value));
+  if (image.runner && image.docker != "none")
+    environment.emplace_back("RUNNER_WORK_ROOT", runner_work(image));
+  if (image.runner && image.docker == "dind") {
+    environment.emplace_back("DOCKER_HOST", "tcp://" + dind_service(image) + ":2376");
+    environment.emplace_back("DOCKER_TLS_VERIFY", "1");
+    environment.emplace_back("DOCKER_CERT_PATH", "/certs/client");
+  }
+  return environment;
+}
+
+void environment_section(YAML::Emitter& out, const ir::Vars& environment) {
+  if (environment.empty()) return;
+  yaml::key(out, "environment");
+  out << YAML::BeginMap;
+  for (const auto& [key, value] : environment) {
+    yaml::key(out, key);
+    yaml::string(out, value);
+  }
+  out << YAML::EndMap;
+}
+
+void ports(YAML::Emitter& out, const ir::Image& image) {
+  if (image.expose.empty()) return;
+  yaml::key(out, "expose");
+  out << YAML::BeginSeq;
+  for (const std::string& port : image.expose)
+    yaml::quoted(out, port);
+  out << YAML::EndSeq;
+  // Published on the host too, for an application run alone; a pool of replicas
+  // or a runner would collide on the host port.
+  if (!image.runner && image.replicas <= 1) {
+    yaml::key(out, "ports");
+    out << YAML::BeginSeq;
+    for (const std::string& port : image.expose)
+      yaml::quoted(out, published(port));
+    out << YAML::EndSeq;
+  }
+}
+
+void volumes(YAML::Emitter& out, const ir::Image& image) {
+  std::vector<std::string> mounts;
+  for (const ir::Cache& cache : image.caches)
+    mounts.push_back(literal(cache.id + ":" + cache.path));
+  if (image.runner && image.docker == "socket")
+    mounts.push_back("/var/run/docker.sock:/var/run/docker.sock");
+  if (image.runner && image.docker != "none")
+    mounts.push_back(runner_work(image) + ":" + runner_work(image));
+  if (image.runner && image.docker == "dind")
+    mounts.push_back(image.name + "-docker-certs:/certs:ro");
+  if (mounts.empty()) return;
+  yaml::key(out, "volumes");
+  yaml::strings(out, mounts);
+}
+
+void durations(YAML::Emitter& out, const ir::Healthcheck& h) {
+  const std::pair<const char*, const std::string*> durations[] = {
+      {"interval", &h.interval}, {"timeout", &h.timeout}, {"start_period", &h.start}};
+  for (const auto& [key, value] : durations) {
+    if (value->empty()) continue;
+    yaml::key(out, key);
+    yaml::string(out, *value);
+  }
+  if (h.retries > 0) {
+    yaml::key(out, "retries");
+    out << h.retries;
+  }
+}
+
+// The image's own health check; a runner without one is healthy while its
+// listener runs (the entrypoint's `health`).
+void healthcheck(YAML::Emitter& out, const ir::Image& image) {
+  if (!image.healthcheck && !image.runner) return;
+  yaml::key(out, "healthcheck");
+  out << YAML::BeginMap;
+  yaml::key(out, "test");
+  if (image.healthcheck) {
+    yaml::flow_quoted(out, {"CMD-SHELL", literal(image.healthcheck->command)});
+    durations(out, *image.healthcheck);
+  } else {
+    yaml::flow_quoted(out, {"CMD", "/usr/local/bin/runner-entrypoint.sh", "health"});
+    durations(out, {"", "30s", "5s", "2m", 3});
+  }
+  out << YAML::EndMap;
+}
+
+void deploy(YAML::Emitter& out, const ir::Image& image) {
+  const bool has_resources = !image.limits.cpus.empty() || !image.limits.memory.empty() ||
+                             !image.reserve.cpus.empty() || !image.reserve.memory.empty();
+  if (image.replicas < 0 && !has_resources) return;
+  yaml::key(out, "deploy");
+  out << YAML::BeginMap;
+  if (image.replicas >= 0) {
+    yaml::key(out, "replicas");
+    out << image.replicas;
+  }
+  if (has_resources) {
+    yaml::key(out, "resources");
+    out << YAML::BeginMap;
+    resources(out, "limits", image.limits);
+    resources(out, "reservations", image.reserve);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
+  yaml::key(out, image.name);
+  out << YAML::BeginMap;
+  build_section(out, build, image);
   yaml::key(out, "image");
   yaml::string(out, image.repository + ":" + image.tag);
   if (!image.restart.empty()) {
     yaml::key(out, "restart");
     yaml::string(out, image.restart);  // quoted when "no"
   }
-  if (image.runner) {
-    // Time for the agent to stop and the entrypoint to deregister it.
-    yaml::key(out, "stop_grace_period");
-    yaml::scalar(out, "60s");
-    yaml::key(out, "env_file");
-    yaml::strings(out, {"runner.env"});
-  }
+  if (image.runner) runner_operations(out, image);
+  environment_section(out, environment(image));
+  ports(out, image);
+  volumes(out, image);
+  healthcheck(out, image);
+  deploy(out, image);
+  out << YAML::EndMap;
+}
 
-  std::vector<std::pair<std::string, std::string>> environment;
-  if (image.runner) {
-    environment.emplace_back("RUNNER_LABELS", text::join(image.runner_labels, ","));
-    environment.emplace_back("RUNNER_EPHEMERAL", image.ephemeral ? "true" : "false");
-    if (!image.runner_group.empty()) environment.emplace_back("RUNNER_GROUP", image.runner_group);
+// Docker-in-Docker beside a runner pool (`docker dind`): privileged, its TLS
+// client certificates shared with the runners, the runners' work path at the
+// same place.
+void dind(YAML::Emitter& out, const ir::Image& image) {
+  yaml::key(out, dind_service(image));
+  out << YAML::BeginMap;
+  yaml::key(out, "image");
+  yaml::scalar(out, "docker:29-dind");
+  yaml::key(out, "privileged");
+  out << true;
+  yaml::key(out, "restart");
+  yaml::string(out, "unless-stopped");
+  environment_section(out, {{"DOCKER_TLS_CERTDIR", "/certs"}});
+  yaml::key(out, "volumes");
+  yaml::strings(
+      out, {image.name + "-docker-certs:/certs", runner_work(image) + ":" + runner_work(image)});
+  yaml::key(out, "healthcheck");
+  out << YAML::BeginMap;
+  yaml::key(out, "test");
+  yaml::flow_quoted(out, {"CMD", "docker", "info"});
+  durations(out, {"", "10s", "5s", "30s", 10});
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+void named_volumes(YAML::Emitter& out, const std::set<std::string>& names) {
+  if (names.empty()) return;
+  yaml::key(out, "volumes");
+  out << YAML::BeginMap;
+  for (const std::string& volume : names) {
+    yaml::key(out, volume);
+    yaml::empty_map(out);
   }
-  environment.insert(environment.end(), image.env.begin(), image.env.end());
-  if (!environment.empty()) {
-    yaml::key(out, "environment");
+  out << YAML::EndMap;
+}
+
+// The credentials the runners read, as files beside compose.yaml (secrets/NAME).
+void secrets(YAML::Emitter& out, const std::set<std::string>& names) {
+  if (names.empty()) return;
+  yaml::key(out, "secrets");
+  out << YAML::BeginMap;
+  for (const std::string& name : names) {
+    yaml::key(out, name);
     out << YAML::BeginMap;
-    for (const auto& [key, value] : environment) {
-      yaml::key(out, key);
-      yaml::string(out, literal(value));
-    }
-    out << YAML::EndMap;
-  }
-
-  if (!image.expose.empty()) {
-    yaml::key(out, "expose");
-    out << YAML::BeginSeq;
-    for (const std::string& port : image.expose)
-      yaml::quoted(out, port);
-    out << YAML::EndSeq;
-    // Published on the host too, for an application run alone; a pool of
-    // replicas or a runner would collide on the host port.
-    if (!image.runner && image.replicas <= 1) {
-      yaml::key(out, "ports");
-      out << YAML::BeginSeq;
-      for (const std::string& port : image.expose)
-        yaml::quoted(out, published(port));
-      out << YAML::EndSeq;
-    }
-  }
-
-  if (!image.caches.empty()) {
-    yaml::key(out, "volumes");
-    out << YAML::BeginSeq;
-    for (const ir::Cache& cache : image.caches)
-      yaml::string(out, literal(cache.id + ":" + cache.path));
-    out << YAML::EndSeq;
-  }
-
-  if (image.healthcheck) {
-    const ir::Healthcheck& h = *image.healthcheck;
-    yaml::key(out, "healthcheck");
-    out << YAML::BeginMap;
-    yaml::key(out, "test");
-    yaml::flow_quoted(out, {"CMD-SHELL", literal(h.command)});
-    const std::pair<const char*, const std::string*> durations[] = {
-        {"interval", &h.interval}, {"timeout", &h.timeout}, {"start_period", &h.start}};
-    for (const auto& [key, value] : durations) {
-      if (value->empty()) continue;
-      yaml::key(out, key);
-      yaml::string(out, *value);
-    }
-    if (h.retries > 0) {
-      yaml::key(out, "retries");
-      out << h.retries;
-    }
-    out << YAML::EndMap;
-  }
-
-  const bool has_resources = !image.limits.cpus.empty() || !image.limits.memory.empty() ||
-                             !image.reserve.cpus.empty() || !image.reserve.memory.empty();
-  if (image.replicas >= 0 || has_resources) {
-    yaml::key(out, "deploy");
-    out << YAML::BeginMap;
-    if (image.replicas >= 0) {
-      yaml::key(out, "replicas");
-      out << image.replicas;
-    }
-    if (has_resources) {
-      yaml::key(out, "resources");
-      out << YAML::BeginMap;
-      resources(out, "limits", image.limits);
-      resources(out, "reservations", image.reserve);
-      out << YAML::EndMap;
-    }
+    yaml::key(out, "file");
+    yaml::string(out, "secrets/" + name);
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
@@ -168,22 +305,20 @@ class ComposeEmitter final : public Emitter {
     y << YAML::BeginMap;
     yaml::key(y, "services");
     y << YAML::BeginMap;
-    std::set<std::string> volumes;
+    std::set<std::string> volume_names, secret_names;
     for (const ir::Image& image : build.images) {
       service(y, build, image);
       for (const ir::Cache& cache : image.caches)
-        volumes.insert(cache.id);
+        volume_names.insert(cache.id);
+      if (!image.runner) continue;
+      secret_names.insert(runner_secret(image));
+      if (image.docker != "dind") continue;
+      dind(y, image);
+      volume_names.insert(image.name + "-docker-certs");
     }
     y << YAML::EndMap;
-    if (!volumes.empty()) {
-      yaml::key(y, "volumes");
-      y << YAML::BeginMap;
-      for (const std::string& volume : volumes) {
-        yaml::key(y, volume);
-        yaml::empty_map(y);
-      }
-      y << YAML::EndMap;
-    }
+    named_volumes(y, volume_names);
+    secrets(y, secret_names);
     y << YAML::EndMap;
     out.push_back(
         {"compose.yaml",

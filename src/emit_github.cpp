@@ -220,7 +220,7 @@ std::string runs_on(const ir::Build& build) {
     for (const std::string& arch : keys) {
       std::vector<std::string> labels = {"self-hosted", "linux"};
       if (arch != "any") labels.push_back(arch);
-      labels.insert(labels.end(), image.runner_labels.begin(), image.runner_labels.end());
+      labels.push_back(image.pool_label);  // selects this pool and no other
       yaml::key(out, arch);
       yaml::flow_quoted(out, labels);
     }
@@ -229,8 +229,8 @@ std::string runs_on(const ir::Build& build) {
   out << YAML::EndMap;
   const ir::Image& first = *std::find_if(build.images.begin(), build.images.end(),
                                          [](const ir::Image& i) { return i.runner; });
-  std::vector<std::string> example = {"self-hosted", "linux", first.runner_arches.front()};
-  example.insert(example.end(), first.runner_labels.begin(), first.runner_labels.end());
+  const std::vector<std::string> example = {"self-hosted", "linux", first.runner_arches.front(),
+                                            first.pool_label};
   const std::string dir = build.repo_dir == "." ? "" : build.repo_dir + "/";
   const std::string out_dir = build.output_dir == "." ? "" : build.output_dir + "/";
   return yaml::document(

@@ -23,12 +23,11 @@
 #include <set>
 
 #include "lower_image.hpp"
+#include "rigc/value_syntax.hpp"
 
 namespace rigc {
 namespace lowering {
 namespace {
-
-constexpr const char* kDefaultBase = "debian:bookworm-slim";
 
 std::vector<ir::Cache> image_caches(const ImageContext& c) {
   std::vector<ir::Cache> caches;
@@ -117,9 +116,18 @@ void image_settings(const ImageContext& c, ir::Image& out) {
   }
   if (c.runner) {
     out.runner_labels = runner_labels(c);
+    out.pool_label = out.runner_labels.front();
     out.runner_arches = runner_arches(out.platforms);
     out.ephemeral = s.ephemeral ? s.ephemeral->value : true;
     out.runner_group = s.group ? s.group->value : "";
+    out.docker = s.docker ? s.docker->value : "none";
+    out.auth = s.auth ? s.auth->value : "app";
+    const auto drain = s.drain ? syntax::duration_seconds(s.drain->value) : std::nullopt;
+    out.drain_seconds = drain ? *drain : 900;
+    out.sudo = s.sudo && s.sudo->value;
+    out.drops_privileges = c.uid != 0;
+    out.runner_home = runner_home(c);
+    out.job_env = job_env(c);
   }
 }
 
@@ -192,10 +200,12 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
 
 ImageContext make_context(const ResolvedImage& image, const LowerOptions& options) {
   const spec::Settings& s = image.settings;
-  ImageContext c{image, s, options, {}, false, {}, {}, 0, 0, {}, {}, {}, false, false, {}, {}};
+  ImageContext c{image, s,  options, {}, false, {},    Os::unknown, {}, 0,
+                 0,     {}, {},      {}, false, false, {},          {}};
   c.name = image.decl->name.value;
   c.runner = image.decl->runner;
-  c.base = s.base ? s.base->value : kDefaultBase;
+  c.base = image.base;
+  c.os = image.os;
   c.modern = s.dockerfile && s.dockerfile->value == "1.7";
   if (s.user) {
     c.user = s.user->name;

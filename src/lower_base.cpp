@@ -12,8 +12,7 @@ ir::Stage base_stage(const ImageContext& c) {
   std::vector<std::string> packages;
   for (const ResolvedPack& rp : c.image.packs) {
     if (rp.pack->name.value != "base") continue;
-    for (const auto& p : rp.pack->apt)
-      packages.push_back(p.value);
+    packages = pack_apt(c, *rp.pack);
   }
   if (packages.empty()) packages.push_back("ca-certificates");
   base.instructions.push_back(apt_layer(c, packages, ir::Layer::os_packages,

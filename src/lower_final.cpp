@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "lower_image.hpp"
 #include "rigc/templates.hpp"
 #include "rigc/text.hpp"
+#include "rigc/value_syntax.hpp"
 
 namespace rigc::lowering {
 namespace {
@@ -37,12 +39,13 @@ std::vector<ir::Instruction> pack_packages(const ImageContext& c) {
   for (const ResolvedPack& rp : c.image.packs) {
     if (rp.pack->name.value == "base") continue;
     const std::size_t before = packages.size();
-    for (const auto& p : rp.pack->apt)
-      packages.push_back(p.value);
+    for (std::string& p : pack_apt(c, *rp.pack))
+      packages.push_back(std::move(p));
     if (rp.system != nullptr)
       packages.insert(packages.end(), rp.system->packages.begin(), rp.system->packages.end());
     if (packages.size() > before) with_packages.push_back(rp.pack->name.value);
   }
+  if (c.runner && c.settings.sudo && c.settings.sudo->value) packages.push_back("sudo");
   if (packages.empty()) return {};
   return {apt_layer(
       c, packages, ir::Layer::os_packages,
@@ -50,7 +53,9 @@ std::vector<ir::Instruction> pack_packages(const ImageContext& c) {
       "changes when a pack is added or removed", false)};
 }
 
-// 2-3. Toolchains, then tools, copied from their pack stages.
+// 2-3. Toolchains, then tools, copied from their pack stages. A runner's user owns
+// them, as on hosted runners: jobs may add to a toolchain (`corepack enable` links
+// package managers beside node).
 std::vector<ir::Instruction> pack_copies(const ImageContext& c) {
   std::vector<ir::Instruction> out;
   for (const spec::PackKind kind :
@@ -61,7 +66,7 @@ std::vector<ir::Instruction> pack_copies(const ImageContext& c) {
       ir::Copy copy{{fetch.extract},
                     fetch.extract,
                     "pack-" + rp.pack->name.value,
-                    fetch.owned ? c.owner : "",
+                    fetch.owned || c.runner ? c.owner : "",
                     "",
                     c.modern};
       out.push_back(instruction(
@@ -76,13 +81,23 @@ std::vector<ir::Instruction> pack_copies(const ImageContext& c) {
 std::vector<ir::Instruction> pack_environment(const ImageContext& c) {
   ir::Vars vars;
   std::vector<std::string> path;
-  for (const ResolvedPack& rp : c.image.packs) {
-    for (const auto& p : rp.pack->paths) {
+  const auto add_path = [&](const std::vector<spec::At<std::string>>& dirs) {
+    for (const auto& p : dirs) {
       const std::string dir = text::expand_home(p.value, c.home);
       if (std::find(path.begin(), path.end(), dir) == path.end()) path.push_back(dir);
     }
-    for (const spec::Pair& e : rp.pack->env)
+  };
+  const auto add_env = [&](const std::vector<spec::Pair>& env) {
+    for (const spec::Pair& e : env)
       vars.emplace_back(e.key, text::expand_home(e.value, c.home));
+  };
+  for (const ResolvedPack& rp : c.image.packs) {
+    // An application's environment (a virtual environment it runs in) is never a
+    // runner's: its jobs bring their own.
+    if (!c.runner) add_path(rp.pack->app_paths);
+    add_path(rp.pack->paths);
+    add_env(rp.pack->env);
+    if (!c.runner) add_env(rp.pack->app_env);
   }
   if (!path.empty()) vars.emplace_back("PATH", text::join(path, ":") + ":$PATH");
   return env_instructions(vars, ir::Layer::tools, "changes when a pack's environment changes",
@@ -143,6 +158,12 @@ std::vector<ir::Instruction> user_setup(const ImageContext& c) {
     for (const std::string& d : dirs)
       line += " " + text::shell_quote(d);
     ir::append_command(run, line);
+  }
+  if (c.runner && c.settings.sudo && c.settings.sudo->value && c.uid != 0) {
+    ir::append_command(
+        run, fmt::format("printf '%s ALL=(ALL) NOPASSWD:ALL\\n' {} > /etc/sudoers.d/rigc-runner",
+                         text::shell_quote(c.user)));
+    ir::append_command(run, "chmod 0440 /etc/sudoers.d/rigc-runner");
   }
   std::vector<Step> steps;
   for (const ResolvedPack& rp : c.image.packs) {
@@ -213,7 +234,7 @@ void remake_cache_dirs(const ImageContext& c, const std::vector<const ir::Stage*
 
 }  // namespace
 
-// 8. Sources last; a runner's entrypoint with them.
+// 8. Sources last.
 std::vector<ir::Instruction> source_copies(const ImageContext& c, const spec::Settings& s) {
   std::vector<ir::Instruction> out;
   for (const spec::Copy& copy : s.copies) {
@@ -223,18 +244,68 @@ std::vector<ir::Instruction> source_copies(const ImageContext& c, const spec::Se
         out.empty() ? std::vector<std::string>{"Sources last: an edit rebuilds only what follows."}
                     : std::vector<std::string>{}));
   }
-  if (c.runner) {
-    out.push_back(
-        instruction(ir::Copy{{entrypoint_in_context(c.options)},
-                             "/usr/local/bin/runner-entrypoint.sh",
-                             "",
-                             "0:0",
-                             "755",
-                             false},
-                    ir::Layer::sources, "changes when the runner entrypoint changes",
-                    {"The generated entrypoint: registers, runs and deregisters the runner."}));
-  }
   return out;
+}
+
+std::vector<ir::Instruction> runner_tail(const ImageContext& c) {
+  std::vector<ir::Instruction> out;
+  if (c.uid != 0) {
+    out.push_back(instruction(
+        ir::User{"root"}, ir::Layer::sources,
+        "the entrypoint starts as root and runs the runner as the user",
+        {"The entrypoint starts as root: it reads the credentials, resets the runner's state",
+         fmt::format("and joins the Docker socket's group, then runs the runner, and every job, as "
+                     "{}",
+                     c.owner),
+         "(setpriv). No job runs as root: DL3002 is suppressed on purpose.",
+         "hadolint ignore=DL3002"}));
+  }
+  ir::Run snapshot;
+  snapshot.kind = ir::StepKind::user_setup;
+  snapshot.script =
+      fmt::format("install -d -m 755 /etc/rigc && tar -C {} -cf /etc/rigc/runner-home.tar .",
+                  text::shell_quote(c.home));
+  out.push_back(instruction(std::move(snapshot), ir::Layer::sources,
+                            "changes when anything before it changes",
+                            {"The runner's home as built: every start puts it back, so no job "
+                             "sees the files of the one before."}));
+  out.push_back(
+      instruction(ir::Copy{{entrypoint_in_context(c.options)},
+                           "/usr/local/bin/runner-entrypoint.sh",
+                           "",
+                           "0:0",
+                           "755",
+                           false},
+                  ir::Layer::sources, "changes when the runner entrypoint changes",
+                  {"The generated entrypoint: registers, runs and deregisters the runner."}));
+  return out;
+}
+
+std::string runner_home(const ImageContext& c) {
+  for (const ResolvedPack& rp : c.image.packs) {
+    if (rp.pack->name.value == "gh-runner" && rp.pack->fetch) return rp.pack->fetch->extract;
+  }
+  return "/opt/actions-runner";
+}
+
+std::vector<std::string> job_env(const ImageContext& c) {
+  std::vector<std::string> names = {"PATH"};
+  const auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const ResolvedPack& rp : c.image.packs) {
+    for (const spec::Pair& e : rp.pack->env)
+      add(e.key);
+  }
+  for (const spec::Pair& e : c.settings.env)
+    add(e.key);
+  add("ImageOS");
+  // What Compose (dind) or the operator sets for the Docker client.
+  if (c.settings.docker && c.settings.docker->value != "none") {
+    for (const char* name : {"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"})
+      add(name);
+  }
+  return names;
 }
 
 namespace {
@@ -262,32 +333,67 @@ ir::Vars image_labels(const ImageContext& c) {
   return labels;
 }
 
-std::vector<ir::Instruction> runner_settings(const ImageContext& c,
-                                             const std::vector<std::string>& labels) {
-  ir::Vars vars;
-  if (!labels.empty()) vars.emplace_back("RUNNER_LABELS", text::join(labels, ","));
-  const bool ephemeral = c.settings.ephemeral ? c.settings.ephemeral->value : true;
-  vars.emplace_back("RUNNER_EPHEMERAL", ephemeral ? "true" : "false");
-  if (c.settings.group) vars.emplace_back("RUNNER_GROUP", c.settings.group->value);
+std::uint64_t drain_seconds(const ImageContext& c) {
+  const auto seconds = c.settings.drain ? syntax::duration_seconds(c.settings.drain->value)
+                                        : std::optional<std::uint64_t>();
+  return seconds ? *seconds : 900;
+}
+
+// What the entrypoint reads (docs/runners.md): who runs the runner, where it is,
+// how it registers, and which variables its jobs get; the job environment's
+// ImageOS too.
+std::vector<ir::Instruction> runner_settings(const ImageContext& c) {
+  const spec::Settings& s = c.settings;
+  ir::Vars vars = {{"RUNNER_USER", c.user},
+                   {"RUNNER_HOME", runner_home(c)},
+                   {"RUNNER_POOL", c.name},
+                   {"RUNNER_LABELS", text::join(runner_labels(c), ",")},
+                   {"RUNNER_EPHEMERAL", !s.ephemeral || s.ephemeral->value ? "true" : "false"}};
+  if (s.group) vars.emplace_back("RUNNER_GROUP", s.group->value);
+  vars.emplace_back("RUNNER_DRAIN_TIMEOUT", std::to_string(drain_seconds(c)));
+  vars.emplace_back("RUNNER_JOB_ENV", text::join(job_env(c), " "));
+  if (c.os != Os::unknown) vars.emplace_back("ImageOS", image_os(c.os));
   return env_instructions(vars, ir::Layer::metadata, "the runner's registration settings", "");
+}
+
+// The part of a version that tells it from the pack's other versions: "24" of
+// node's 22.23.3, 24.21.0 and 26.10.0; "3.12" of python's 3.11 and 3.12.14.
+std::string version_line(const spec::PackDecl& pack, const std::string& version) {
+  const std::vector<std::string> versions = pack_versions(pack);
+  for (std::size_t end = version.find('.');; end = version.find('.', end + 1)) {
+    const std::string prefix = version.substr(0, end);
+    const bool unique = std::none_of(versions.begin(), versions.end(), [&](const std::string& v) {
+      return v != version && (v == prefix || v.rfind(prefix + ".", 0) == 0);
+    });
+    if (unique || end == std::string::npos) return prefix;
+  }
+}
+
+std::string lowercase(std::string text) {
+  for (char& ch : text)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
 }
 
 }  // namespace
 
 std::vector<std::string> runner_labels(const ImageContext& c) {
-  std::vector<std::string> labels;
+  std::vector<std::string> labels = {"rig-" + c.name};
   for (const ResolvedPack& rp : c.image.packs) {
-    for (const auto& l : rp.pack->labels)
+    for (const auto& l : rp.pack->labels) {
       labels.push_back(l.value);
+      if (!rp.version.empty()) labels.push_back(l.value + version_line(*rp.pack, rp.version));
+    }
   }
   for (const auto& l : c.settings.labels)
     labels.push_back(l.value);
-  // Keep first occurrences: packs' labels in install order, then the spec's.
+  // Keep first occurrences (GitHub compares labels without case).
   std::vector<std::string> out;
   std::vector<std::string> seen = {"self-hosted", "linux", "x64", "arm64"};
   for (const std::string& label : labels) {
-    if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
-    seen.push_back(label);
+    const std::string key = lowercase(label);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(key);
     out.push_back(label);
   }
   return out;
@@ -302,7 +408,7 @@ std::vector<ir::Instruction> metadata(const ImageContext& c) {
   out.push_back(instruction(ir::Label{image_labels(c)}, ir::Layer::metadata,
                             "metadata: cheap to change",
                             {"Metadata last: it changes nothing on disk."}));
-  if (c.runner) append(out, runner_settings(c, runner_labels(c)));
+  if (c.runner) append(out, runner_settings(c));
   if (!s.expose.empty()) {
     std::vector<std::string> ports;
     for (const auto& port : s.expose)
@@ -392,6 +498,7 @@ std::vector<ir::Stage> final_stages(const ImageContext& c) {
     remake_cache_dirs(c, {&stages.front(), &final}, final);
   }
   append(final.instructions, source_copies(c, s));
+  if (c.runner) append(final.instructions, runner_tail(c));
   append(final.instructions, metadata(c));
   return stages;
 }

@@ -29,6 +29,7 @@ struct ImageContext {
   std::string name;
   bool runner = false;
   std::string base;  ///< the base image reference
+  Os os = Os::unknown;
   std::string user;
   std::uint32_t uid = 0, gid = 0;
   std::string home, workdir;
@@ -103,13 +104,28 @@ std::vector<ir::Instruction> deps_steps(const ImageContext& c);
 /// `path` from the workdir when relative, "~" expanded.
 std::string absolute_in_workdir(const ImageContext& c, const std::string& path);
 
-/// The sources' COPY instructions of `s` (an image's or a target's); for a runner,
-/// then the entrypoint's.
+/// The sources' COPY instructions of `s` (an image's or a target's).
 std::vector<ir::Instruction> source_copies(const ImageContext& c, const spec::Settings& s);
 
-/// A runner's registration labels: the packs' in install order, then the spec's,
-/// without the fixed self-hosted, linux and architecture labels.
+/// A runner's registration labels, without the fixed self-hosted, linux and
+/// architecture labels: its pool's own (rig-NAME), then the packs' in install
+/// order, each also with its version where the pack has versions (node, node24),
+/// then the spec's.
 std::vector<std::string> runner_labels(const ImageContext& c);
+
+/// A runner's last steps: back to root (its entrypoint drops to the runner user),
+/// the home directory's snapshot, the entrypoint.
+std::vector<ir::Instruction> runner_tail(const ImageContext& c);
+
+/// The environment variables (names) a runner's jobs get: the image's own and the
+/// packs' (never `app-env`), PATH, ImageOS, and Docker's client settings.
+std::vector<std::string> job_env(const ImageContext& c);
+
+/// Where the Actions runner is installed: the gh-runner pack's directory.
+std::string runner_home(const ImageContext& c);
+
+/// A pack's OS packages for the image's release: `apt`, then `apt-for` of the release.
+std::vector<std::string> pack_apt(const ImageContext& c, const spec::PackDecl& pack);
 
 /// The runner entrypoint as the build context sees it.
 std::string entrypoint_in_context(const LowerOptions& options);

@@ -319,6 +319,18 @@ std::vector<ir::Instruction> deps_steps(const ImageContext& c) {
   return out;
 }
 
+std::vector<std::string> pack_apt(const ImageContext& c, const spec::PackDecl& pack) {
+  std::vector<std::string> packages;
+  for (const auto& p : pack.apt)
+    packages.push_back(p.value);
+  for (const spec::AptFor& apt : pack.apt_for) {
+    if (parse_os(apt.os.value) != c.os) continue;
+    for (const auto& p : apt.packages)
+      packages.push_back(p.value);
+  }
+  return packages;
+}
+
 std::string absolute_in_workdir(const ImageContext& c, const std::string& path) {
   if (path.empty() || path[0] == '/' || path[0] == '~') return text::expand_home(path, c.home);
   return c.workdir + (c.workdir == "/" ? "" : "/") + path;

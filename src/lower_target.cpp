@@ -3,6 +3,8 @@
 // `docker build` builds the last stage.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "lower_image.hpp"
 #include "rigc/text.hpp"
 
@@ -85,6 +87,17 @@ ir::Stage target_stage(const ImageContext& c, const spec::Target& target) {
   append(st.instructions, run_steps(c, runs, ir::StepKind::custom, ir::Layer::run,
                                     "a custom step: changes when its command changes"));
   append(st.instructions, source_copies(c, t));
+  // A runner's target ends as root, as its final stage does: the entrypoint drops.
+  const bool switched = std::any_of(
+      st.instructions.begin(), st.instructions.end(),
+      [](const ir::Instruction& in) { return std::holds_alternative<ir::User>(in.op); });
+  if (c.runner && c.uid != 0 && switched) {
+    st.instructions.push_back(instruction(ir::User{"root"}, ir::Layer::sources,
+                                          "the entrypoint starts as root",
+                                          {"As in the final stage (DL3002 is suppressed on "
+                                           "purpose).",
+                                           "hadolint ignore=DL3002"}));
+  }
   append(st.instructions, target_metadata(t));
   return st;
 }

@@ -99,9 +99,16 @@ std::string plan_json(const ir::Build& build) {
     j["cache_ref"] = image.cache_ref;
     if (image.runner) {
       j["runner_labels"] = image.runner_labels;
+      j["pool_label"] = image.pool_label;
       j["runner_arches"] = image.runner_arches;
       j["ephemeral"] = image.ephemeral;
       j["group"] = image.runner_group;
+      j["docker"] = image.docker;
+      j["auth"] = image.auth;
+      j["drain_seconds"] = image.drain_seconds;
+      j["sudo"] = image.sudo;
+      j["runner_home"] = image.runner_home;
+      j["job_env"] = image.job_env;
     }
     j["env"] = nlohmann::ordered_json::object();
     for (const auto& [key, value] : image.env)

@@ -122,6 +122,42 @@ void check_secrets(const ResolvedImage& image, Diagnostics& diagnostics) {
   }
 }
 
+// A pack whose packages are named per release (`apt-for`) needs to know the base's
+// release, and to have packages for it.
+void check_os(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  for (const ResolvedPack& rp : image.packs) {
+    const auto& apt_for = rp.pack->apt_for;
+    if (apt_for.empty()) continue;
+    const Location at = s.base ? s.base->location : image.decl->name.location;
+    if (image.os == Os::unknown) {
+      diagnostics.error(at, fmt::format("pack '{}' installs packages whose names depend on the "
+                                        "OS release, and rigc cannot tell the release of base "
+                                        "'{}'; say which it is with 'os debian-12' or 'os "
+                                        "ubuntu-24.04'",
+                                        rp.pack->name.value, image.base));
+      return;
+    }
+    const bool has = std::any_of(apt_for.begin(), apt_for.end(), [&](const spec::AptFor& a) {
+      return parse_os(a.os.value) == image.os;
+    });
+    if (!has) {
+      diagnostics.error(at, fmt::format("pack '{}' has no 'apt-for {}' line for base '{}'",
+                                        rp.pack->name.value, os_name(image.os), image.base));
+    }
+  }
+}
+
+// Passwordless sudo lets every job do what root can in the container.
+void check_sudo(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  if (!image.decl->runner || !s.sudo || !s.sudo->value) return;
+  diagnostics.warning(s.sudo->location,
+                      fmt::format("runner '{}' gives its jobs passwordless sudo: a job can then "
+                                  "do anything root can do in the container",
+                                  image.decl->name.value));
+}
+
 }  // namespace
 
 void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {
@@ -131,6 +167,8 @@ void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {
   check_deps_installed(image, diagnostics);
   check_name_lengths(image, diagnostics);
   check_secrets(image, diagnostics);
+  check_os(image, diagnostics);
+  check_sudo(image, diagnostics);
 }
 
 void check_output_directory(const std::vector<ResolvedImage>& images, const std::string& output_dir,

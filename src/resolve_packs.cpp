@@ -132,14 +132,17 @@ std::set<std::string> predecessors(const ResolvedPack& rp,
 // --- Pass 3: pack closure ----------------------------------------------------
 
 std::optional<WantedPacks> pack_closure(const spec::ImageDecl& image,
-                                        const std::vector<spec::PackRef>& asked,
-                                        const PacksByName& packs, ReportBudget& budget,
-                                        Diagnostics& diagnostics) {
+                                        const spec::Settings& settings, const PacksByName& packs,
+                                        ReportBudget& budget, Diagnostics& diagnostics) {
   Walk walk{packs, image.name.value, {}, {}, {}, {}};
   want(walk, "base", "", image.name.location, "every image", diagnostics);
   if (image.runner) want(walk, "gh-runner", "", image.name.location, "every runner", diagnostics);
+  if (image.runner && settings.docker && settings.docker->value != "none") {
+    want(walk, "docker-cli", "", settings.docker->location,
+         fmt::format("for 'docker {}'", settings.docker->value), diagnostics);
+  }
   bool ok = true;
-  for (const spec::PackRef& ref : asked) {
+  for (const spec::PackRef& ref : settings.packs) {
     if (packs.count(ref.name) == 0) {
       report_unknown_pack(ref.name, ref.location, packs, budget, diagnostics);
       ok = false;

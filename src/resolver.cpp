@@ -371,7 +371,7 @@ namespace {
 std::vector<ResolvedPack> image_packs(const ResolvedImage& image, const PacksByName& packs,
                                       ReportBudget& budget, Diagnostics& diagnostics) {
   const std::optional<WantedPacks> wanted =
-      pack_closure(*image.decl, image.settings.packs, packs, budget, diagnostics);
+      pack_closure(*image.decl, image.settings, packs, budget, diagnostics);
   if (!wanted || !check_image_size(*image.decl, image.settings, *wanted, packs, diagnostics)) {
     return {};
   }
@@ -400,7 +400,13 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
     if (images.at(decl.name.value) != &decl) continue;  // a duplicate, reported
     std::optional<Inherited> inherited = inherit(decl, images, defaults, budget, diagnostics);
     if (!inherited) continue;
-    ResolvedImage image{&decl, std::move(inherited->settings), std::move(inherited->ancestors), {}};
+    ResolvedImage image{
+        &decl,      std::move(inherited->settings), std::move(inherited->ancestors), {}, {},
+        Os::unknown};
+    image.base = image.settings.base ? image.settings.base->value
+                 : decl.runner       ? kDefaultRunnerBase
+                                     : kDefaultImageBase;
+    image.os = image.settings.os ? parse_os(image.settings.os->value) : os_of_base(image.base);
     image.packs = image_packs(image, out.packs, budget, diagnostics);
     check_image(image, diagnostics);
     out.images.push_back(std::move(image));

@@ -65,13 +65,19 @@ void check_instruction(const ir::Image& image, const ir::Instruction& in, Counts
   counts.entrypoints += std::holds_alternative<ir::Entrypoint>(in.op);
 }
 
-// The image runs as a numeric non-root user: the last USER of the final stage.
+// The image runs as a numeric non-root user: the last USER of the final stage. A
+// runner's ends as root, and its entrypoint runs the runner as the user.
 void check_final_user(const ir::Image& image, Diagnostics& diagnostics) {
   for (const ir::Stage& stage : image.stages) {
     if (stage.name != "final") continue;
     std::string user;
     for (const ir::Instruction& in : stage.instructions) {
       if (const auto* u = std::get_if<ir::User>(&in.op)) user = u->user;
+    }
+    if (image.drops_privileges) {
+      if (user != "root")
+        internal(diagnostics, image, "a runner's final USER is not root, so it cannot drop");
+      continue;
     }
     const bool numeric =
         !user.empty() && user.find_first_not_of("0123456789:") == std::string::npos;

@@ -7,6 +7,8 @@
 // header. Nothing else includes PEGTL.
 #include "rigc/value_syntax.hpp"
 
+#include <algorithm>
+
 #include "grammar/values.hpp"
 
 namespace rigc::syntax {
@@ -76,6 +78,47 @@ std::optional<Size> size(std::string_view text) {
 
 bool is_duration(std::string_view text) {
   return whole<g::duration>(text);
+}
+
+namespace {
+
+// A duration's parts as they are read: the last number, then its unit.
+struct Milliseconds {
+  std::uint64_t number = 0;
+  std::uint64_t total = 0;
+};
+template <typename Rule>
+struct DurationParts : p::nothing<Rule> {};
+template <>
+struct DurationParts<g::digits> {
+  template <typename ActionInput>
+  static void apply(const ActionInput& in, Milliseconds& ms) {
+    ms.number = 0;
+    for (const char c : in.string_view())
+      ms.number =
+          std::min<std::uint64_t>(ms.number * 10 + static_cast<unsigned>(c - '0'), 1u << 31);
+  }
+};
+template <>
+struct DurationParts<g::duration_unit> {
+  template <typename ActionInput>
+  static void apply(const ActionInput& in, Milliseconds& ms) {
+    const std::string_view unit = in.string_view();
+    const std::uint64_t scale = unit == "ms"  ? 1
+                                : unit == "s" ? 1000
+                                : unit == "m" ? 60000
+                                              : 3600000;
+    ms.total += ms.number * scale;
+  }
+};
+
+}  // namespace
+
+std::optional<std::uint64_t> duration_seconds(std::string_view text) {
+  Input in = input(text);
+  Milliseconds ms;
+  if (!p::parse<g::whole<g::duration>, DurationParts>(in, ms)) return std::nullopt;
+  return ms.total / 1000;
 }
 
 bool is_decimal(std::string_view text) {

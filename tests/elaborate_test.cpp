@@ -400,6 +400,10 @@ spec::Settings every_member(const std::string& tag) {
   s.restart = at(tag);
   s.group = at(tag);
   s.dockerfile = at(tag);
+  s.os = at("os-" + tag);
+  s.docker = at("docker-" + tag);
+  s.drain = at("drain-" + tag);
+  s.auth = at("auth-" + tag);
   s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
   s.user = spec::User{tag, 1, 1, {}};
   s.healthcheck = spec::Healthcheck{tag, "", "", "", 0, {}};
@@ -409,6 +413,7 @@ spec::Settings every_member(const std::string& tag) {
   s.reserve = spec::Resources{"", tag, 0, {}};
   s.replicas = spec::At<int>{static_cast<int>(tag.size()), {}};
   s.ephemeral = spec::At<bool>{tag == "over", {}};
+  s.sudo = spec::At<bool>{tag != "over", {}};
   s.packs = {spec::PackRef{tag, "", {}}};
   s.apt = {at(tag)};
   s.labels = {at(tag)};
@@ -439,6 +444,10 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.restart->value == "over");
   CHECK(s.group->value == "over");
   CHECK(s.dockerfile->value == "over");
+  CHECK(s.os->value == "os-over");
+  CHECK(s.docker->value == "docker-over");
+  CHECK(s.drain->value == "drain-over");
+  CHECK(s.auth->value == "auth-over");
   CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
   CHECK(s.user->name == "over");
   CHECK(s.healthcheck->command == "over");
@@ -448,6 +457,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.reserve->memory == "over");
   CHECK(s.replicas->value == 4);
   CHECK(s.ephemeral->value);
+  CHECK_FALSE(s.sudo->value);
   // Lists: the earlier block's entries, then the later block's.
   const auto names = [](const auto& list, auto field) {
     std::vector<std::string> out;

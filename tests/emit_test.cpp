@@ -281,9 +281,17 @@ TEST_CASE("compose: a service per image with limits, replicas, caches and health
   CHECK(cpp["image"].as<std::string>() == "ghcr.io/acme/runners/cpp:latest");
   CHECK(cpp["restart"].as<std::string>() == "unless-stopped");
   CHECK(cpp["env_file"][0].as<std::string>() == "runner.env");
-  CHECK(cpp["environment"]["RUNNER_LABELS"].as<std::string>() == "cpp,big");
-  CHECK(cpp["environment"]["RUNNER_GROUP"].as<std::string>() == "builders");
-  CHECK(!cpp["environment"]["RUNNER_TOKEN"]);
+  // The registration settings are in the image; the credential is a secret.
+  CHECK(!cpp["environment"]);
+  CHECK(cpp["secrets"][0].as<std::string>() == "github_app_private_key");
+  CHECK(doc["secrets"]["github_app_private_key"]["file"].as<std::string>() ==
+        "secrets/github_app_private_key");
+  CHECK(cpp["init"].as<bool>());
+  CHECK(cpp["stop_grace_period"].as<std::string>() == "960s");
+  CHECK(cpp["pids_limit"].as<int>() == 4096);
+  CHECK(cpp["logging"]["options"]["max-size"].as<std::string>() == "10m");
+  CHECK(cpp["healthcheck"]["test"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"CMD", "/usr/local/bin/runner-entrypoint.sh", "health"});
   CHECK(cpp["deploy"]["replicas"].as<int>() == 3);
   CHECK(cpp["deploy"]["resources"]["limits"]["cpus"].as<std::string>() == "2");
   CHECK(cpp["deploy"]["resources"]["limits"]["memory"].as<std::string>() == "4G");
@@ -560,17 +568,46 @@ TEST_CASE("workflow: the bake targets, pinned actions, pushes from the default b
   CHECK(doc["env"]["PUSH"].as<std::string>().find("default_branch") != std::string::npos);
 }
 
-TEST_CASE("runs-on: self-hosted, linux, each architecture, then the runner's labels") {
+TEST_CASE("runs-on: self-hosted, linux, each architecture, then the pool's own label") {
   const auto r = test::compile(kRunners);
   REQUIRE(r.rendered() == "");
   const YAML::Node doc = YAML::Load(file(r, "github/runs-on.yml"));
   CHECK(doc["cpp"]["x64"].as<std::vector<std::string>>() ==
-        std::vector<std::string>{"self-hosted", "linux", "x64", "cpp", "big"});
+        std::vector<std::string>{"self-hosted", "linux", "x64", "rig-cpp"});
   CHECK(doc["cpp"]["arm64"].as<std::vector<std::string>>() ==
-        std::vector<std::string>{"self-hosted", "linux", "arm64", "cpp", "big"});
+        std::vector<std::string>{"self-hosted", "linux", "arm64", "rig-cpp"});
   CHECK(doc["cpp"]["any"].as<std::vector<std::string>>() ==
-        std::vector<std::string>{"self-hosted", "linux", "cpp", "big"});
+        std::vector<std::string>{"self-hosted", "linux", "rig-cpp"});
   CHECK(!doc["api"]);
+}
+
+TEST_CASE("compose: Docker for a runner's jobs through the host's socket or a dind sidecar") {
+  const auto r = test::compile(
+      "runner a {\n  docker socket\n  auth pat\n  drain 30m\n}\n"
+      "runner b {\n  docker dind\n  auth token\n}\n");
+  REQUIRE(r.rendered() == "");
+  const YAML::Node doc = YAML::Load(file(r, "compose.yaml"));
+  const YAML::Node a = doc["services"]["a"];
+  CHECK(a["volumes"][0].as<std::string>() == "/var/run/docker.sock:/var/run/docker.sock");
+  const std::string work = "${RIGC_RUNNER_WORK:-/var/lib/rigc/runners}/a";
+  CHECK(a["volumes"][1].as<std::string>() == work + ":" + work);
+  CHECK(a["environment"]["RUNNER_WORK_ROOT"].as<std::string>() == work);
+  CHECK(a["secrets"][0].as<std::string>() == "github_token");
+  CHECK(a["stop_grace_period"].as<std::string>() == "1860s");
+  const YAML::Node b = doc["services"]["b"];
+  CHECK(b["environment"]["DOCKER_HOST"].as<std::string>() == "tcp://b-dind:2376");
+  CHECK(b["environment"]["DOCKER_CERT_PATH"].as<std::string>() == "/certs/client");
+  CHECK(b["depends_on"]["b-dind"]["condition"].as<std::string>() == "service_healthy");
+  CHECK(b["secrets"][0].as<std::string>() == "runner_token");
+  const YAML::Node dind = doc["services"]["b-dind"];
+  CHECK(dind["privileged"].as<bool>());
+  CHECK(dind["environment"]["DOCKER_TLS_CERTDIR"].as<std::string>() == "/certs");
+  CHECK(doc["volumes"]["b-docker-certs"].IsMap());
+  CHECK(doc["secrets"]["github_token"]);
+  CHECK(doc["secrets"]["runner_token"]);
+  CHECK(!doc["secrets"]["github_app_private_key"]);
+  // Both runners get the Docker client.
+  CHECK(file(r, "a.Dockerfile").find("FROM fetch AS pack-docker-cli") != std::string::npos);
 }
 
 TEST_CASE("no runners: no runs-on.yml, no env example, no registry login") {

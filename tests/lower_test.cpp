@@ -338,14 +338,24 @@ TEST_CASE("a runner ends with its registration settings and the entrypoint") {
       "  group big\n}\n");
   REQUIRE(!l->diagnostics.has_errors());
   const ir::Image& ci = l->image("ci");
-  CHECK(ci.runner_labels == std::vector<std::string>{"lang", "gpu"});
+  CHECK(ci.runner_labels == std::vector<std::string>{"rig-ci", "lang", "gpu"});
+  CHECK(ci.pool_label == "rig-ci");
   CHECK(ci.runner_arches == std::vector<std::string>{"x64"});
   CHECK(ci.restart == "unless-stopped");
   const ir::Stage& final = stage(ci, "final");
   const auto envs = all<ir::Env>(final);
-  CHECK(envs.back()->vars == ir::Vars{{"RUNNER_LABELS", "lang,gpu"},
+  CHECK(envs.back()->vars == ir::Vars{{"RUNNER_USER", "runner"},
+                                      {"RUNNER_HOME", "/opt/actions-runner"},
+                                      {"RUNNER_POOL", "ci"},
+                                      {"RUNNER_LABELS", "rig-ci,lang,gpu"},
                                       {"RUNNER_EPHEMERAL", "false"},
-                                      {"RUNNER_GROUP", "big"}});
+                                      {"RUNNER_GROUP", "big"},
+                                      {"RUNNER_DRAIN_TIMEOUT", "900"},
+                                      {"RUNNER_JOB_ENV", "PATH LANG LANG_HOME ImageOS"},
+                                      {"ImageOS", "ubuntu24"}});
+  // The image ends as root: the entrypoint drops to the user.
+  CHECK(all<ir::User>(final).back()->user == "root");
+  CHECK(ci.drops_privileges);
   const auto copies = all<ir::Copy>(final);
   REQUIRE(!copies.empty());
   CHECK(copies.back()->sources == std::vector<std::string>{"docker/runner-entrypoint.sh"});

@@ -289,8 +289,8 @@ TEST_CASE("inheritance: a chain over kMaxExtendsDepth is reported once a run") {
 TEST_CASE("closure: every pack an image needs, with the reason for each") {
   Lab lab("runner r {\n  packs tool\n}\nimage x {\n  packs lang@2\n}\n");
   const PacksByName packs = lab.packs();
-  const auto r = pack_closure(lab.image("r"), lab.image("r").settings.packs, packs, lab.budget,
-                              lab.diagnostics);
+  const auto r =
+      pack_closure(lab.image("r"), lab.image("r").settings, packs, lab.budget, lab.diagnostics);
   REQUIRE(lab.rendered() == "");
   REQUIRE(r);
   // lang at its default, 1.0, is the distribution's, which brings helper.
@@ -302,8 +302,8 @@ TEST_CASE("closure: every pack an image needs, with the reason for each") {
   CHECK(r->at("lang").location.line == 24);  // tool's `requires lang` in packs.rig
   CHECK(r->at("lang").version.empty());
   // lang@2 (2.0) is fetched and needs no helper.
-  const auto x = pack_closure(lab.image("x"), lab.image("x").settings.packs, packs, lab.budget,
-                              lab.diagnostics);
+  const auto x =
+      pack_closure(lab.image("x"), lab.image("x").settings, packs, lab.budget, lab.diagnostics);
   REQUIRE(x);
   CHECK(reasons(*x) ==
         std::vector<std::string>{"base: every image", "lang: asked for in the spec"});
@@ -315,8 +315,8 @@ TEST_CASE("closure: a reason names the pack that requires it, however many it re
   // of wanted packs, which wanting its first requirement reallocated.
   Lab lab("pack p {\n  requires extra helper tool\n}\nimage x {\n  packs p\n}\n");
   const PacksByName packs = lab.packs();
-  const auto r = pack_closure(lab.image("x"), lab.image("x").settings.packs, packs, lab.budget,
-                              lab.diagnostics);
+  const auto r =
+      pack_closure(lab.image("x"), lab.image("x").settings, packs, lab.budget, lab.diagnostics);
   REQUIRE(r);
   CHECK(r->at("extra").reason == "required by 'p'");
   CHECK(r->at("helper").reason == "required by 'p'");
@@ -327,8 +327,8 @@ TEST_CASE("closure: a reason names the pack that requires it, however many it re
 TEST_CASE("closure: a dependency cycle is shown as a path with each edge") {
   Lab lab("image x {\n  packs b\n}\n");
   const PacksByName packs = lab.packs();
-  CHECK_FALSE(pack_closure(lab.image("x"), lab.image("x").settings.packs, packs, lab.budget,
-                           lab.diagnostics));
+  CHECK_FALSE(
+      pack_closure(lab.image("x"), lab.image("x").settings, packs, lab.budget, lab.diagnostics));
   CHECK(lab.rendered() ==
         "packs.rig:33:12: error: pack dependency cycle: b -> c -> a -> b\n"
         "    requires c\n"
@@ -350,7 +350,7 @@ TEST_CASE("closure: a cycle through a system line, and a pack requiring itself")
       "pack self {\n  requires self\n}\nimage x {\n  packs s\n}\nimage y {\n  packs self\n}\n");
   const PacksByName packs = lab.packs();
   for (const char* image : {"x", "y"}) {
-    CHECK_FALSE(pack_closure(lab.image(image), lab.image(image).settings.packs, packs, lab.budget,
+    CHECK_FALSE(pack_closure(lab.image(image), lab.image(image).settings, packs, lab.budget,
                              lab.diagnostics));
   }
   CHECK(lab.rendered() ==
@@ -374,8 +374,8 @@ TEST_CASE("closure: a cycle through a system line, and a pack requiring itself")
 TEST_CASE("closure: unknown packs and two versions of one pack") {
   Lab lab("image x {\n  packs lnag tool@1 lang@1 lang@2\n}\n");
   const PacksByName packs = lab.packs();
-  CHECK_FALSE(pack_closure(lab.image("x"), lab.image("x").settings.packs, packs, lab.budget,
-                           lab.diagnostics));
+  CHECK_FALSE(
+      pack_closure(lab.image("x"), lab.image("x").settings, packs, lab.budget, lab.diagnostics));
   CHECK(lab.rendered() ==
         "Rigfile:2:9: error: unknown pack 'lnag'; did you mean 'lang'?\n"
         "    packs lnag tool@1 lang@1 lang@2\n"
@@ -396,7 +396,7 @@ TEST_CASE("closure: a chain over kMaxPackDepth is reported once per first pack a
   Lab lab(rigfile);
   const PacksByName packs = lab.packs();
   for (const char* image : {"x", "y", "z"}) {
-    CHECK_FALSE(pack_closure(lab.image(image), lab.image(image).settings.packs, packs, lab.budget,
+    CHECK_FALSE(pack_closure(lab.image(image), lab.image(image).settings, packs, lab.budget,
                              lab.diagnostics));
   }
   const auto& all = lab.diagnostics.all();
@@ -463,8 +463,8 @@ TEST_CASE("versions: default, exact, prefix picks the highest numerically, fetch
 TEST_CASE("versions: one asked for that is not there") {
   Lab lab("image x {\n  packs lang@3 tool@1\n}\n");
   const PacksByName packs = lab.packs();
-  const auto wanted = pack_closure(lab.image("x"), lab.image("x").settings.packs, packs, lab.budget,
-                                   lab.diagnostics);
+  const auto wanted =
+      pack_closure(lab.image("x"), lab.image("x").settings, packs, lab.budget, lab.diagnostics);
   REQUIRE(wanted);
   CHECK_FALSE(choose_versions(*wanted, packs, lab.diagnostics));
   CHECK(lab.rendered() ==

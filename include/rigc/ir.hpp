@@ -206,10 +206,22 @@ struct Image {
   std::uint32_t uid = 0, gid = 0;
   std::string home;
   std::string workdir;
-  std::vector<std::string> runner_labels;  ///< without self-hosted, linux and the architecture
+  /// A runner's labels besides self-hosted, linux and the architecture: its pool's
+  /// own label (rig-NAME) first, then its tools' (node, node24, …), then the spec's.
+  std::vector<std::string> runner_labels;
+  std::string pool_label;                  ///< runners: the label only this pool has (rig-NAME)
   std::vector<std::string> runner_arches;  ///< the runner's architecture labels ("x64", "arm64")
   bool ephemeral = true;
   std::string runner_group;
+  std::string docker = "none";        ///< runners: how jobs reach Docker (none, socket, dind)
+  std::string auth = "app";           ///< runners: the credential Compose mounts (app, pat, token)
+  std::uint64_t drain_seconds = 900;  ///< runners: how long a stop waits for a running job
+  bool sudo = false;                  ///< runners: passwordless sudo for jobs
+  /// Runners: the image ends as root and its entrypoint runs the runner, and every
+  /// job, as the numeric user (setpriv); validate holds the final USER to that.
+  bool drops_privileges = false;
+  std::string runner_home;           ///< runners: where the Actions runner is installed
+  std::vector<std::string> job_env;  ///< runners: the variables jobs get (names)
   Resources limits, reserve;
   int replicas = -1;  ///< -1: unset
   std::string restart;

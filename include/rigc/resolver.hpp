@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rigc/diagnostics.hpp"
+#include "rigc/distro.hpp"
 #include "rigc/settings.hpp"  // merge_settings, for code that found it here
 #include "rigc/spec.hpp"
 
@@ -37,6 +38,8 @@ struct ResolvedImage {
   spec::Settings settings;             ///< defaults, then each ancestor, then the image itself
   std::vector<std::string> ancestors;  ///< nearest first
   std::vector<ResolvedPack> packs;     ///< in install order
+  std::string base;                    ///< the base image, the default one when unset
+  Os os = Os::unknown;                 ///< the base's release (`os`, or from the reference)
 };
 
 struct Resolved {
@@ -139,16 +142,16 @@ struct WantedPack {
 };
 using WantedPacks = std::map<std::string, WantedPack>;
 
-/// The packs `image` needs: `base`, `gh-runner` for a runner, the packs it asks
-/// for (`asked`, its merged `packs`) and everything they require at the versions
+/// The packs `image` needs: `base`, `gh-runner` for a runner, `docker-cli` for a
+/// runner whose jobs use Docker, the packs it asks for (`settings.packs`, merged)
+/// and everything they require at the versions
 /// they get, depth first. Nothing, after reporting it, for an unknown pack, two
 /// versions asked of one pack, a requirement cycle (a path from the first pack of
 /// the cycle, with a note per edge), or a chain deeper than kMaxPackDepth
 /// (reported once per first pack of the chain in a run).
 std::optional<WantedPacks> pack_closure(const spec::ImageDecl& image,
-                                        const std::vector<spec::PackRef>& asked,
-                                        const PacksByName& packs, ReportBudget& budget,
-                                        Diagnostics& diagnostics);
+                                        const spec::Settings& settings, const PacksByName& packs,
+                                        ReportBudget& budget, Diagnostics& diagnostics);
 
 /// False, after reporting it, when `image` needs more than kMaxPacksPerImage packs
 /// or has more than kMaxValuesPerImage list values with them.

@@ -24,6 +24,10 @@ constexpr void for_each_field(Visit&& visit) {
   visit("restart", &Settings::restart);
   visit("group", &Settings::group);
   visit("dockerfile", &Settings::dockerfile);
+  visit("os", &Settings::os);
+  visit("docker", &Settings::docker);
+  visit("drain", &Settings::drain);
+  visit("auth", &Settings::auth);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -33,6 +37,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("reserve", &Settings::reserve);
   visit("replicas", &Settings::replicas);
   visit("ephemeral", &Settings::ephemeral);
+  visit("sudo", &Settings::sudo);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);

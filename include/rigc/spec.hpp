@@ -95,6 +95,10 @@ struct Target;
 /// members are single-valued (replaced by a later block), vectors are lists (added to).
 struct Settings {
   std::optional<At<std::string>> base, registry, tag, workdir, restart, group, dockerfile;
+  std::optional<At<std::string>> os;      ///< `os debian-12|ubuntu-24.04`: the base's release
+  std::optional<At<std::string>> docker;  ///< runners: `docker none|socket|dind`
+  std::optional<At<std::string>> drain;   ///< runners: how long a stop waits for a job
+  std::optional<At<std::string>> auth;    ///< runners: `auth app|pat|token` (Compose secrets)
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -102,6 +106,7 @@ struct Settings {
   std::optional<Resources> limits, reserve;
   std::optional<At<int>> replicas;
   std::optional<At<bool>> ephemeral;
+  std::optional<At<bool>> sudo;  ///< runners: passwordless sudo for jobs
   std::vector<PackRef> packs;
   std::vector<At<std::string>> apt, labels, dirs, expose;
   std::vector<Pair> env, args, oci_labels;
@@ -161,6 +166,12 @@ struct SystemVersion {
 
 enum class PackKind { system, toolchain, tool };
 
+/// `apt-for OS PACKAGE …`: packages whose names differ between releases.
+struct AptFor {
+  At<std::string> os;
+  std::vector<At<std::string>> packages;
+};
+
 struct PackDecl {
   At<std::string> name;
   std::string description;
@@ -170,6 +181,11 @@ struct PackDecl {
   std::vector<SystemVersion> system;
   std::vector<At<std::string>> requires_, after, apt, build_apt, paths, dirs, labels, verify;
   std::vector<Pair> env;
+  std::vector<AptFor> apt_for;
+  /// Environment and PATH of application images only: never a runner's (its jobs'),
+  /// e.g. a virtual environment that an application runs in.
+  std::vector<Pair> app_env;
+  std::vector<At<std::string>> app_paths;
   std::vector<Run> runs;
   std::vector<Cache> caches;
   std::vector<PackDeps> deps;

@@ -7,6 +7,7 @@
 /// std::regex_match; tests/value_syntax_test.cpp compares them on generated
 /// strings.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@ std::optional<Size> size(std::string_view text);
 
 /// `([0-9]+(ms|s|m|h))+`, e.g. 1m30s.
 bool is_duration(std::string_view text);
+
+/// A duration in whole seconds ("1m30s" -> 90, "500ms" -> 0); each number counts
+/// at most 2^31, so no sum overflows.
+std::optional<std::uint64_t> duration_seconds(std::string_view text);
 
 /// `[0-9]+(\.[0-9]+)?`, e.g. 2 or 0.5.
 bool is_decimal(std::string_view text);

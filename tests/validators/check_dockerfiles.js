@@ -249,7 +249,8 @@ function checkFile(file) {
       const cmds = commands(body);
       const ms = mounts(instruction);
       const target = (t) => ms.some((m) => m.type === 'cache' && (m.target === t || m.target === t + '/'));
-      if (/\bsudo\b/.test(body)) rule(instruction, 'DL3004', 'do not use sudo');
+      // hadolint's DL3004 is about running sudo, not about installing the package.
+      if (cmds.some((c) => /^sudo(\s|$)/.test(c))) rule(instruction, 'DL3004', 'do not use sudo');
       if (cmds.some((c) => /^cd\s/.test(c))) rule(instruction, 'DL3003', 'use WORKDIR to switch directories');
       if (cmds.some((c) => /^apt(\s|$)/.test(c))) rule(instruction, 'DL3027', 'use apt-get, not apt');
       if (/apt-get\s+(dist-)?upgrade/.test(body)) rule(instruction, 'rigc-no-upgrade', 'no apt-get upgrade');

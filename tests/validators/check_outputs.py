@@ -453,8 +453,10 @@ def check_compose_agreement(images, compose, layout, report):
     rel = "compose.yaml"
     services = (compose or {}).get("services") or {}
     names = [i["name"] for i in images]
+    # A runner pool with `docker dind` has its Docker-in-Docker service beside it.
+    sidecars = [f"{i['name']}-dind" for i in images if i.get("docker") == "dind"]
     for name in services:
-        if name not in names:
+        if name not in names and name not in sidecars:
             report.add(rel, f"service '{name}' is not an image of the plan")
     cache_ids = set()
     for image in images:
@@ -485,17 +487,7 @@ def check_compose_agreement(images, compose, layout, report):
                 report.add(rel, f"service '{name}': environment {key} is {env.get(key)!r}, the plan says {value!r}")
         env_file = s.get("env_file") or []
         if runner:
-            want = {"RUNNER_LABELS": ",".join(image.get("runner_labels") or []),
-                    "RUNNER_EPHEMERAL": "true" if image.get("ephemeral", True) else "false"}
-            if image.get("group"):
-                want["RUNNER_GROUP"] = image["group"]
-            for key in ("RUNNER_LABELS", "RUNNER_EPHEMERAL", "RUNNER_GROUP"):
-                if env.get(key) != want.get(key):
-                    report.add(rel, f"service '{name}': {key} is {env.get(key)!r}, the plan says {want.get(key)!r}")
-            if "runner.env" not in env_file:
-                report.add(rel, f"service '{name}': a runner needs env_file runner.env for its registration")
-            if s.get("ports"):
-                report.add(rel, f"service '{name}': a runner publishes no ports")
+            check_runner_service(rel, name, image, s, env, compose, report)
         else:
             if env_file:
                 report.add(rel, f"service '{name}': env_file is for runners")
@@ -507,14 +499,70 @@ def check_compose_agreement(images, compose, layout, report):
         if [str(p) for p in s.get("expose") or []] != [str(p) for p in image.get("expose") or []]:
             report.add(rel, f"service '{name}': expose is {s.get('expose')!r}, the plan says {image.get('expose')!r}")
         want_volumes = [f"{c['id']}:{c['path']}" for c in image.get("caches") or []]
+        docker = image.get("docker", "none") if runner else "none"
+        work = f"${{RIGC_RUNNER_WORK:-/var/lib/rigc/runners}}/{name}"
+        if docker == "socket":
+            want_volumes.append("/var/run/docker.sock:/var/run/docker.sock")
+        if docker != "none":
+            want_volumes.append(f"{work}:{work}")
+        if docker == "dind":
+            want_volumes.append(f"{name}-docker-certs:/certs:ro")
+            cache_ids.add(f"{name}-docker-certs")
         if sorted(s.get("volumes") or []) != sorted(want_volumes):
-            report.add(rel, f"service '{name}': volumes are {s.get('volumes')!r}, the plan's caches say {want_volumes!r}")
+            report.add(rel, f"service '{name}': volumes are {s.get('volumes')!r}, the plan's caches and Docker mode say {want_volumes!r}")
         cache_ids.update(c["id"] for c in image.get("caches") or [])
         check_deploy(rel, name, image, s.get("deploy") or {}, report)
-        check_healthcheck(rel, name, image.get("healthcheck"), s.get("healthcheck"), report)
+        plan_hc = image.get("healthcheck")
+        if runner and not plan_hc:
+            want_hc = {"test": ["CMD", "/usr/local/bin/runner-entrypoint.sh", "health"],
+                       "interval": "30s", "timeout": "5s", "start_period": "2m", "retries": 3}
+            if s.get("healthcheck") != want_hc:
+                report.add(rel, f"service '{name}': healthcheck is {s.get('healthcheck')!r}, a runner's is {want_hc!r}")
+        else:
+            check_healthcheck(rel, name, plan_hc, s.get("healthcheck"), report)
     volumes = (compose or {}).get("volumes") or {}
     if set(volumes) != cache_ids:
         report.add(rel, f"top-level volumes are {sorted(volumes)}, the plan's caches are {sorted(cache_ids)}")
+
+
+RUNNER_SECRETS = {"app": "github_app_private_key", "pat": "github_token", "token": "runner_token"}
+
+
+def check_runner_service(rel, name, image, s, env, compose, report):
+    """A runner's service as operators run it (docs/runners.md): an init, time to
+    drain and deregister, its credential as a secret and nowhere in the
+    environment, bounded logs and processes, Docker as the plan's mode says."""
+    for key in ("RUNNER_LABELS", "RUNNER_EPHEMERAL", "RUNNER_GROUP", "RUNNER_TOKEN", "GITHUB_TOKEN"):
+        if key in env:
+            report.add(rel, f"service '{name}': {key} belongs in the image or a secret, not the environment")
+    if "runner.env" not in (s.get("env_file") or []):
+        report.add(rel, f"service '{name}': a runner needs env_file runner.env for its settings")
+    if s.get("ports"):
+        report.add(rel, f"service '{name}': a runner publishes no ports")
+    if s.get("init") is not True:
+        report.add(rel, f"service '{name}': a runner needs init: true (PID 1 forwards signals)")
+    grace = str(s.get("stop_grace_period") or "")
+    drain = image.get("drain_seconds", 900)
+    if not re.fullmatch(r"[0-9]+s", grace) or int(grace[:-1]) < drain + 30:
+        report.add(rel, f"service '{name}': stop_grace_period {grace!r} leaves no time to drain {drain}s and deregister")
+    secret = RUNNER_SECRETS.get(image.get("auth", "app"))
+    if s.get("secrets") != [secret]:
+        report.add(rel, f"service '{name}': secrets are {s.get('secrets')!r}, the plan's auth says [{secret!r}]")
+    declared = ((compose or {}).get("secrets") or {}).get(secret) or {}
+    if declared.get("file") != f"secrets/{secret}":
+        report.add(rel, f"service '{name}': secret {secret!r} is not declared as a file in secrets/")
+    logging = s.get("logging") or {}
+    if logging.get("driver") != "json-file" or not (logging.get("options") or {}).get("max-size"):
+        report.add(rel, f"service '{name}': a runner's logs need a size bound")
+    if not isinstance(s.get("pids_limit"), int) or s.get("pids_limit") <= 0:
+        report.add(rel, f"service '{name}': a runner needs pids_limit")
+    docker = image.get("docker", "none")
+    if docker == "dind":
+        sidecar = ((compose or {}).get("services") or {}).get(f"{name}-dind") or {}
+        if sidecar.get("privileged") is not True or (sidecar.get("environment") or {}).get("DOCKER_TLS_CERTDIR") != "/certs":
+            report.add(rel, f"service '{name}': docker dind needs a privileged {name}-dind service with TLS")
+        if env.get("DOCKER_HOST") != f"tcp://{name}-dind:2376" or env.get("DOCKER_TLS_VERIFY") != "1":
+            report.add(rel, f"service '{name}': docker dind needs DOCKER_HOST and DOCKER_TLS_VERIFY for {name}-dind")
 
 
 def check_deploy(rel, name, image, deploy, report):
@@ -627,9 +675,12 @@ def check_runs_on(runners, runs_on, report):
             report.add(rel, f"runner '{runner['name']}' has no label sets")
             continue
         labels = runner.get("runner_labels") or []
-        want = {"any": ["self-hosted", "linux"] + labels}
+        pool = runner.get("pool_label")
+        if not pool or not labels or labels[0] != pool:
+            report.add(rel, f"runner '{runner['name']}': its pool's own label must come first in its labels")
+        want = {"any": ["self-hosted", "linux", pool]}
         for arch in runner.get("runner_arches") or []:
-            want[arch] = ["self-hosted", "linux", arch] + labels
+            want[arch] = ["self-hosted", "linux", arch, pool]
         for key in sorted(set(want) | set(sets)):
             if sets.get(key) != want.get(key):
                 report.add(rel, f"runner '{runner['name']}': {key} is {sets.get(key)!r}, the plan says {want.get(key)!r}")

@@ -2,14 +2,14 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/cpp.Dockerfile .
 
-# base: the OS image, shared by every image on debian:bookworm-slim
-FROM debian:bookworm-slim AS base
+# base: the OS image, shared by every image on ubuntu:24.04
+FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -27,8 +27,8 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -63,8 +63,8 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of the packs (cpp, ccache, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ccache \
@@ -74,35 +74,51 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       git \
       git-lfs \
       libc6-dev \
+      libicu74 \
       libkrb5-3 \
       liblttng-ust1 \
       libssl3 \
       make \
       ninja-build \
       openssh-client \
+      openssl \
       pkg-config \
       zlib1g
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     CCACHE_DIR=/home/runner/.cache/ccache \
-    DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
+    RUNNER_TOOL_CACHE=/opt/hostedtoolcache \
+    AGENT_TOOLSDIRECTORY=/opt/hostedtoolcache \
     PATH=/usr/lib/ccache:$PATH
 # The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
-    && install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/ccache
+    && install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/ccache /opt/hostedtoolcache
 WORKDIR /home/runner
 USER 1001:1001
 RUN git lfs install --skip-repo
+# The entrypoint starts as root: it reads the credentials, resets the runner's state
+# and joins the Docker socket's group, then runs the runner, and every job, as 1001:1001
+# (setpriv). No job runs as root: DL3002 is suppressed on purpose.
+# hadolint ignore=DL3002
+USER root
+# The runner's home as built: every start puts it back, so no job sees the files of the one before.
+RUN install -d -m 755 /etc/rigc && tar -C /home/runner -cf /etc/rigc/runner-home.tar .
 # The generated entrypoint: registers, runs and deregisters the runner.
 COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-entrypoint.sh
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=cpp \
     org.opencontainers.image.version=latest \
-    org.opencontainers.image.base.name=debian:bookworm-slim \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
     dev.rigc.packs="base cpp ccache git gh-runner@2.338.0"
-ENV RUNNER_LABELS=cpp \
-    RUNNER_EPHEMERAL=true
+ENV RUNNER_USER=runner \
+    RUNNER_HOME=/opt/actions-runner \
+    RUNNER_POOL=cpp \
+    RUNNER_LABELS=rig-cpp,cpp \
+    RUNNER_EPHEMERAL=true \
+    RUNNER_DRAIN_TIMEOUT=900 \
+    RUNNER_JOB_ENV="PATH LANG CCACHE_DIR ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT RUNNER_TOOL_CACHE AGENT_TOOLSDIRECTORY ImageOS" \
+    ImageOS=ubuntu24
 ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"]

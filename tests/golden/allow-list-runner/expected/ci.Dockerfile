@@ -2,14 +2,14 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/ci.Dockerfile .
 
-# base: the OS image, shared by every image on debian:bookworm-slim
-FROM debian:bookworm-slim AS base
+# base: the OS image, shared by every image on ubuntu:24.04
+FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -27,8 +27,8 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -63,16 +63,18 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of the packs (python, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       git \
       git-lfs \
+      libicu74 \
       libkrb5-3 \
       liblttng-ust1 \
       libssl3 \
       openssh-client \
+      openssl \
       python3 \
       python3-venv \
       zlib1g
@@ -82,14 +84,13 @@ ENV LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    VIRTUAL_ENV=/opt/venv \
-    DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
-    PATH=/opt/venv/bin:$PATH
+    RUNNER_TOOL_CACHE=/opt/hostedtoolcache \
+    AGENT_TOOLSDIRECTORY=/opt/hostedtoolcache
 # The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
-    && install -d -o 1001 -g 1001 /opt/venv /home/runner/.cache /home/runner/.cache/pip
+    && install -d -o 1001 -g 1001 /opt/venv /home/runner/.cache /home/runner/.cache/pip /opt/hostedtoolcache
 WORKDIR /home/runner
 USER 1001:1001
 RUN --mount=type=cache,target=/home/runner/.cache/pip,id=pip-1001,uid=1001,gid=1001 \
@@ -100,14 +101,27 @@ RUN --mount=type=cache,target=/home/runner/.cache/pip,id=pip-1001,uid=1001,gid=1
 RUN mkdir -p /home/runner/.cache/pip
 # Sources last: an edit rebuilds only what follows.
 COPY --chown=1001:1001 tools /opt/tools
+# The entrypoint starts as root: it reads the credentials, resets the runner's state
+# and joins the Docker socket's group, then runs the runner, and every job, as 1001:1001
+# (setpriv). No job runs as root: DL3002 is suppressed on purpose.
+# hadolint ignore=DL3002
+USER root
+# The runner's home as built: every start puts it back, so no job sees the files of the one before.
+RUN install -d -m 755 /etc/rigc && tar -C /home/runner -cf /etc/rigc/runner-home.tar .
 # The generated entrypoint: registers, runs and deregisters the runner.
 COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-entrypoint.sh
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=ci \
     org.opencontainers.image.version=latest \
-    org.opencontainers.image.base.name=debian:bookworm-slim \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
     dev.rigc.packs="base python@3.11 git gh-runner@2.338.0"
-ENV RUNNER_LABELS=python,linux-large \
+ENV RUNNER_USER=runner \
+    RUNNER_HOME=/opt/actions-runner \
+    RUNNER_POOL=ci \
+    RUNNER_LABELS=rig-ci,python,python3,linux-large \
     RUNNER_EPHEMERAL=false \
-    RUNNER_GROUP=builders
+    RUNNER_GROUP=builders \
+    RUNNER_DRAIN_TIMEOUT=900 \
+    RUNNER_JOB_ENV="PATH LANG PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE PIP_DISABLE_PIP_VERSION_CHECK ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT RUNNER_TOOL_CACHE AGENT_TOOLSDIRECTORY ImageOS" \
+    ImageOS=ubuntu24
 ENTRYPOINT ["/usr/local/bin/runner-entrypoint.sh"]
