@@ -32,6 +32,9 @@ CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>&
   std::set<std::string> produced;
   for (const OutputFile& file : files)
     produced.insert(file.path);
+  std::string manifest;
+  read_regular_file(fs::path(dir) / kManifestName, manifest);
+  const ManifestEntries listed = manifest_entries(manifest);
   for (const OutputFile& file : files) {
     const fs::path path = fs::path(dir) / file.path;
     std::string current;
@@ -40,7 +43,11 @@ CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>&
       continue;
     }
     if (current != file.content) {
-      report.changed.push_back(file.path);
+      // Listed with another content: rigc wrote it and someone edited it since,
+      // which `build` refuses to overwrite; otherwise it is only out of date.
+      const bool edited =
+          listed.count(file.path) != 0 && !listed_as_written(listed, file.path, current);
+      (edited ? report.edited : report.changed).push_back(file.path);
       const std::string label = (fs::path(dir) / file.path).lexically_normal().string();
       report.diff +=
           unified_diff(current, file.content, label + " (on disk)", label + " (generated)");
@@ -48,13 +55,10 @@ CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>&
   }
   // The files of the previous build that this one no longer makes: the manifest on
   // disk lists them, whatever `files` holds.
-  std::string manifest;
-  if (read_regular_file(fs::path(dir) / kManifestName, manifest)) {
-    for (const auto& [path, hash] : parse_manifest(manifest)) {
-      std::error_code ec;
-      if (produced.count(path) == 0 && fs::exists(fs::symlink_status(fs::path(dir) / path, ec))) {
-        report.stale.push_back(path);
-      }
+  for (const auto& [path, hashes] : listed) {
+    std::error_code ec;
+    if (produced.count(path) == 0 && fs::exists(fs::symlink_status(fs::path(dir) / path, ec))) {
+      report.stale.push_back(path);
     }
   }
   return report;

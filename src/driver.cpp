@@ -121,11 +121,22 @@ int run_check(const DriverOptions& options) {
   };
   report_each(report.missing, "missing", "is missing; run `rigc build`");
   report_each(report.changed, "changed", "differs from what the spec produces; run `rigc build`");
+  report_each(report.edited, "edited by hand",
+              "was edited by hand since rigc wrote it, and `rigc build` will not overwrite it: "
+              "move the edit into the spec, or discard it with `rigc build --force`");
   report_each(report.stale, "stale",
               "is stale: the spec no longer produces it; `rigc build` removes it");
   if (report.clean()) {
     std::cout << fmt::format("{}: up to date ({} files)\n", output_dir, c.result.files.size());
     return 0;
+  }
+  if (!report.edited.empty()) {
+    std::cout << fmt::format(
+        "{}: {} missing, {} out of date, {} edited by hand, {} stale; move the edits into {} "
+        "and run `rigc build {}` (or `rigc build --force {}` to discard them)\n",
+        output_dir, report.missing.size(), report.changed.size(), report.edited.size(),
+        report.stale.size(), options.spec, options.spec, options.spec);
+    return kExitDifferent;
   }
   std::cout << fmt::format("{}: {} missing, {} changed, {} stale; run `rigc build {}` to update\n",
                            output_dir, report.missing.size(), report.changed.size(),

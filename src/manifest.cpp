@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "rigc/text.hpp"
 
 namespace rigc {
@@ -38,16 +40,24 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
   return {kManifestName, text, false, {}};
 }
 
-std::string interim_manifest(const std::map<std::string, std::string>& listed,
+std::string interim_manifest(const ManifestEntries& listed,
                              const std::vector<const OutputFile*>& written) {
   std::string entries;
   for (const OutputFile* file : written) {
-    if (file->path == kManifestName || listed.count(file->path) != 0) continue;
-    if (entries.empty()) {
-      for (const auto& [path, hash] : listed)
-        entries += entry(hash, path);
+    if (file->path == kManifestName) continue;
+    const std::string hash = text::sha256_hex(file->content);
+    const auto known = listed.find(file->path);
+    if (known != listed.end() &&
+        std::find(known->second.begin(), known->second.end(), hash) != known->second.end()) {
+      continue;
     }
-    entries += entry(text::sha256_hex(file->content), file->path);
+    if (entries.empty()) {
+      for (const auto& [path, hashes] : listed) {
+        for (const std::string& old : hashes)
+          entries += entry(old, path);
+      }
+    }
+    entries += entry(hash, file->path);
   }
   if (entries.empty()) return entries;
   return fmt::format(
@@ -66,6 +76,21 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
     entries.emplace_back(path, line.substr(0, 64));
   }
   return entries;
+}
+
+ManifestEntries manifest_entries(const std::string& text) {
+  ManifestEntries entries;
+  for (auto& [path, hash] : parse_manifest(text))
+    entries[path].push_back(std::move(hash));
+  return entries;
+}
+
+bool listed_as_written(const ManifestEntries& listed, const std::string& path,
+                       const std::string& content) {
+  const auto known = listed.find(path);
+  if (known == listed.end()) return false;
+  const std::string hash = text::sha256_hex(content);
+  return std::find(known->second.begin(), known->second.end(), hash) != known->second.end();
 }
 
 // The marker sits in the first comment lines (after a `# syntax=` or `#!` line),

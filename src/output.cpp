@@ -19,10 +19,10 @@ namespace {
 // The interim manifest's temporary file is told apart from the final one's.
 constexpr const char* kInterim = ".interim";
 
-// What becomes of one generated file, given what is at its path (`listed`: the
-// manifest on disk names it).
-void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, bool listed,
-               bool force, WritePlan& plan) {
+// What becomes of one generated file, given what is at its path and what the
+// manifest on disk lists.
+void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, bool force,
+               WritePlan& plan) {
   const auto path = [&] { return (dir / file.path).string(); };  // for refusals only
   if (!found.blocked.empty()) {
     plan.refusals.push_back(
@@ -40,6 +40,17 @@ void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, 
       plan.unchanged.push_back(file.path);
       return;
     }
+    const bool listed = plan.listed.count(file.path) != 0;
+    if (!force && listed && !listed_as_written(plan.listed, file.path, found.content)) {
+      // rigc wrote it, and its content is no longer what rigc wrote: a hand edit
+      // that this build would silently throw away.
+      plan.edited.push_back(file.path);
+      plan.refusals.push_back(
+          fmt::format("refusing to overwrite '{}': it was edited by hand since rigc wrote it "
+                      "(its SHA-256 is not the one in {})",
+                      path(), kManifestName));
+      return;
+    }
     if (!force && !listed && !generated_by_rigc(found.content) && file.path != kManifestName) {
       plan.refusals.push_back(
           fmt::format("refusing to overwrite '{}': rigc did not generate it (no rigc header, not "
@@ -51,10 +62,10 @@ void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, 
   plan.write.push_back(&file);  // absent, or unreadable: replaced as if absent
 }
 
-// What becomes of a file the manifest on disk lists with `hash` and this build no
-// longer generates.
-void plan_stale(const fs::path& dir, const std::string& name, const std::string& hash,
-                const Found& found, bool force, WritePlan& plan) {
+// What becomes of a file the manifest on disk lists and this build no longer
+// generates.
+void plan_stale(const fs::path& dir, const std::string& name, const Found& found, bool force,
+                WritePlan& plan) {
   const std::string path = (dir / name).string();
   if (!found.blocked.empty()) {
     plan.refusals.push_back(
@@ -67,7 +78,8 @@ void plan_stale(const fs::path& dir, const std::string& name, const std::string&
     plan.refusals.push_back(fmt::format("refusing to remove '{}': it is not a regular file", path));
     return;
   }
-  if (!force && text::sha256_hex(found.content) != hash && !generated_by_rigc(found.content)) {
+  if (!force && !listed_as_written(plan.listed, name, found.content) &&
+      !generated_by_rigc(found.content)) {
     plan.refusals.push_back(
         fmt::format("refusing to remove stale '{}': it was edited by hand "
                     "since rigc wrote it; remove it yourself or use --force",
@@ -93,7 +105,7 @@ std::set<std::string> written_directories(const fs::path& dir, const WritePlan& 
     directories.insert((dir / file->path).parent_path().string());
   for (const std::string& path : plan.unchanged)
     directories.insert((dir / path).parent_path().string());
-  for (const auto& [path, hash] : plan.listed) {
+  for (const auto& [path, hashes] : plan.listed) {
     if (link_between(dir, path).empty()) directories.insert((dir / path).parent_path().string());
   }
   return directories;
@@ -139,20 +151,20 @@ WritePlan plan_writes(const std::string& dir_name, const std::vector<OutputFile>
                       const std::string& manifest, const LookUp& look, bool force) {
   const fs::path dir(dir_name);
   WritePlan plan;
-  for (auto& [path, hash] : parse_manifest(manifest))
-    plan.listed[path] = hash;
+  plan.listed = manifest_entries(manifest);
   std::set<std::string> produced;
   for (const OutputFile& file : files) {
     produced.insert(file.path);
-    plan_file(dir, file, look(file.path), plan.listed.count(file.path) != 0, force, plan);
+    plan_file(dir, file, look(file.path), force, plan);
   }
-  for (const auto& [path, hash] : plan.listed) {
-    if (produced.count(path) == 0) plan_stale(dir, path, hash, look(path), force, plan);
+  for (const auto& [path, hashes] : plan.listed) {
+    if (produced.count(path) == 0) plan_stale(dir, path, look(path), force, plan);
   }
-  // The files this build creates that the manifest on disk does not list. Were the
-  // build killed after renaming one, the next build, which knows its stale files
-  // from the manifest, would never remove it: before any file is renamed, the
-  // manifest is replaced by an interim one that lists them too.
+  // The files this build writes with a content the manifest on disk does not list.
+  // Were the build killed after renaming one, the next build would take a new file
+  // for a stray one it must never remove, and a replaced file for a hand edit: before
+  // any file is renamed, the manifest is replaced by an interim one that lists their
+  // new hashes too.
   if (plan.refusals.empty()) plan.interim = interim_manifest(plan.listed, plan.write);
   return plan;
 }
@@ -239,6 +251,13 @@ WriteSummary write_outputs(const std::string& dir, const std::vector<OutputFile>
       dir, files, manifest, [&](const std::string& path) { return look_in(root, path); }, force);
   for (const std::string& refusal : plan.refusals)
     diagnostics.error({}, refusal);
+  if (!plan.edited.empty()) {
+    diagnostics.note(
+        {}, fmt::format("nothing was written: {} generated file{} edited by hand. To keep an "
+                        "edit, move it into the spec (a statement of the image, a target or a "
+                        "pack) and build again; to discard the edits, run `rigc build --force`",
+                        plan.edited.size(), plan.edited.size() == 1 ? " was" : "s were"));
+  }
   if (diagnostics.has_errors()) return {};
   std::string error;
   if (!prepare_writes(dir, plan, error)) {

@@ -47,15 +47,40 @@ contains "$work/out" "up to date" "check says up to date"
 expect 0 "second build changes nothing" -- "$rigc" build
 contains "$work/out" "0 written" "second build writes nothing"
 
-# A hand edit: check exits 1 with a unified diff, build restores the file.
+# A hand edit: check exits 1 with a unified diff and calls it a hand edit; build
+# refuses to throw it away (exit 2, the file named, nothing written) until --force.
 sed -i 's/^FROM base AS final$/FROM base AS final-edited/' docker/cpp.Dockerfile
 expect 1 "check after hand edit" -- "$rigc" check
 contains "$work/out" "-FROM base AS final-edited" "the diff shows the edit"
 contains "$work/out" "+FROM base AS final" "the diff shows the generated line"
-contains "$work/out" "changed: docker/cpp.Dockerfile" "check names the changed file"
+contains "$work/out" "edited by hand: docker/cpp.Dockerfile" "check names the edited file"
+if grep -q "^changed: docker/cpp.Dockerfile" "$work/out"; then fail "an edited file is reported as out of date"; else ok; fi
+contains "$work/out" "1 edited by hand" "check counts the edited files"
 expect 1 "check --error-format github" -- "$rigc" check --error-format github
-contains "$work/out" "::error file=Rigfile,line=12,col=8::docker/cpp.Dockerfile differs" "annotations point at the image's spec line"
-expect 0 "build restores" -- "$rigc" build
+contains "$work/out" "::error file=Rigfile,line=12,col=8::docker/cpp.Dockerfile was edited by hand" "annotations point at the image's spec line"
+printf '\nrunner extra extends base {\n  packs cpp\n}\n' >> Rigfile
+before="$(find docker -type f -exec sha256sum {} + | sort | sha256sum)"
+expect 2 "build refuses to overwrite a hand edit" -- "$rigc" build
+contains "$work/err" "refusing to overwrite 'docker/cpp.Dockerfile': it was edited by hand since rigc wrote it" "the refusal names the file"
+contains "$work/err" "move it into the spec" "the refusal says how to keep the edit"
+contains "$work/err" "rigc build --force" "the refusal says how to discard the edit"
+after="$(find docker -type f -exec sha256sum {} + | sort | sha256sum)"
+if [ "$before" = "$after" ] && [ ! -e docker/extra.Dockerfile ]; then ok; else fail "a build refused for a hand edit wrote files"; fi
+expect 0 "build --force discards the edit" -- "$rigc" build --force
+if grep -qx "FROM base AS final" docker/cpp.Dockerfile; then ok; else fail "--force did not restore the file"; fi
+expect 0 "check after restore" -- "$rigc" check
+# A spec change is only out of date: check says changed, build writes it.
+sed -i 's/^runner extra extends base {$/runner extra extends base {\n  env EXTRA=1/' Rigfile
+expect 1 "check after a spec change" -- "$rigc" check
+contains "$work/out" "changed: docker/extra.Dockerfile" "check names the out-of-date file"
+if grep -q "edited by hand" "$work/out"; then fail "an out-of-date file is reported as edited"; else ok; fi
+expect 0 "build after a spec change" -- "$rigc" build
+python3 - <<'PY'
+import re
+text = open("Rigfile").read()
+open("Rigfile", "w").write(re.sub(r"\nrunner extra extends base \{.*?\n\}\n", "", text, flags=re.S))
+PY
+expect 0 "build without the extra runner" -- "$rigc" build
 expect 0 "check after restore" -- "$rigc" check
 
 # Removing an image makes its files stale: check reports them, build removes them.

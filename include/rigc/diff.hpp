@@ -10,9 +10,16 @@
 namespace rigc {
 
 struct CheckReport {
-  std::vector<std::string> missing, changed, stale;
-  std::string diff;  ///< unified diffs of the changed files
-  bool clean() const { return missing.empty() && changed.empty() && stale.empty(); }
+  std::vector<std::string> missing;
+  std::vector<std::string> changed;  ///< out of date: not what the spec produces now
+  /// Edited by hand: not what the spec produces, and not what rigc wrote either (the
+  /// manifest lists the file with another hash); `build` refuses to overwrite them.
+  std::vector<std::string> edited;
+  std::vector<std::string> stale;
+  std::string diff;  ///< unified diffs of the changed and edited files
+  bool clean() const {
+    return missing.empty() && changed.empty() && edited.empty() && stale.empty();
+  }
 };
 
 /// Compares `files` (which include the manifest) with `dir`.

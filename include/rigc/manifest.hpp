@@ -18,11 +18,25 @@ inline constexpr const char* kManifestName = ".rigc-manifest";
 /// The manifest for `files`: each path with the SHA-256 of its content.
 OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files);
 
+/// The entries of a manifest by path: every hash the manifest gives the path (an
+/// interim manifest gives a file being replaced both its old and its new hash).
+using ManifestEntries = std::map<std::string, std::vector<std::string>>;
+
 /// The text of the interim manifest a build puts in place before it renames files
-/// that `listed` (the entries of the manifest on disk) does not name: every listed
-/// entry, then each such file of `written`. "" when `written` holds none.
-std::string interim_manifest(const std::map<std::string, std::string>& listed,
+/// whose new content `listed` (the entries of the manifest on disk) does not name:
+/// every listed entry, then each such file of `written` with its new hash, so that
+/// whatever a killed build leaves, every file on disk is listed with its content's
+/// hash. "" when `written` holds none.
+std::string interim_manifest(const ManifestEntries& listed,
                              const std::vector<const OutputFile*>& written);
+
+/// The entries of a manifest's text by path (see parse_manifest).
+ManifestEntries manifest_entries(const std::string& text);
+
+/// Whether `listed` gives `path` the SHA-256 of `content`: rigc wrote it, and it
+/// has not been edited since.
+bool listed_as_written(const ManifestEntries& listed, const std::string& path,
+                       const std::string& content);
 
 /// The paths listed in a manifest's text, each with its hash; entries that are not
 /// plain relative paths inside the output directory ("..", absolute) are dropped.

@@ -14,6 +14,7 @@
 
 #include "rigc/diagnostics.hpp"
 #include "rigc/emit.hpp"
+#include "rigc/manifest.hpp"
 
 namespace rigc {
 
@@ -41,17 +42,20 @@ Found look_in(const std::filesystem::path& dir, const std::string& path);
 
 /// Everything a build will do to the output directory, decided before touching it.
 struct WritePlan {
-  std::map<std::string, std::string> listed;  ///< the manifest on disk: path -> SHA-256
+  ManifestEntries listed;                 ///< the manifest on disk: path -> SHA-256s
   std::vector<const OutputFile*> write;  ///< new or changed, in file order (point into the files)
   std::vector<std::string> unchanged;    ///< already on disk as generated
   std::vector<std::string> remove;       ///< stale: listed, no longer generated
   /// The interim manifest (manifest.hpp) to put in place before any file is
-  /// renamed, when the build creates files `listed` does not name; "" otherwise.
+  /// renamed, when the build writes a content `listed` does not name; "" otherwise.
   std::string interim;
   /// Why the build must not go ahead, one message per file rigc would overwrite or
   /// remove without having generated it (or through a symbolic link). When there is
   /// any, the rest of the plan is not to be carried out.
   std::vector<std::string> refusals;
+  /// The files among the refusals that rigc wrote and someone edited since: listed,
+  /// with a content whose hash the manifest does not give.
+  std::vector<std::string> edited;
 };
 
 /// What a build did, file by file, for `rigc build` to print.
@@ -62,8 +66,10 @@ struct WriteSummary {
 /// Plans writing `files` (the manifest among them) into the directory `dir`, whose
 /// manifest has the text `manifest` and whose paths `look` reads (each path once:
 /// every file, then every stale entry). Touches nothing itself: `dir` only names
-/// paths in the refusals. `force` overwrites and removes files rigc did not
-/// generate (never through a symbolic link, never anything but a regular file).
+/// paths in the refusals. A file rigc wrote (listed) whose content is no longer the
+/// one listed was edited by hand: it is refused, and named in `edited`. `force`
+/// overwrites and removes edited files and files rigc did not generate (never
+/// through a symbolic link, never anything but a regular file).
 WritePlan plan_writes(const std::string& dir, const std::vector<OutputFile>& files,
                       const std::string& manifest, const LookUp& look, bool force);
 

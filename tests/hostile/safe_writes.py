@@ -139,16 +139,20 @@ def kills(rigc, tmp, count):
                 fail(f"kills: after kill {i + 1}, {name} is neither the old nor the new file "
                      f"({len(content)} bytes)")
         manifest = files.get(".rigc-manifest")
-        # Before renaming a file the manifest on disk does not list, a build
-        # replaces it with an interim one that lists those too (with the target's
-        # hashes); otherwise the manifest is the one before or the target's.
+        # Before renaming a file whose new content the manifest on disk does not
+        # list, a build replaces it with an interim one that lists those too (with
+        # the target's hashes, beside the old ones of the files it replaces: a
+        # replaced file is not taken for a hand edit); otherwise the manifest is
+        # the one before or the target's.
         listed = manifest_entries(manifest_before)
         known = {path for _, path in listed}
-        interim = listed | {(hashlib.sha256(content).hexdigest(), name)
-                            for name, content in target.items()
-                            if name != ".rigc-manifest" and name not in known}
+        targets = {(hashlib.sha256(content).hexdigest(), name)
+                   for name, content in target.items() if name != ".rigc-manifest"}
+        new_files = {(digest, name) for digest, name in targets if name not in known}
+        entries = manifest_entries(manifest) if manifest else set()
         if manifest not in (manifest_before, target[".rigc-manifest"]) and (
-                b"an interim manifest" not in manifest or manifest_entries(manifest) != interim):
+                b"an interim manifest" not in manifest or not listed | new_files <= entries
+                or not entries <= listed | targets):
             fail(f"kills: after kill {i + 1}, the manifest is neither the one before, the "
                  f"target's nor the interim one")
         # So every file on disk is in the manifest: the next build can remove it.
@@ -156,6 +160,13 @@ def kills(rigc, tmp, count):
                          {path for _, path in manifest_entries(manifest)})
         if orphans:
             fail(f"kills: after kill {i + 1}, {orphans[:3]} are not in the manifest")
+        # ... with the hash of what it holds: the next build takes no file a killed
+        # build replaced for a hand edit.
+        unlisted = sorted(name for name, content in files.items() if name != ".rigc-manifest"
+                          and name not in orphans
+                          and (hashlib.sha256(content).hexdigest(), name) not in entries)
+        if unlisted:
+            fail(f"kills: after kill {i + 1}, {unlisted[:3]} are listed with another content")
         # The manifest is replaced last, after every file and the removal of the stale
         # ones: once this build has made it the target's, every file is the target's.
         replaced = manifest_before != manifest == target[".rigc-manifest"]
