@@ -23,8 +23,10 @@ struct name_first : p::ranges<'A', 'Z', 'a', 'z', '0', '9', '_'> {};
 struct name_char : p::ranges<'A', 'Z', 'a', 'z', '0', '9', '_', '_', '.', '.', '-', '-'> {};
 
 struct decimal : p::seq<digits, p::opt<p::one<'.'>, digits>> {};
-struct size_unit : p::one<'K', 'M', 'G', 'T'> {};
-struct size : p::seq<decimal, size_unit> {};
+struct size_unit : p::one<'K', 'M', 'G', 'T', 'P', 'k', 'm', 'g', 't', 'p'> {};
+struct size_suffix : p::sor<p::seq<p::one<'i', 'I'>, p::one<'b', 'B'>>, p::one<'b', 'B'>> {};
+struct byte_unit : p::one<'b', 'B'> {};
+struct size : p::seq<decimal, p::opt<p::sor<p::seq<size_unit, p::opt<size_suffix>>, byte_unit>>> {};
 struct duration_unit : p::sor<TAO_PEGTL_STRING("ms"), p::one<'s', 'm', 'h'>> {};
 struct duration : p::plus<digits, duration_unit> {};
 

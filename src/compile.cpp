@@ -1,7 +1,10 @@
 #include "rigc/compile.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
+#include "rigc/context_check.hpp"
 #include "rigc/elaborate.hpp"
 #include "rigc/manifest.hpp"
 #include "rigc/packs.hpp"
@@ -53,6 +56,27 @@ CompileOptions compile_options(const std::string& spec_path, const std::string& 
   return options;
 }
 
+namespace {
+
+// A spec with nothing to build would write a workflow that builds nothing: an
+// error, unless its declarations are missing because they had errors.
+void check_not_empty(const spec::Module& decls, std::uint32_t file, const Sources& sources,
+                     Diagnostics& diagnostics) {
+  if (!decls.images.empty() || diagnostics.has_errors()) return;
+  const bool blank = sources.text(file).find_first_not_of(" \t\r\n") == std::string::npos;
+  diagnostics.error({file, 1, 1, 1},
+                    fmt::format("{} declares no image and no runner, so there is nothing to "
+                                "generate; add one, e.g. `rigc new runner ci --packs git`, or an "
+                                "'image NAME {{ … }}' block",
+                                blank ? "the spec is empty: it" : "the spec"));
+}
+
+}  // namespace
+
+// Stages run over what is sound: a declaration with errors is left out of later
+// stages (with whatever depends on it), and the others go on, so one run reports
+// the errors of every independent declaration. Nothing is emitted once any error
+// was reported.
 Compilation compile(Sources& sources, std::uint32_t file, const CompileOptions& options,
                     Stop stop_after) {
   const bool keep = stop_after == Stop::everything;
@@ -64,21 +88,20 @@ Compilation compile(Sources& sources, std::uint32_t file, const CompileOptions& 
     if (keep) c.module = std::move(module);
   }
   if (stop_after == Stop::declarations) return c;
+  check_not_empty(c.decls, file, sources, c.diagnostics);
   std::vector<spec::PackDecl> library =
       options.library ? *options.library : load_packs(options.pack_path, sources, c.diagnostics);
-  if (c.diagnostics.has_errors()) return c;
   c.resolved = resolve(c.decls, std::move(library), c.diagnostics);
-  if (c.diagnostics.has_errors()) return c;
   check_output_directory(c.resolved.images, options.output_dir, options.lower.output_dir,
                          c.diagnostics);
-  if (c.diagnostics.has_errors()) return c;
   c.build = lower(c.resolved, options.lower, c.diagnostics);
-  if (c.diagnostics.has_errors()) return c;
   if (!keep && stop_after != Stop::resolution) {
     c.resolved = Resolved{};  // points into decls: first
     c.decls = spec::Module{};
   }
   validate(c.build, c.diagnostics);
+  if (!options.context_dir.empty())
+    check_context_on_disk(c.build, options.context_dir, c.diagnostics);
   if (c.diagnostics.has_errors() || stop_after == Stop::resolution) return c;
   if (stop_after == Stop::ir) return c;
   // Emission releases each image's stages once its files are written, unless the

@@ -181,7 +181,8 @@ std::string render(const Diagnostic& d, const Sources& sources, ErrorFormat form
   std::string out = fmt::format("{}{}:{}:{}:{} {}{}:{} {}\n", bold, sources.name(at.file), at.line,
                                 at.column, reset, hue, severity_name(d.severity), reset, message);
   const std::string line = sources.line(at.file, at.line);
-  if (at.line == 0 || at.column == 0) return out;
+  // No line to show (an empty file): nothing to put a caret under.
+  if (at.line == 0 || at.column == 0 || line.empty()) return out;
   out += "  " + displayable(line) + "\n";
   const std::size_t start = at.column - 1;
   std::string marks = "^";

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "rigc/compile.hpp"
@@ -43,6 +45,12 @@ bool read_text(const std::string& path, std::string& out) {
   return true;
 }
 
+// The directory of the spec at `path`, to open files in.
+std::string spec_directory(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
 // A command's compilation of the spec it names.
 struct SpecCompilation {
   Sources sources;
@@ -64,6 +72,9 @@ bool compile_spec(const DriverOptions& options, Stop stop_after, SpecCompilation
   } else {
     const std::uint32_t file = c.sources.add(options.spec, std::move(text));
     c.options = compile_options(options.spec, options.output_dir, options.pack_path);
+    // The build context is the spec's directory: its deps files and copy sources are
+    // looked for there, unless the caller generates before they exist.
+    if (!options.no_context_check) c.options.context_dir = spec_directory(options.spec);
     c.result = compile(c.sources, file, c.options, stop_after);
   }
   print_diagnostics(c.result.diagnostics, c.sources, options);
@@ -152,12 +163,44 @@ int run_plan(const DriverOptions& options) {
   return 0;
 }
 
+namespace {
+
+// The spec's own packs (a spec's packs replace library packs of their names), and
+// their names. False after printing the errors of a spec that cannot be read.
+bool add_spec_packs(const DriverOptions& options, Sources& sources,
+                    std::vector<spec::PackDecl>& packs, std::set<std::string>& own) {
+  std::string text;
+  Diagnostics diagnostics;
+  if (!read_text(options.spec, text)) {
+    diagnostics.error({}, fmt::format("cannot read spec '{}'", options.spec));
+    print_diagnostics(diagnostics, sources, options);
+    return false;
+  }
+  const std::uint32_t file = sources.add(options.spec, std::move(text));
+  Compilation c = compile(sources, file, CompileOptions{}, Stop::declarations);
+  print_diagnostics(c.diagnostics, sources, options);
+  if (!c.ok()) return false;
+  for (spec::PackDecl& pack : c.decls.packs) {
+    own.insert(pack.name.value);
+    packs.erase(
+        std::remove_if(packs.begin(), packs.end(),
+                       [&](const spec::PackDecl& p) { return p.name.value == pack.name.value; }),
+        packs.end());
+    packs.push_back(std::move(pack));
+  }
+  return true;
+}
+
+}  // namespace
+
 int run_packs(const DriverOptions& options) {
   Sources sources;
   Diagnostics diagnostics;
   std::vector<spec::PackDecl> packs = load_packs(options.pack_path, sources, diagnostics);
   print_diagnostics(diagnostics, sources, options);
   if (diagnostics.has_errors()) return kExitError;
+  std::set<std::string> own;
+  if (options.with_spec && !add_spec_packs(options, sources, packs, own)) return kExitError;
   std::sort(packs.begin(), packs.end(),
             [](const auto& a, const auto& b) { return a.name.value < b.name.value; });
   const auto names = [](const std::vector<spec::At<std::string>>& list) {
@@ -179,6 +222,7 @@ int run_packs(const DriverOptions& options) {
       j["name"] = p.name.value;
       j["description"] = p.description;
       j["stock"] = p.stock;
+      j["origin"] = own.count(p.name.value) != 0 ? "spec" : p.stock ? "stock" : "pack-path";
       j["default_version"] = p.version ? p.version->value : "";
       j["versions"] = pack_versions(p);
       j["requires"] = names(p.requires_);
@@ -199,7 +243,10 @@ int run_packs(const DriverOptions& options) {
     return 0;
   }
   for (const spec::PackDecl& p : packs) {
-    std::cout << fmt::format("{:<11} {}\n", p.name.value, p.description);
+    std::string description = p.description;
+    if (own.count(p.name.value) != 0)
+      description += (description.empty() ? "(from " : " (from ") + options.spec + ")";
+    std::cout << fmt::format("{:<11} {}\n", p.name.value, description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
       std::cout << fmt::format("            versions: {} (default {}){}\n",
@@ -229,29 +276,46 @@ namespace rigc {
 namespace {
 
 // Compiles `text` as if it were the spec, in memory, to prove an edit is sound
-// before it is written. Prints the diagnostics; true when there are no errors.
-bool compiles(const DriverOptions& options, const std::string& text) {
+// before it is written. Its diagnostics point into the spec as it would be, so a
+// note marks where the new declaration (`kind` `name`, from `line`) would start.
+// Prints the diagnostics; true when there are no errors.
+bool compiles(const DriverOptions& options, const std::string& text, const std::string& kind,
+              std::uint32_t line, std::uint32_t last) {
   Sources sources;
   const std::uint32_t file = sources.add(options.spec, text);
-  const Compilation c =
+  Compilation c =
       compile(sources, file, compile_options(options.spec, options.output_dir, options.pack_path),
               Stop::files);
+  if (!c.ok()) {
+    const auto head = static_cast<std::uint32_t>(kind.size());
+    c.diagnostics.note({file, line, 1, head},
+                       fmt::format("the line numbers are those of {} with the {} '{}' that `rigc "
+                                   "new` would add at lines {}-{}; nothing was written",
+                                   options.spec, kind, options.name, line, last));
+  }
   print_diagnostics(c.diagnostics, sources, options);
   return c.ok();
 }
 
-// The names declared at the top level of a spec (images, runners, packs).
-bool declared_names(const DriverOptions& options, const std::string& text,
-                    std::vector<std::string>& images, std::vector<std::string>& packs) {
-  Sources sources;
+// A name declared at the top level of a spec (an image, a runner or a pack).
+struct Declared {
+  std::string kind;  // "image", "runner", "pack"
+  Location name;
+};
+
+// The names declared at the top level of `text`, read into `sources`.
+bool declared_names(const DriverOptions& options, Sources& sources, const std::string& text,
+                    std::map<std::string, Declared>& images,
+                    std::map<std::string, Declared>& packs) {
   const std::uint32_t file = sources.add(options.spec, text);
   const Compilation c = compile(sources, file, CompileOptions{}, Stop::declarations);
   print_diagnostics(c.diagnostics, sources, options);
   if (!c.ok()) return false;
   for (const auto& image : c.decls.images)
-    images.push_back(image.name.value);
+    images.emplace(image.name.value,
+                   Declared{image.runner ? "runner" : "image", image.name.location});
   for (const auto& pack : c.decls.packs)
-    packs.push_back(pack.name.value);
+    packs.emplace(pack.name.value, Declared{"pack", pack.name.location});
   return true;
 }
 
@@ -265,31 +329,37 @@ int append_declaration(const DriverOptions& options, const std::string& kind,
     std::cerr << fmt::format("rigc: error: cannot read spec '{}'\n", options.spec);
     return kExitError;
   }
-  std::vector<std::string> images, packs;
-  if (exists && !declared_names(options, text, images, packs)) return kExitError;
+  Sources sources;
+  std::map<std::string, Declared> images, packs;
+  if (exists && !declared_names(options, sources, text, images, packs)) return kExitError;
   const auto& taken = kind == "pack" ? packs : images;
-  if (std::find(taken.begin(), taken.end(), options.name) != taken.end() ||
-      (kind != "pack" && std::find(images.begin(), images.end(), options.name) != images.end())) {
-    std::cerr << fmt::format("rigc: error: '{}' is already declared in {}; choose another name\n",
-                             options.name, options.spec);
+  const auto found = taken.find(options.name);
+  if (found != taken.end()) {
+    Diagnostics diagnostics;
+    diagnostics.error(found->second.name,
+                      fmt::format("{} '{}' is already declared here; choose another name for the "
+                                  "new {}",
+                                  found->second.kind, options.name, kind));
+    print_diagnostics(diagnostics, sources, options);
     return kExitError;
   }
   std::string updated = text;
   if (!updated.empty() && updated.back() != '\n') updated += '\n';
   if (!updated.empty()) updated += '\n';
-  const auto line = static_cast<std::size_t>(std::count(updated.begin(), updated.end(), '\n')) + 1;
+  const auto line =
+      static_cast<std::uint32_t>(std::count(updated.begin(), updated.end(), '\n')) + 1;
+  // The pack skeleton starts with a comment: its declaration is the line after.
+  const std::uint32_t head = line + (declaration.rfind("#", 0) == 0 ? 1 : 0);
   updated += declaration;
-  if (!compiles(options, updated)) {
-    std::cerr << fmt::format("rigc: nothing was written to {}\n", options.spec);
-    return kExitError;
-  }
+  const auto last = static_cast<std::uint32_t>(std::count(updated.begin(), updated.end(), '\n'));
+  if (!compiles(options, updated, kind, head, last)) return kExitError;
   std::string error;
   if (!write_file_atomically(options.spec, updated, error)) {
     std::cerr << "rigc: error: " << error << "\n";
     return kExitError;
   }
   std::cout << fmt::format("{} {}:{}: added {} '{}'\n", exists ? "updated" : "created",
-                           options.spec, line, kind, options.name);
+                           options.spec, head, kind, options.name);
   std::cout << declaration;
   std::cout << fmt::format("next: rigc build {}\n", options.spec);
   return 0;
@@ -312,7 +382,14 @@ int run_new_runner(const DriverOptions& options) {
         options.name);
     return kExitError;
   }
-  std::string declaration = fmt::format("runner {} {{\n", options.name);
+  if (!options.extends.empty() && !valid_new_name(options.extends)) {
+    std::cerr << fmt::format(
+        "rigc: error: invalid --extends '{}': the name of a runner of the spec\n", options.extends);
+    return kExitError;
+  }
+  std::string declaration = options.extends.empty() ? fmt::format("runner {} {{\n", options.name)
+                                                    : fmt::format("runner {} extends {} {{\n",
+                                                                  options.name, options.extends);
   if (!options.packs.empty()) declaration += "  packs " + text::join(options.packs, " ") + "\n";
   if (!options.labels.empty()) declaration += "  labels " + text::join(options.labels, " ") + "\n";
   if (!options.limits.empty()) {
@@ -406,6 +483,31 @@ int run_graph(const DriverOptions& options) {
   const Compilation& r = c.result;
   std::cout << (options.format == "mermaid" ? graph_mermaid(r.resolved, r.build)
                                             : graph_dot(r.resolved, r.build));
+  return 0;
+}
+
+int run_complete(const DriverOptions& options) {
+  // For a shell completing a word: whatever can be read, no diagnostics, exit 0.
+  Sources sources;
+  Diagnostics ignored;
+  std::set<std::string> names;
+  std::string text;
+  spec::Module decls;
+  if (read_text(options.spec, text)) {
+    const std::uint32_t file = sources.add(options.spec, std::move(text));
+    decls = compile(sources, file, CompileOptions{}, Stop::declarations).decls;
+  }
+  if (options.format == "images") {
+    for (const spec::ImageDecl& image : decls.images)
+      names.insert(image.name.value);
+  } else {
+    for (const spec::PackDecl& pack : load_packs(options.pack_path, sources, ignored))
+      names.insert(pack.name.value);
+    for (const spec::PackDecl& pack : decls.packs)
+      names.insert(pack.name.value);
+  }
+  for (const std::string& name : names)
+    std::cout << name << "\n";
   return 0;
 }
 

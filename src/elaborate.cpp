@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "src/elaborate_args.hpp"
@@ -38,8 +39,12 @@ class Elaborator {
       // Past the first 100 errors nothing more is shown (diagnostics.cpp), so a
       // huge broken spec is not read to its end.
       if (diagnostics_.error_count() > 100) break;
+      const std::size_t errors = diagnostics_.error_count();
       declaration(node);
+      if (diagnostics_.error_count() > errors) mark_broken(node, false);
     }
+    for (const ast::Node& node : module.broken)
+      mark_broken(node, true);
     return std::move(module_);
   }
 
@@ -54,24 +59,80 @@ class Elaborator {
       return nullptr;
     }
     if (const Statement* s = find_statement(head.text, context)) return s;
+    // Allowed elsewhere: where, with every row of the keyword (`apt` of images and
+    // of packs), and what to write here instead.
+    unsigned contexts = 0;
+    const Statement* first = nullptr;
     for (const Statement& s : statement_table()) {
-      if (head.text == s.keyword) {
-        std::vector<std::string> where;
-        for (Context c : {Context::top, Context::defaults, Context::image, Context::runner,
-                          Context::target, Context::pack}) {
-          if ((s.contexts & bit(c)) != 0) where.push_back(context_name(c));
-        }
-        diagnostics_.error(head.location,
-                           fmt::format("'{}' is not allowed in {}; it belongs in {}", head.text,
-                                       context_name(context), fmt::join(where, ", ")));
-        return nullptr;
+      if (head.text != s.keyword) continue;
+      contexts |= s.contexts;
+      if (first == nullptr || (first->instead == nullptr && s.instead != nullptr)) first = &s;
+    }
+    if (first != nullptr) {
+      std::vector<std::string> where;
+      for (Context c : {Context::top, Context::defaults, Context::image, Context::runner,
+                        Context::target, Context::pack}) {
+        if ((contexts & bit(c)) != 0) where.push_back(context_name(c));
       }
+      std::string places = where.back();
+      if (where.size() > 1) {
+        places =
+            fmt::format("{} or {}", fmt::join(where.begin(), where.end() - 1, ", "), where.back());
+      }
+      diagnostics_.error(head.location, fmt::format("'{}' is not allowed in {}; it belongs in {}{}",
+                                                    head.text, context_name(context), places,
+                                                    elab::misplaced_hint(*first, context)));
+      return nullptr;
     }
     diagnostics_.error(
         head.location,
         fmt::format("unknown statement '{}' in {}{}", head.text, context_name(context),
                     did_you_mean(head.text, statement_keywords(context))));
     return nullptr;
+  }
+
+  // A declaration that reported errors is kept as its name only (marked broken), so
+  // that later stages leave out what depends on it rather than report it unknown.
+  // A `defaults` or `ignore` block that did not parse breaks every image; one that
+  // parsed says so itself (a second block, which is dropped, breaks nothing).
+  void mark_broken(const ast::Node& node, bool unparsed) {
+    const std::string& keyword = node.head.text;
+    if (keyword == "defaults" || keyword == "ignore") {
+      module_.shared_broken = module_.shared_broken || unparsed;
+      return;
+    }
+    if (keyword != "image" && keyword != "runner" && keyword != "pack") return;
+    if (node.args.empty() || node.args[0].kind != ast::ValueKind::word) return;
+    const At<std::string> name{node.args[0].text, node.args[0].location};
+    const auto here = [&](const At<std::string>& other) {
+      return other.location.file == name.location.file &&
+             other.location.line == name.location.line &&
+             other.location.column == name.location.column;
+    };
+    if (keyword == "pack") {
+      spec::PackDecl pack;
+      pack.name = name;
+      pack.broken = true;
+      for (spec::PackDecl& p : module_.packs) {
+        if (here(p.name)) p = pack;
+      }
+      if (std::none_of(module_.packs.begin(), module_.packs.end(),
+                       [&](const spec::PackDecl& p) { return here(p.name); })) {
+        module_.packs.push_back(std::move(pack));
+      }
+      return;
+    }
+    spec::ImageDecl image;
+    image.runner = keyword == "runner";
+    image.name = name;
+    image.broken = true;
+    for (spec::ImageDecl& i : module_.images) {
+      if (here(i.name)) i = image;
+    }
+    if (std::none_of(module_.images.begin(), module_.images.end(),
+                     [&](const spec::ImageDecl& i) { return here(i.name); })) {
+      module_.images.push_back(std::move(image));
+    }
   }
 
   void declaration(const ast::Node& node) {
@@ -110,7 +171,9 @@ class Elaborator {
     }
     module_.defaults.emplace();
     module_.defaults->location = node.head.location;
+    const std::size_t errors = diagnostics_.error_count();
     settings_block(node, Context::defaults, module_.defaults->value);
+    if (diagnostics_.error_count() > errors) module_.shared_broken = true;
   }
 
   void pack_declaration(const ast::Node& node, Args& args, const At<std::string>& name) {
@@ -163,6 +226,7 @@ class Elaborator {
         continue;
       }
       Args args(node, diagnostics_, s->usage);
+      args.in_context(context);
       s->settings(args, settings);
       args.finish();
     }
@@ -214,6 +278,7 @@ class Elaborator {
       if (s == nullptr) continue;
       if (s->single && !once(node, *s, seen)) continue;
       Args args(node, diagnostics_, s->usage);
+      args.in_context(Context::pack);
       s->pack(args, pack);
       args.finish();
     }
@@ -228,6 +293,7 @@ class Elaborator {
     }
     module_.ignore.emplace();
     module_.ignore->location = block.head.location;
+    const std::size_t errors = diagnostics_.error_count();
     for (const ast::Node& node : block.children) {
       if (!node.args.empty() || node.has_block || node.head.kind == ast::ValueKind::list) {
         diagnostics_.error(node.location,
@@ -248,6 +314,7 @@ class Elaborator {
       if (!check_expression(diagnostics_, node.location, pattern)) continue;
       module_.ignore->value.push_back({pattern, node.head.location});
     }
+    if (diagnostics_.error_count() > errors) module_.shared_broken = true;
   }
 
   Diagnostics& diagnostics_;

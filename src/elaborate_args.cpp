@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "src/statements.hpp"
+
 namespace rigc::elab {
 namespace {
 
@@ -50,14 +52,18 @@ Location Args::end() const {
 
 const ast::Value* Args::take(const char* what, std::initializer_list<ast::ValueKind> kinds) {
   if (!ok_) return nullptr;
+  // Only on an error: the search is no cost for statements that are right.
+  const auto hint = [&] {
+    return has_context_ ? neighbour_hint(node_.head.text, context_) : std::string();
+  };
   if (done()) {
     error(end(), fmt::format("'{}' is missing {}; usage: {}", node_.head.text, what, usage_));
     return nullptr;
   }
   const ast::Value& value = node_.args[next_];
   if (std::find(kinds.begin(), kinds.end(), value.kind) == kinds.end()) {
-    error(value.location,
-          fmt::format("expected {}, not a {}; usage: {}", what, kind_name(value.kind), usage_));
+    error(value.location, fmt::format("expected {}, not a {}; usage: {}{}", what,
+                                      kind_name(value.kind), usage_, hint()));
     return nullptr;
   }
   ++next_;

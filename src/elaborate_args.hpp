@@ -10,6 +10,7 @@
 
 #include "rigc/ast.hpp"
 #include "rigc/diagnostics.hpp"
+#include "rigc/elaborate.hpp"
 #include "rigc/spec.hpp"
 
 namespace rigc::elab {
@@ -32,6 +33,13 @@ class Args {
       : node_(node), diagnostics_(diagnostics), usage_(std::move(usage)) {}
 
   const ast::Node& node() const { return node_; }
+
+  // The block the statement is in: an argument of the wrong shape then also
+  // suggests a statement of that block one letter away (`label big` in a runner).
+  void in_context(Context context) {
+    context_ = context;
+    has_context_ = true;
+  }
   bool ok() const { return ok_; }
   bool done() const { return next_ == node_.args.size(); }
   const ast::Value* peek() const { return done() ? nullptr : &node_.args[next_]; }
@@ -70,6 +78,8 @@ class Args {
   std::string usage_;
   std::size_t next_ = 0;
   bool ok_ = true;
+  Context context_ = Context::top;
+  bool has_context_ = false;
 };
 
 }  // namespace rigc::elab

@@ -89,6 +89,30 @@ void read_pack_names(Args& a, std::vector<At<std::string>>& out) {
   }
 }
 
+// Image repository names as Docker spells a path component: lowercase letters and
+// digits, separated by '.', '_' or '-'.
+void read_pack_images(Args& a, std::vector<At<std::string>>& out) {
+  if (a.done()) a.take("an image repository name", {ast::ValueKind::word});
+  while (!a.done()) {
+    auto v = a.word("an image repository name");
+    if (!v) return;
+    const std::string& name = v->value;
+    const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    const bool ok = !name.empty() && name.size() <= 128 && alnum(name.front()) &&
+                    alnum(name.back()) && std::all_of(name.begin(), name.end(), [&](char c) {
+                      return alnum(c) || c == '.' || c == '_' || c == '-';
+                    });
+    if (!ok) {
+      a.error(v->location, fmt::format("invalid image repository name '{}': lowercase letters "
+                                       "and digits, with '.', '_' or '-' between them (e.g. "
+                                       "python, eclipse-temurin)",
+                                       name));
+      return;
+    }
+    out.push_back(*v);
+  }
+}
+
 std::optional<spec::SystemVersion> read_pack_system(Args& a) {
   auto v = read_pack_version(a);
   if (!v) return std::nullopt;

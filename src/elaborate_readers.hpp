@@ -63,7 +63,8 @@ std::optional<spec::PackKind> read_pack_kind(Args& a);
 std::optional<At<std::string>> read_pack_version(Args& a);
 void read_pack_versions(Args& a, std::vector<At<std::string>>& out);
 std::optional<spec::SystemVersion> read_pack_system(Args& a);
-void read_pack_names(Args& a, std::vector<At<std::string>>& out);  // requires, after
+void read_pack_names(Args& a, std::vector<At<std::string>>& out);   // requires, after, aliases
+void read_pack_images(Args& a, std::vector<At<std::string>>& out);  // provided-by
 void read_pack_env(Args& a, std::vector<spec::Pair>& out);
 void read_pack_path(Args& a, std::vector<At<std::string>>& out);
 std::optional<spec::AptFor> read_pack_apt_for(Args& a);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "rigc/elaborate.hpp"
@@ -27,12 +28,23 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   const auto parts = text.size() > 32 ? std::nullopt : syntax::size(text);
   if (!parts) return std::nullopt;
   const double number = std::stod(parts->number);
-  const int power = std::string("KMGT").find(parts->unit) + 1;
+  const auto unit = static_cast<char>(std::toupper(static_cast<unsigned char>(parts->unit)));
+  const int power = unit == 0 ? 0 : static_cast<int>(std::string("KMGTP").find(unit)) + 1;
   double bytes = number;
   for (int i = 0; i < power; ++i)
     bytes *= 1024;
   if (bytes < 1 || bytes > 1e18) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);
+}
+
+// A size as the outputs write it: the number and the unit letter in capitals, any
+// "b" or "ib" dropped ("4gb" -> "4G", "100b" -> "100"), which Compose, Bake and
+// every Docker version read alike.
+std::string canonical_size(const std::string& text) {
+  const auto parts = syntax::size(text);
+  if (!parts) return text;
+  if (parts->unit == 0) return parts->number;
+  return parts->number + static_cast<char>(std::toupper(static_cast<unsigned char>(parts->unit)));
 }
 
 bool is_duration(const std::string& text) {
@@ -457,12 +469,14 @@ std::optional<spec::Resources> read_resources(Args& a) {
       if (!size) return std::nullopt;
       const auto bytes = parse_size(size->value);
       if (!bytes) {
-        a.error(size->location, fmt::format("invalid size '{}'; expected a number with K, M, G or "
-                                            "T, e.g. 512M or 1.5G",
-                                            size->value));
+        a.error(size->location,
+                fmt::format("invalid size '{}'; expected a number of bytes with an optional unit "
+                            "K, M, G, T or P (any case, optionally followed by B or iB), e.g. "
+                            "512M, 4g or 1.5GiB",
+                            size->value));
         return std::nullopt;
       }
-      r.memory = size->value;
+      r.memory = canonical_size(size->value);
       r.memory_bytes = *bytes;
     } else {
       a.error(key->location, fmt::format("expected 'cpus' or 'memory', not '{}'{}", key->value,
@@ -498,8 +512,8 @@ std::optional<At<std::string>> read_restart(Args& a) {
   if (!v) return std::nullopt;
   const std::vector<std::string> policies = {"no", "always", "on-failure", "unless-stopped"};
   if (std::find(policies.begin(), policies.end(), v->value) == policies.end()) {
-    a.error(v->location, fmt::format("unknown restart policy '{}'{}; expected no, always, "
-                                     "on-failure or unless-stopped",
+    a.error(v->location, fmt::format("unknown restart policy '{}'; expected no, always, "
+                                     "on-failure or unless-stopped{}",
                                      v->value, did_you_mean(v->value, policies)));
     return std::nullopt;
   }
@@ -542,8 +556,8 @@ std::optional<At<std::string>> read_choice(Args& a, const char* what,
   std::string expected;
   for (std::size_t i = 0; i < choices.size(); ++i)
     expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
-  a.error(v->location, fmt::format("unknown {} '{}'{}; expected {}", what, v->value,
-                                   did_you_mean(v->value, choices), expected));
+  a.error(v->location, fmt::format("unknown {} '{}'; expected {}{}", what, v->value, expected,
+                                   did_you_mean(v->value, choices)));
   return std::nullopt;
 }
 

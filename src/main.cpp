@@ -1,5 +1,6 @@
-// Maps the command line to DriverOptions and calls the driver; nothing else — and
-// prints shell completions generated from this same command-line definition.
+// Maps the command line to DriverOptions and calls the driver; nothing else. The
+// shell completions and the manual page are generated from this same definition
+// (src/cli_docs.cpp).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,18 +9,33 @@
 
 #include "rigc/driver.hpp"
 #include "rigc/emit.hpp"
+#include "src/cli_docs.hpp"
 
 namespace {
 
 constexpr const char* kSpecHelp = "the spec: a Rigfile or any *.rig file";
 
 void add_spec(CLI::App* command, rigc::DriverOptions& options) {
-  command->add_option("spec", options.spec, kSpecHelp)->capture_default_str();
+  command->add_option("spec", options.spec, kSpecHelp)->type_name("SPEC")->capture_default_str();
+}
+
+// One directory per --pack-path; the option may be repeated.
+CLI::Option* add_pack_path_to(CLI::App* command, std::vector<std::string>& dirs) {
+  return command
+      ->add_option_function<std::vector<std::string>>(
+          "--pack-path",
+          [&dirs](const std::vector<std::string>& more) {
+            dirs.insert(dirs.end(), more.begin(), more.end());
+          },
+          "a directory of more *.rig packs (may be repeated)")
+      ->type_name("DIR")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 void add_pack_path(CLI::App* command, rigc::DriverOptions& options) {
-  command->add_option("--pack-path", options.pack_path, "a directory of extra *.rig packs")
-      ->type_name("DIR");
+  add_pack_path_to(command, options.pack_path);
 }
 
 void add_output(CLI::App* command, rigc::DriverOptions& options) {
@@ -27,6 +43,13 @@ void add_output(CLI::App* command, rigc::DriverOptions& options) {
       ->add_option("-o,--output", options.output_dir,
                    "output directory (default: docker/ beside the spec)")
       ->type_name("DIR");
+}
+
+// The check that deps files and copy sources exist, which reads the disk.
+void add_context_check(CLI::App* command, rigc::DriverOptions& options) {
+  command->add_flag("--no-context-check", options.no_context_check,
+                    "do not check that deps files and copy sources are in the build context on "
+                    "disk (to generate before they exist)");
 }
 
 std::string outputs_help() {
@@ -37,156 +60,36 @@ std::string outputs_help() {
   return text;
 }
 
-// --- Completions, generated from the CLI11 definition ------------------------
-
-struct Command {
-  std::string path;  // "build", "new runner"
-  std::string description;
-  std::vector<std::string> options;   // "--force", "-o", "--output"
-  std::vector<std::string> children;  // subcommand names
+// What every command takes, before or after its name: `rigc --color build` and
+// `rigc build --color` mean the same.
+struct Globals {
+  std::string error_format = "human";
+  bool color = false;
+  std::vector<std::string> pack_path;  // given before the command's name
 };
 
-void collect(const CLI::App* app, const std::string& path, std::vector<Command>& out) {
-  Command command{path, app->get_description(), {}, {}};
-  for (const CLI::Option* option : app->get_options()) {
-    if (!option->nonpositional()) continue;
-    for (const std::string& s : option->get_snames())
-      command.options.push_back("-" + s);
-    for (const std::string& l : option->get_lnames())
-      command.options.push_back("--" + l);
+void add_global_options(CLI::App* command, Globals& globals, rigc::DriverOptions& options,
+                        bool top) {
+  if (command->get_option_no_throw("--error-format") == nullptr) {
+    command
+        ->add_option("--error-format", globals.error_format,
+                     "how errors are printed: human, or GitHub annotations")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"human", "github"}));
   }
-  for (const CLI::App* sub : app->get_subcommands({}))
-    command.children.push_back(sub->get_name());
-  out.push_back(command);
-  for (const CLI::App* sub : app->get_subcommands({})) {
-    collect(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
+  if (command->get_option_no_throw("--color") == nullptr) {
+    command->add_flag("--color", globals.color,
+                      "colour diagnostics even when stderr is not a terminal or NO_COLOR is set");
   }
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i)
-    out += (i == 0 ? "" : separator) + items[i];
-  return out;
-}
-
-std::string bash_completion(const std::vector<Command>& commands) {
-  std::string paths, words;
-  for (const Command& c : commands) {
-    if (!c.path.empty()) paths += " \"" + c.path + "\"";
-    std::vector<std::string> all = c.children;
-    all.insert(all.end(), c.options.begin(), c.options.end());
-    words += "    \"" + c.path + "\") words=\"" + join(all, " ") + "\" ;;\n";
-  }
-  return "# bash completion for rigc, generated by `rigc completion bash` from its command line.\n"
-         "# Install: rigc completion bash > /etc/bash_completion.d/rigc\n"
-         "_rigc() {\n"
-         "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
-         "  local path=\"\" candidate words i known\n"
-         "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-         "    candidate=\"${path:+$path }${COMP_WORDS[i]}\"\n"
-         "    for known in" +
-         paths +
-         "; do\n"
-         "      if [ \"$candidate\" = \"$known\" ]; then path=\"$candidate\"; fi\n"
-         "    done\n"
-         "  done\n"
-         "  case \"$prev\" in\n"
-         "    --error-format) mapfile -t COMPREPLY < <(compgen -W \"human github\" -- \"$cur\"); "
-         "return ;;\n"
-         "    -o | --output | --pack-path) mapfile -t COMPREPLY < <(compgen -d -- \"$cur\"); "
-         "return ;;\n"
-         "    --format)\n"
-         "      case \"$path\" in\n"
-         "        graph) words=\"dot mermaid\" ;;\n"
-         "        *) words=\"text json\" ;;\n"
-         "      esac\n"
-         "      mapfile -t COMPREPLY < <(compgen -W \"$words\" -- \"$cur\"); return ;;\n"
-         "  esac\n"
-         "  case \"$path\" in\n" +
-         words +
-         "  esac\n"
-         "  if [ \"$path\" = completion ]; then words=\"bash zsh\"; fi\n"
-         "  mapfile -t COMPREPLY < <(compgen -W \"$words\" -- \"$cur\")\n"
-         "  if [ \"${#COMPREPLY[@]}\" -eq 0 ] && [[ \"$cur\" != -* ]]; then\n"
-         "    mapfile -t COMPREPLY < <(compgen -f -X '!@(*.rig|Rigfile)' -o plusdirs -- \"$cur\")\n"
-         "  fi\n"
-         "}\n"
-         "shopt -s extglob\n"
-         "complete -o filenames -F _rigc rigc\n";
-}
-
-std::string zsh_escape(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else if (c == '[' || c == ']' || c == ':') {
-      out += '\\';
-      out += c;
+  if (command->get_option_no_throw("--pack-path") == nullptr) {
+    if (top) {
+      add_pack_path_to(command, globals.pack_path);
     } else {
-      out += c;
+      add_pack_path(command, options);
     }
   }
-  return out;
-}
-
-std::string zsh_completion(const std::vector<Command>& commands, const CLI::App& app) {
-  std::string out =
-      "#compdef rigc\n"
-      "# zsh completion for rigc, generated by `rigc completion zsh` from its command line.\n"
-      "# Install: rigc completion zsh > \"${fpath[1]}/_rigc\"\n"
-      "_rigc() {\n"
-      "  local path=\"\" word i\n"
-      "  for ((i = 2; i < CURRENT; i++)); do\n"
-      "    word=\"${words[i]}\"\n"
-      "    case \"${path:+$path }$word\" in\n";
-  for (const Command& c : commands) {
-    if (!c.path.empty()) out += "      \"" + c.path + "\") path=\"${path:+$path }$word\" ;;\n";
-  }
-  out += "    esac\n  done\n  case \"$path\" in\n";
-  for (const Command& c : commands) {
-    out += "    \"" + c.path + "\")\n";
-    if (!c.children.empty()) {
-      out += "      local -a subcommands=(\n";
-      const CLI::App* node = &app;
-      std::string rest = c.path;
-      while (!rest.empty()) {
-        const auto space = rest.find(' ');
-        node = node->get_subcommand(rest.substr(0, space));
-        rest = space == std::string::npos ? "" : rest.substr(space + 1);
-      }
-      for (const CLI::App* sub : node->get_subcommands({})) {
-        out += "        '" + zsh_escape(sub->get_name()) + ":" +
-               zsh_escape(sub->get_description()) + "'\n";
-      }
-      out += "      )\n      _describe 'command' subcommands\n";
-    } else {
-      out += "      _arguments";
-      for (const std::string& option : c.options) {
-        std::string action;
-        if (option == "-o" || option == "--output" || option == "--pack-path")
-          action = ":directory:_files -/";
-        if (option == "--error-format") action = ":format:(human github)";
-        if (option == "--format")
-          action = c.path == "graph" ? ":format:(dot mermaid)" : ":format:(text json)";
-        if (option == "--packs" || option == "--labels" || option == "--limits")
-          action = ":value: ";
-        out += " \\\n        '" + option + action + "'";
-      }
-      if (c.path == "completion") {
-        out += " \\\n        '1:shell:(bash zsh)'";
-      } else if (c.path == "new runner" || c.path == "new pack") {
-        out += " \\\n        '1:name: ' '2:spec:_files -g \"*.rig(-.) Rigfile(-.)\"'";
-      } else if (c.path != "packs") {
-        out += " \\\n        '1:spec:_files -g \"*.rig(-.) Rigfile(-.)\"'";
-      }
-      out += "\n";
-    }
-    out += "      ;;\n";
-  }
-  out += "  esac\n}\n_rigc \"$@\"\n";
-  return out;
+  for (CLI::App* sub : command->get_subcommands({}))
+    add_global_options(sub, globals, options, false);
 }
 
 }  // namespace
@@ -196,21 +99,15 @@ int main(int argc, char** argv) {
       "rigc: compiles a Rig spec into optimized Dockerfiles and the files that build and "
       "run them"};
   app.set_version_flag("--version", std::string("rigc ") + RIGC_VERSION);
-  app.require_subcommand(1);
   rigc::DriverOptions options;
-  std::string error_format = "human";
-  const auto add_error_format = [&](CLI::App* command) {
-    command->add_option("--error-format", error_format, "how errors are printed: human or github")
-        ->check(CLI::IsMember({"human", "github"}));
-  };
-  add_error_format(&app);
-  app.add_flag("--color", options.color, "colour diagnostics even when stderr is not a terminal");
+  Globals globals;
 
   CLI::App* build = app.add_subcommand("build", "compile the spec and write the outputs");
   add_spec(build, options);
   add_output(build, options);
-  add_pack_path(build, options);
-  build->add_flag("--force", options.force, "overwrite or remove files rigc did not generate");
+  build->add_flag("--force", options.force,
+                  "overwrite or remove files rigc did not generate, or that were edited by hand");
+  add_context_check(build, options);
   build->footer(outputs_help());
 
   CLI::App* check = app.add_subcommand("check",
@@ -218,22 +115,23 @@ int main(int argc, char** argv) {
                                        "write nothing (exit 1 on differences)");
   add_spec(check, options);
   add_output(check, options);
-  add_pack_path(check, options);
+  add_context_check(check, options);
 
   CLI::App* plan = app.add_subcommand(
       "plan", "show the resolved packs, stages and layer order, with the reason for each");
   add_spec(plan, options);
-  add_pack_path(plan, options);
+  add_context_check(plan, options);
   plan->add_option("--format", options.format, "text or json")
+      ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
 
   CLI::App* graph =
       app.add_subcommand("graph", "print the pack dependency graph and each image's stage graph");
   add_spec(graph, options);
-  add_pack_path(graph, options);
-  options.format = "text";
+  add_context_check(graph, options);
   std::string graph_format = "dot";
   graph->add_option("--format", graph_format, "dot or mermaid")
+      ->type_name("FORMAT")
       ->check(CLI::IsMember({"dot", "mermaid"}))
       ->capture_default_str();
 
@@ -244,37 +142,51 @@ int main(int argc, char** argv) {
                         "only report (exit 1 and a diff) when the spec is not formatted");
 
   CLI::App* new_command = app.add_subcommand("new", "scaffold a runner or a pack into the spec");
-  new_command->require_subcommand(1);
   CLI::App* new_runner =
       new_command->add_subcommand("runner", "add a runner to the spec (created if missing)");
-  new_runner->add_option("name", options.name, "the runner's name")->required();
+  new_runner->add_option("name", options.name, "the runner's name")->type_name("NAME")->required();
   add_spec(new_runner, options);
   new_runner->add_option("--packs", options.packs, "packs, comma-separated: git,python")
+      ->type_name("PACK,…")
       ->delimiter(',');
   new_runner->add_option("--labels", options.labels, "extra runner labels, comma-separated")
+      ->type_name("LABEL,…")
       ->delimiter(',');
-  new_runner->add_option("--limits", options.limits, "resource limits: cpus=2,memory=4G");
-  add_pack_path(new_runner, options);
+  new_runner->add_option("--limits", options.limits, "resource limits: cpus=2,memory=4G")
+      ->type_name("LIMITS");
+  new_runner->add_option("--extends", options.extends, "a runner of the spec to extend")
+      ->type_name("IMAGE");
   CLI::App* new_pack =
       new_command->add_subcommand("pack", "add a commented pack skeleton to the spec");
-  new_pack->add_option("name", options.name, "the pack's name")->required();
+  new_pack->add_option("name", options.name, "the pack's name")->type_name("NAME")->required();
   add_spec(new_pack, options);
-  add_pack_path(new_pack, options);
 
-  CLI::App* packs = app.add_subcommand("packs", "list the stock packs and those on --pack-path");
-  add_pack_path(packs, options);
+  CLI::App* packs = app.add_subcommand(
+      "packs", "list the stock packs, those on --pack-path, and the spec's own when it is named");
+  CLI::Option* packs_spec =
+      packs->add_option("spec", options.spec, "a spec whose own packs to list too")
+          ->type_name("SPEC");
   packs->add_option("--format", options.format, "text or json")
+      ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
 
   CLI::App* completion = app.add_subcommand("completion", "print a shell completion script");
   std::string shell;
-  completion->add_option("shell", shell, "bash or zsh")
+  completion->add_option("shell", shell, "bash, zsh or fish")
+      ->type_name("SHELL")
       ->required()
-      ->check(CLI::IsMember({"bash", "zsh"}));
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 
-  for (CLI::App* command : {build, check, plan, graph, fmt_command, new_runner, new_pack, packs}) {
-    add_error_format(command);
-  }
+  // Hidden (no group): the manual page, and the names the completions offer.
+  CLI::App* man = app.add_subcommand("man", "print the manual page rigc(1)")->group("");
+  CLI::App* complete =
+      app.add_subcommand("complete", "print pack or image names for completions")->group("");
+  complete->add_option("kind", options.format, "packs or images")
+      ->required()
+      ->check(CLI::IsMember({"packs", "images"}));
+  add_spec(complete, options);
+
+  add_global_options(&app, globals, options, true);
 
   try {
     app.parse(argc, argv);
@@ -283,9 +195,14 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   options.error_format =
-      error_format == "github" ? rigc::ErrorFormat::github : rigc::ErrorFormat::human;
-  if (!options.color) options.color = isatty(STDERR_FILENO) != 0;
-  if (std::getenv("NO_COLOR") != nullptr) options.color = false;
+      globals.error_format == "github" ? rigc::ErrorFormat::github : rigc::ErrorFormat::human;
+  options.pack_path.insert(options.pack_path.begin(), globals.pack_path.begin(),
+                           globals.pack_path.end());
+  // NO_COLOR by its convention: only a non-empty value turns colour off, and an
+  // explicit --color turns it back on.
+  const char* no_color = std::getenv("NO_COLOR");
+  options.color =
+      globals.color || (isatty(STDERR_FILENO) != 0 && (no_color == nullptr || *no_color == '\0'));
 
   try {
     if (build->parsed()) return rigc::run_build(options);
@@ -298,13 +215,22 @@ int main(int argc, char** argv) {
     if (fmt_command->parsed()) return rigc::run_fmt(options);
     if (new_runner->parsed()) return rigc::run_new_runner(options);
     if (new_pack->parsed()) return rigc::run_new_pack(options);
-    if (packs->parsed()) return rigc::run_packs(options);
+    if (packs->parsed()) {
+      options.with_spec = packs_spec->count() > 0;
+      return rigc::run_packs(options);
+    }
+    if (complete->parsed()) return rigc::run_complete(options);
     if (completion->parsed()) {
-      std::vector<Command> commands;
-      collect(&app, "", commands);
-      std::cout << (shell == "bash" ? bash_completion(commands) : zsh_completion(commands, app));
+      std::cout << rigc::cli::completion(rigc::cli::describe(app), shell);
       return 0;
     }
+    if (man->parsed()) {
+      std::cout << rigc::cli::man_page(rigc::cli::describe(app), RIGC_VERSION);
+      return 0;
+    }
+    // A command that only groups others (`rigc`, `rigc new`) was given alone.
+    std::cerr << rigc::cli::missing_subcommand(rigc::cli::describe(app),
+                                               new_command->parsed() ? "new" : "");
   } catch (const std::exception& e) {
     std::cerr << "rigc: internal error: " << e.what() << "\n";
     return 2;

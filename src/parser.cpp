@@ -296,6 +296,7 @@ template <>
 struct Action<g::recover> {
   template <typename Input>
   static void apply(const Input& in, State& state) {
+    if (!state.stack.empty()) state.module.broken.push_back(std::move(state.stack.front()));
     state.stack.clear();
     state.pending.clear();
     if (state.diagnostics.error_count() == state.errors_at_declaration) {

@@ -98,6 +98,7 @@ bool visit(Walk& walk, const std::string& name, ReportBudget& budget, Diagnostic
     return false;
   }
   if (walk.packs.count(name) == 0) return false;  // reported by check_pack
+  if (walk.packs.at(name).broken) return false;   // its errors are reported
   if (walk.path.size() == kMaxPackDepth) {
     report_deep_chain(walk, budget, diagnostics);
     return false;

@@ -32,7 +32,7 @@ std::size_t list_values(const spec::PackDecl& p) {
   std::size_t n = p.requires_.size() + p.after.size() + p.apt.size() + p.build_apt.size() +
                   p.paths.size() + p.dirs.size() + p.labels.size() + p.verify.size() +
                   p.env.size() + p.runs.size() + p.caches.size() + p.deps.size() +
-                  p.versions.size() + p.system.size();
+                  p.versions.size() + p.system.size() + p.aliases.size() + p.provided_by.size();
   for (const spec::SystemVersion& v : p.system)
     n += v.packages.size();
   if (p.fetch) n += p.fetch->arch.size() + p.fetch->checksums.size();
@@ -173,6 +173,7 @@ std::optional<std::vector<const spec::ImageDecl*>> extends_chain(const spec::Ima
       return std::nullopt;
     }
     const spec::ImageDecl* parent = it->second;
+    if (parent->broken) return std::nullopt;  // its errors are reported; this goes with it
     const auto seen = std::find(chain.begin(), chain.end(), parent);
     if (seen != chain.end()) {
       // A cycle through `image`; one that `image` only leads to is reported from
@@ -267,8 +268,17 @@ const spec::SystemVersion* find_system_version(const spec::PackDecl& pack,
 
 void report_unknown_pack(const std::string& name, Location where, const PacksByName& known,
                          ReportBudget& budget, Diagnostics& diagnostics) {
-  diagnostics.error(where, fmt::format("unknown pack '{}'{}", name,
-                                       did_you_mean(name, candidates(known, budget))));
+  // Another name of a pack (`aliases golang` in go) before a near spelling.
+  std::string suggestion;
+  if (budget.suggestions_left > 0) {
+    for (const auto& [pack_name, pack] : known) {
+      for (const auto& alias : pack.aliases) {
+        if (alias.value == name) suggestion = fmt::format("; did you mean '{}'?", pack_name);
+      }
+    }
+  }
+  if (suggestion.empty()) suggestion = did_you_mean(name, candidates(known, budget));
+  diagnostics.error(where, fmt::format("unknown pack '{}'{}", name, suggestion));
 }
 
 // --- Pass 1: the pack library ------------------------------------------------
@@ -281,6 +291,7 @@ PacksByName merge_pack_library(std::vector<spec::PackDecl> library,
   std::map<std::string, Location> declared;
   for (const spec::PackDecl& pack : own) {
     const auto [it, fresh] = declared.emplace(pack.name.value, pack.name.location);
+    if (!fresh && pack.broken) continue;  // its own errors are reported
     if (!fresh) {
       diagnostics.error(pack.name.location, fmt::format("pack '{}' is already declared on line {}",
                                                         pack.name.value, it->second.line));
@@ -318,6 +329,7 @@ ImagesByName index_images(const std::vector<spec::ImageDecl>& images, Diagnostic
   ImagesByName by_name;
   for (const spec::ImageDecl& image : images) {
     const auto [it, fresh] = by_name.emplace(image.name.value, &image);
+    if (!fresh && (image.broken || it->second->broken)) continue;  // reported already
     if (!fresh) {
       diagnostics.error(
           image.name.location,
@@ -366,19 +378,24 @@ bool check_image_size(const spec::ImageDecl& image, const spec::Settings& settin
 
 namespace {
 
-// The packs of one image, through passes 3 to 5. A pass that fails leaves the
-// image without packs; the spec checks still run on it.
-std::vector<ResolvedPack> image_packs(const ResolvedImage& image, const PacksByName& packs,
-                                      ReportBudget& budget, Diagnostics& diagnostics) {
+// The packs of one image, through passes 3 to 5; nothing when a pass fails (or
+// the image needs a broken pack, which is not reported again).
+std::optional<std::vector<ResolvedPack>> image_packs(const ResolvedImage& image,
+                                                     const PacksByName& packs, ReportBudget& budget,
+                                                     Diagnostics& diagnostics) {
+  const std::size_t errors = diagnostics.error_count();
   const std::optional<WantedPacks> wanted =
       pack_closure(*image.decl, image.settings, packs, budget, diagnostics);
   if (!wanted || !check_image_size(*image.decl, image.settings, *wanted, packs, diagnostics)) {
-    return {};
+    return std::nullopt;
   }
   const std::optional<std::vector<ResolvedPack>> chosen =
       choose_versions(*wanted, packs, diagnostics);
-  if (!chosen) return {};
-  return install_order(*chosen, image.decl->name.location, diagnostics);
+  if (!chosen) return std::nullopt;
+  std::vector<ResolvedPack> ordered =
+      install_order(*chosen, image.decl->name.location, diagnostics);
+  if (diagnostics.error_count() > errors) return std::nullopt;
+  return ordered;
 }
 
 }  // namespace
@@ -388,8 +405,13 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
   Resolved out;
   ReportBudget budget;
   out.packs = merge_pack_library(std::move(library), module.packs, diagnostics);
-  for (const auto& [name, pack] : out.packs)
+  for (auto& [name, pack] : out.packs) {
+    if (pack.broken) continue;
+    const std::size_t errors = diagnostics.error_count();
     check_pack(pack, out.packs, budget, diagnostics);
+    // A pack found wrong goes no further, nor does any image that needs it.
+    if (diagnostics.error_count() > errors) pack.broken = true;
+  }
   if (module.ignore) {
     for (const auto& pattern : module.ignore->value)
       out.ignore.push_back(pattern.value);
@@ -397,7 +419,11 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
   const ImagesByName images = index_images(module.images, diagnostics);
   const spec::Settings* defaults = module.defaults ? &module.defaults->value : nullptr;
   for (const spec::ImageDecl& decl : module.images) {
+    // Broken declarations, and images that need one, are left out: their errors are
+    // reported, and the other images go on to be checked (and lowered).
+    if (decl.broken || module.shared_broken) continue;
     if (images.at(decl.name.value) != &decl) continue;  // a duplicate, reported
+    const std::size_t errors = diagnostics.error_count();
     std::optional<Inherited> inherited = inherit(decl, images, defaults, budget, diagnostics);
     if (!inherited) continue;
     ResolvedImage image{
@@ -407,8 +433,13 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
                  : decl.runner       ? kDefaultRunnerBase
                                      : kDefaultImageBase;
     image.os = image.settings.os ? parse_os(image.settings.os->value) : os_of_base(image.base);
-    image.packs = image_packs(image, out.packs, budget, diagnostics);
-    check_image(image, diagnostics);
+    check_image_settings(image, diagnostics);
+    std::optional<std::vector<ResolvedPack>> packs =
+        image_packs(image, out.packs, budget, diagnostics);
+    if (!packs) continue;
+    image.packs = std::move(*packs);
+    check_image_packs(image, diagnostics);
+    if (diagnostics.error_count() > errors) continue;
     out.images.push_back(std::move(image));
   }
   return out;

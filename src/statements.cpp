@@ -73,7 +73,8 @@ const std::vector<Statement>& statement_table() {
       {"tag", kAll, true, "tag WORD", assign<&S::tag, read_tag>, nullptr},
       {"platforms", kAll, true, "platforms linux/amd64 linux/arm64 …",
        assign<&S::platforms, read_platforms>, nullptr},
-      {"packs", kAll, false, "packs NAME[@VERSION] …", append<&S::packs, read_packs>, nullptr},
+      {"packs", kAll, false, "packs NAME[@VERSION] …", append<&S::packs, read_packs>, nullptr,
+       "requires"},
       {"apt", kAll | kTarget, false, "apt PACKAGE …", append<&S::apt, read_apt>, nullptr},
       {"env", kAll | kTarget, false, "env KEY=VALUE …", append<&S::env, read_env>, nullptr},
       {"arg", kAll | kTarget, false, "arg NAME=DEFAULT …", append<&S::args, read_arg>, nullptr},
@@ -129,16 +130,18 @@ const std::vector<Statement>& statement_table() {
        assign<&P::description, read_pack_description>},
       {"kind", kPack, true, "kind system|toolchain|tool", nullptr,
        assign<&P::kind, read_pack_kind>},
-      {"version", kPack, true, "version VERSION", nullptr, assign<&P::version, read_pack_version>},
+      {"version", kPack, true, "version VERSION", nullptr, assign<&P::version, read_pack_version>,
+       "packs"},
       {"versions", kPack, true, "versions VERSION …", nullptr,
-       append<&P::versions, read_pack_versions>},
+       append<&P::versions, read_pack_versions>, "packs"},
       {"system", kPack, false, "system VERSION PACKAGE … [requires PACK …]", nullptr,
        push<&P::system, read_pack_system>},
-      {"requires", kPack, false, "requires PACK …", nullptr,
-       append<&P::requires_, read_pack_names>},
+      {"requires", kPack, false, "requires PACK …", nullptr, append<&P::requires_, read_pack_names>,
+       "packs"},
       {"after", kPack, false, "after PACK …", nullptr, append<&P::after, read_pack_names>},
       {"apt", kPack, false, "apt PACKAGE …", nullptr, append<&P::apt, read_apt>},
-      {"build-apt", kPack, false, "build-apt PACKAGE …", nullptr, append<&P::build_apt, read_apt>},
+      {"build-apt", kPack, false, "build-apt PACKAGE …", nullptr, append<&P::build_apt, read_apt>,
+       "apt"},
       {"env", kPack, false, "env KEY=VALUE …", nullptr, append<&P::env, read_pack_env>},
       {"path", kPack, false, "path /DIR …", nullptr, append<&P::paths, read_pack_path>},
       {"apt-for", kPack, false, "apt-for debian-12|ubuntu-24.04 PACKAGE …", nullptr,
@@ -157,6 +160,9 @@ const std::vector<Statement>& statement_table() {
       {"arch", kPack, false, "arch DOCKER=UPSTREAM …", nullptr, read_pack_arch},
       {"sha256", kPack, false, "sha256 VERSION ARCH HEX", nullptr, read_pack_sha256},
       {"extract", kPack, true, "extract /DIR [strip N] [owned]", nullptr, read_pack_extract},
+      {"aliases", kPack, false, "aliases NAME …", nullptr, append<&P::aliases, read_pack_names>},
+      {"provided-by", kPack, false, "provided-by REPOSITORY …", nullptr,
+       append<&P::provided_by, read_pack_images>},
   };
   return statements;
 }
@@ -166,6 +172,24 @@ const Statement* find_statement(const std::string& keyword, Context context) {
     if (keyword == s.keyword && (s.contexts & bit(context)) != 0) return &s;
   }
   return nullptr;
+}
+
+std::string neighbour_hint(const std::string& keyword, Context context) {
+  for (const std::string& other : statement_keywords(context)) {
+    const std::size_t shorter = std::min(other.size(), keyword.size());
+    // One letter added or removed at the end: label/labels, version/versions.
+    if (other != keyword && other.size() + keyword.size() == 2 * shorter + 1 &&
+        other.compare(0, shorter, keyword, 0, shorter) == 0) {
+      return "; did you mean '" + other + "'?";
+    }
+  }
+  return "";
+}
+
+std::string misplaced_hint(const Statement& statement, Context context) {
+  if (statement.instead != nullptr && find_statement(statement.instead, context) != nullptr)
+    return std::string("; did you mean '") + statement.instead + "'?";
+  return did_you_mean(statement.keyword, statement_keywords(context));
 }
 
 const char* context_name(Context context) {

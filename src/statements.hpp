@@ -33,6 +33,10 @@ struct Statement {
   // declarations and `target`, which the walker reads itself.
   SettingsReader settings;
   PackReader pack;  // the reader in pack blocks
+  // What to write instead in the blocks that do not allow it, when that is another
+  // statement ("packs" for a pack's `requires` in an image); suggested where that
+  // statement is allowed.
+  const char* instead = nullptr;
 };
 
 // Every statement, declarations first. A keyword that means different things in
@@ -44,5 +48,14 @@ const Statement* find_statement(const std::string& keyword, Context context);
 
 // How errors name a context: "an image", "'defaults'", "the top level".
 const char* context_name(Context context);
+
+// "; did you mean 'labels'?" when another statement allowed in `context` is one
+// edit away from `keyword` (`label big` in a runner, which meant its labels), or "".
+std::string neighbour_hint(const std::string& keyword, Context context);
+
+// "; did you mean 'packs'?" for a statement that `context` does not allow: the
+// statement to write there instead (a pack's `requires` in an image), or the
+// closest one it allows; "" when there is none.
+std::string misplaced_hint(const Statement& statement, Context context);
 
 }  // namespace rigc::elab

@@ -113,7 +113,7 @@ TEST_CASE("a runner needs its entrypoint inside the spec's directory") {
         "output directory '../out' is outside the spec's directory\n"
         "  runner ci {\n"
         "         ^~\n");
-  CHECK(c.build.images.empty());
+  CHECK(c.files.empty());
   Sources images;
   CHECK(compile_text(images, kSpec, Stop::files, options).ok());  // an image does not
 }

@@ -556,14 +556,57 @@ TEST_CASE("images and packs share the readers of apt, dirs, labels, run and cach
 }
 
 TEST_CASE("a reader that fails leaves its member unset, and a list reader keeps what it read") {
+  // (In a defaults block, which keeps what it read; a broken image keeps its name only.)
   const auto e = elaborate_text(
-      "image x {\n  tag -bad\n  cmd \"c\"\n  dirs /a b /c\n  kind x\n}\n"
+      "defaults {\n  tag -bad\n  cmd \"c\"\n  dirs /a b /c\n  kind x\n}\n"
       "pack p {\n  kind x\n}\n");
   CHECK(e.diagnostics.error_count() == 5);
-  const spec::Settings& s = e.spec.images.at(0).settings;
+  const spec::Settings& s = e.spec.defaults->value;
   CHECK_FALSE(s.tag);
   CHECK_FALSE(s.cmd);
   REQUIRE(s.dirs.size() == 1);  // read up to the error, as before the split
   CHECK(s.dirs.at(0).value == "/a");
   CHECK(e.spec.packs.at(0).kind == spec::PackKind::tool);
+}
+
+TEST_CASE("a declaration with errors is kept as its name only, marked broken") {
+  const auto e = elaborate_text(
+      "image good {\n  packs git\n}\n"
+      "image bad {\n  packs git\n  tag -bad\n}\n"
+      "runner r extends nope {\n  bogus 1\n}\n"
+      "pack p {\n  kind x\n}\n"
+      "image \"quoted\" {\n}\n");
+  REQUIRE(e.spec.images.size() == 3);
+  CHECK_FALSE(e.spec.images[0].broken);
+  CHECK(e.spec.images[0].settings.packs.size() == 1);
+  CHECK(e.spec.images[1].broken);
+  CHECK(e.spec.images[1].name.value == "bad");
+  CHECK(e.spec.images[1].settings.packs.empty());
+  CHECK(e.spec.images[2].broken);
+  CHECK(e.spec.images[2].runner);
+  REQUIRE(e.spec.packs.size() == 1);
+  CHECK(e.spec.packs[0].broken);
+  CHECK_FALSE(e.spec.shared_broken);
+}
+
+TEST_CASE(
+    "a declaration that did not parse is kept as its name, and a broken defaults breaks all") {
+  Elaborated e;
+  const auto file = e.sources.add("Rigfile",
+                                  "image half {\n  packs \"unterminated\n}\n"
+                                  "image fine {\n}\n"
+                                  "defaults {\n  tag [\n}\n");
+  e.module = parse(e.sources, file, e.diagnostics);
+  CHECK(e.diagnostics.error_count() == 2);
+  REQUIRE(e.module.broken.size() == 2);
+  e.spec = elaborate(e.module, e.diagnostics);
+  REQUIRE(e.spec.images.size() == 2);
+  CHECK_FALSE(e.spec.images[0].broken);
+  CHECK(e.spec.images[0].name.value == "fine");
+  CHECK(e.spec.images[1].broken);
+  CHECK(e.spec.images[1].name.value == "half");
+  CHECK(e.spec.shared_broken);
+  const auto second = elaborate_text("defaults {\n}\ndefaults {\n}\n");
+  CHECK(second.diagnostics.error_count() == 1);
+  CHECK_FALSE(second.spec.shared_broken);  // the second block is dropped; the first stands
 }

@@ -8,7 +8,10 @@
 Suites:
   golden    tests/golden/<case>/Rigfile -> tests/golden/<case>/expected/ (every output)
   errors    tests/errors/<name>.rig -> <name>.stderr: the whole rendered diagnostic,
-            exit code 2, and no output directory created
+            exit code 2, and no output directory created; built alone in a scratch
+            directory (the build context), with the files of <name>.context/ if
+            there is one, and with --no-context-check if not; <name>.args holds
+            options before the command
   examples  examples/<name>/Rigfile -> examples/<name>/docker/ (committed outputs):
             `rigc check` is clean and a fresh build matches file for file
 """
@@ -90,13 +93,21 @@ def errors(rigc, update):
         count += 1
         stem = name[:-4]
         with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out")
-            args = ["build", name, "-o", out]
+            # The case alone in a directory of its own (its build context), with the
+            # files of <stem>.context/ when it has them; without them the disk is
+            # not looked at (--no-context-check).
+            shutil.copy(os.path.join(base, name), tmp)
+            context = os.path.join(base, stem + ".context")
+            args = ["build", name]
+            if os.path.isdir(context):
+                shutil.copytree(context, tmp, dirs_exist_ok=True)
+            else:
+                args.append("--no-context-check")
             extra = os.path.join(base, stem + ".args")
             if os.path.exists(extra):
                 with open(extra) as f:
                     args = f.read().split() + args
-            r = run(rigc, args, base)
+            r = run(rigc, args, tmp)
             expected_path = os.path.join(base, stem + ".stderr")
             if update:
                 with open(expected_path, "w") as f:
@@ -108,7 +119,7 @@ def errors(rigc, update):
                     failures.append(f"errors/{name}: stderr differs\n--- expected\n{want}--- got\n{r.stderr}")
             if r.returncode != 2:
                 failures.append(f"errors/{name}: exit code {r.returncode}, expected 2")
-            if os.path.exists(out):
+            if os.path.exists(os.path.join(tmp, "docker")):
                 failures.append(f"errors/{name}: a failed build created the output directory")
             if "error:" not in r.stderr and "::error" not in r.stderr:
                 failures.append(f"errors/{name}: no error was reported")

@@ -31,7 +31,7 @@ struct Syntax {
 // Captures that callers read, compared along with the answer.
 std::string size_groups(const std::string& s) {
   const auto parts = syntax::size(s);
-  return parts ? parts->number + "|" + parts->unit : "-";
+  return parts ? parts->number + "|" + (parts->unit != 0 ? std::string(1, parts->unit) : "") : "-";
 }
 std::string port_groups(const std::string& s) {
   const auto parts = syntax::port(s);
@@ -41,7 +41,7 @@ std::string port_groups(const std::string& s) {
 const std::vector<Syntax>& syntaxes() {
   static const std::vector<Syntax> all = {
       {"size", [](const std::string& s) { return syntax::size(s).has_value(); },
-       R"(^([0-9]+)(\.[0-9]+)?([KMGT])$)"},
+       R"(^([0-9]+)(\.[0-9]+)?(([KMGTPkmgtp])([iI][bB]|[bB])?|[bB])?$)"},
       {"duration", [](const std::string& s) { return syntax::is_duration(s); },
        R"(^([0-9]+(ms|s|m|h))+$)"},
       {"decimal", [](const std::string& s) { return syntax::is_decimal(s); },
@@ -160,8 +160,8 @@ const std::vector<std::string> kPieces = {
 
 // Numbers with units and separators, for sizes, durations, ports and decimals.
 const std::vector<std::string> kNumberPieces = {
-    "0", "1", "42", "65535", "123456", "5",  ".", "-", "/", "/tcp", "/udp", "tcp",
-    "K", "M", "G",  "T",     "k",      "ms", "s", "m", "h", "sm",   " "};
+    "0", "1", "42", "65535", "123456", "5", ".",  "-", "/", "/tcp", "/udp", "tcp", "K", "M", "G",
+    "T", "k", "ms", "s",     "m",      "h", "sm", " ", "b", "B",    "i",    "iB",  "P", "g", "GiB"};
 
 std::string random_string(std::mt19937& rng) {
   const auto& pieces = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? kNumberPieces : kPieces;
@@ -318,12 +318,12 @@ TEST_CASE("each value syntax accepts exactly what its regular expression accepte
 }
 
 TEST_CASE("sizes and ports give the parts that the expressions captured") {
-  const std::regex size(R"(^([0-9]+)(\.[0-9]+)?([KMGT])$)");
+  const std::regex size(R"(^([0-9]+)(\.[0-9]+)?(([KMGTPkmgtp])([iI][bB]|[bB])?|[bB])?$)");
   const std::regex port(R"(^([0-9]{1,5})(-([0-9]{1,5}))?(/(tcp|udp))?$)");
   for (const std::string& s : generated_strings(3, 20000)) {
     std::smatch m;
     const std::string expected_size =
-        std::regex_match(s, m, size) ? m[1].str() + m[2].str() + "|" + m[3].str() : "-";
+        std::regex_match(s, m, size) ? m[1].str() + m[2].str() + "|" + m[4].str() : "-";
     CHECK(size_groups(s) == expected_size);
     const std::string expected_port =
         std::regex_match(s, m, port) ? m[1].str() + "|" + (m[3].matched ? m[3].str() : "(none)")

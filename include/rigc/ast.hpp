@@ -45,6 +45,10 @@ struct Node {
 struct Module {
   std::uint32_t file = 0;
   std::vector<Node> nodes;
+  /// Declarations that did not parse, as far as they were read (the head and the
+  /// arguments before the error), so that later stages can leave out what depends
+  /// on them instead of reporting it unknown.
+  std::vector<Node> broken;
   std::vector<std::string> trailing;  ///< comments and blank lines after the last node
 };
 

@@ -36,6 +36,11 @@ struct CompileOptions {
   /// loaded into), used instead of loading the stock packs and pack_path again.
   const std::vector<spec::PackDecl>* library = nullptr;
   std::string output_dir = "docker";  ///< where the files go, as a path to open
+  /// The build context (the spec's directory) as a path to open: when set, every
+  /// `deps` file and `copy` source is looked for there (context_check.hpp), the
+  /// one check that reads the disk. "" leaves it out (tests, the fuzzer,
+  /// `--no-context-check`).
+  std::string context_dir;
   /// The spec and the output directory as the generated files name them.
   LowerOptions lower{"Rigfile", "docker"};
 };

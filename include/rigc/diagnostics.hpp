@@ -81,7 +81,9 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources, ErrorFo
 /// enough to be a plausible misspelling.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
-/// "; did you mean 'X'?" for the closest candidate, or "".
+/// "; did you mean 'X'?" for the closest candidate, or "". Messages have one
+/// punctuation style: clauses separated by "; ", and this question, when there is
+/// one, last.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace rigc

@@ -22,6 +22,9 @@ struct DriverOptions {
   std::vector<std::string> packs;   ///< new runner --packs
   std::vector<std::string> labels;  ///< new runner --labels
   std::string limits;               ///< new runner --limits cpus=2,memory=4G
+  std::string extends;              ///< new runner --extends OTHER
+  bool no_context_check = false;    ///< --no-context-check: deps/copy sources not looked for
+  bool with_spec = false;           ///< packs: the spec was named, list its packs too
 };
 
 int run_build(const DriverOptions& options);
@@ -32,5 +35,9 @@ int run_graph(const DriverOptions& options);
 int run_fmt(const DriverOptions& options);
 int run_new_runner(const DriverOptions& options);
 int run_new_pack(const DriverOptions& options);
+/// `rigc complete packs|images SPEC` (options.format): the names completions offer,
+/// one per line: every pack known with the spec's own, or the spec's images and
+/// runners. Tolerates a broken spec (whatever was read); prints no diagnostics.
+int run_complete(const DriverOptions& options);
 
 }  // namespace rigc

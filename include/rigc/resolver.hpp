@@ -180,10 +180,22 @@ std::vector<ResolvedPack> install_order(const std::vector<ResolvedPack>& packs, 
 
 // --- Pass 6: spec checks -----------------------------------------------------
 
-/// The checks on a resolved image, in this order: a root user (a warning), a
-/// sha256 for each fetched pack on each platform, a path for every cache that is
-/// not a stock one, a pack installing each `deps`, Docker's length limits on the
-/// repository and the target tags, and secrets declared twice.
+/// The checks on a resolved image that need only its settings, in this order: a
+/// root user (a warning), a base of a family rigc cannot build on (Alpine, RPM,
+/// distroless, scratch; unless `os` vouches for it), a path for every image cache
+/// that is not a stock one, Docker's length limits on the repository and the
+/// target tags, secrets declared twice, memory below Docker's minimum and
+/// reservations above the limits, and passwordless sudo (a warning).
+void check_image_settings(const ResolvedImage& image, Diagnostics& diagnostics);
+
+/// The checks that need the image's packs: a sha256 for each fetched pack on each
+/// platform, a path for every pack cache that is not a stock one, a pack
+/// installing each `deps` with every file its command needs (the lockfile), the
+/// packages of the base's release for `apt-for` packs, a base that already carries
+/// a pack's runtime (a warning), and `apt` packages a pack installs (warnings).
+void check_image_packs(const ResolvedImage& image, Diagnostics& diagnostics);
+
+/// Both of the above, in that order.
 void check_image(const ResolvedImage& image, Diagnostics& diagnostics);
 
 /// After resolve(), once the output directory is known: a runner's build context

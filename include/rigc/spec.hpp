@@ -126,6 +126,9 @@ struct Target {
 
 struct ImageDecl {
   bool runner = false;
+  /// The declaration had errors: only its name is kept, and later stages leave out
+  /// the image and every image that extends it, without reporting more.
+  bool broken = false;
   At<std::string> name;
   std::optional<At<std::string>> extends;
   Settings settings;
@@ -190,7 +193,18 @@ struct PackDecl {
   std::vector<Cache> caches;
   std::vector<PackDeps> deps;
   std::optional<Fetch> fetch;
+  /// Other names people give the pack (`aliases golang`): an unknown pack of one of
+  /// these names is answered with "did you mean" the pack.
+  std::vector<At<std::string>> aliases;
+  /// Base images that already carry the pack's runtime, by repository name (the
+  /// last path component of the reference: `provided-by python`): an image built
+  /// on one of them with the pack gets two and a warning.
+  std::vector<At<std::string>> provided_by;
   bool stock = false;  ///< from packs/ (embedded) rather than a spec or --pack-path
+  /// The declaration had errors (or resolution found it wrong): only its name is
+  /// kept, and later stages leave out every image that needs it, without
+  /// reporting more.
+  bool broken = false;
 };
 
 struct Module {
@@ -198,6 +212,9 @@ struct Module {
   std::vector<ImageDecl> images;  ///< images and runners, in file order
   std::vector<PackDecl> packs;
   std::optional<At<std::vector<At<std::string>>>> ignore;
+  /// The `defaults` or `ignore` block had errors. Every image depends on them, so
+  /// later stages leave every image out.
+  bool shared_broken = false;
 };
 
 }  // namespace rigc::spec

@@ -14,8 +14,9 @@
 
 namespace rigc::syntax {
 
-/// `([0-9]+)(\.[0-9]+)?([KMGT])`: a size such as 512M or 1.5G, as its number
-/// ("1.5") and its unit letter.
+/// `([0-9]+)(\.[0-9]+)?(([KMGTPkmgtp])([iI][bB]|[bB])?|[bB])?`: a size as Docker's
+/// RAMInBytes reads it (512M, 4g, 1.5GiB, 100 bytes), as its number ("1.5") and
+/// its unit letter as written (0 for bytes).
 struct Size {
   std::string number;
   char unit = 0;

@@ -1,0 +1,2 @@
+# The example application.
+run ->(_env) { [200, { "content-type" => "text/plain" }, ["ok\n"]] }

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "a tool the runner image carries in /opt/tools"
