@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need (the build's packages,
-# ShellCheck, curl, jq, openssl and pgrep for the fake GitHub's suite, Node.js
-# with the pinned npm validators, Docker's engine for the parse-only checks,
-# docker-compose, yamllint and Debian's python3-yaml and
+# ShellCheck, curl, jq, openssl and pgrep for the fake GitHub's suite, zsh, fish,
+# groff and man for the completions and the manual page, pre-commit for its hooks,
+# Node.js with the pinned npm validators, Docker's engine for the parse-only
+# checks, docker-compose, yamllint and Debian's python3-yaml and
 # python3-jsonschema for the Compose checks, GNU time and Valgrind for the
-# benchmark's smoke run, Buildah and debootstrap for the end-to-end builds),
-# builds, and runs every CTest suite — fast and slow.
+# benchmark's smoke run, Buildah and debootstrap for the end-to-end builds and
+# the package's clean root), builds, and runs every CTest suite — fast and slow.
 # Set RIGC_TEST_LABELS=fast to run only the quick suites while iterating.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 ./build.sh >/dev/null
 
-packages=(shellcheck docker.io zsh pcre2-utils docker-compose yamllint python3-jsonschema python3-yaml
-  time valgrind buildah debootstrap curl jq openssl procps)
+packages=(shellcheck docker.io zsh fish groff-base man-db pre-commit pcre2-utils docker-compose yamllint
+  python3-jsonschema python3-yaml time valgrind buildah debootstrap curl jq openssl procps)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

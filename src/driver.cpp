@@ -449,32 +449,46 @@ int run_new_pack(const DriverOptions& options) {
   return append_declaration(options, "pack", declaration);
 }
 
-int run_fmt(const DriverOptions& options) {
+namespace {
+
+// Formats one spec: 0 formatted (or already), 1 not formatted (--check), 2 error.
+int format_spec(const DriverOptions& options, const std::string& spec) {
   std::string text;
-  if (!read_text(options.spec, text)) {
-    std::cerr << fmt::format("rigc: error: cannot read spec '{}'\n", options.spec);
+  if (!read_text(spec, text)) {
+    std::cerr << fmt::format("rigc: error: cannot read spec '{}'\n", spec);
     return kExitError;
   }
   Sources sources;
   Diagnostics diagnostics;
-  const ast::Module module = parse(sources, sources.add(options.spec, text), diagnostics);
+  const ast::Module module = parse(sources, sources.add(spec, text), diagnostics);
   print_diagnostics(diagnostics, sources, options);
   if (diagnostics.has_errors()) return kExitError;
   const std::string formatted = format_module(module);
   if (formatted == text) return 0;
   if (options.check_only) {
-    std::cout << unified_diff(text, formatted, options.spec + " (as written)",
-                              options.spec + " (formatted)");
-    std::cout << fmt::format("{}: not formatted; run `rigc fmt {}`\n", options.spec, options.spec);
+    std::cout << unified_diff(text, formatted, spec + " (as written)", spec + " (formatted)");
+    std::cout << fmt::format("{}: not formatted; run `rigc fmt {}`\n", spec, spec);
     return kExitDifferent;
   }
   std::string error;
-  if (!write_file_atomically(options.spec, formatted, error)) {
+  if (!write_file_atomically(spec, formatted, error)) {
     std::cerr << "rigc: error: " << error << "\n";
     return kExitError;
   }
-  std::cout << "formatted " << options.spec << "\n";
+  std::cout << "formatted " << spec << "\n";
   return 0;
+}
+
+}  // namespace
+
+// Every spec named (a pre-commit hook passes several): the worst outcome counts.
+int run_fmt(const DriverOptions& options) {
+  int worst = 0;
+  for (const std::string& spec :
+       options.specs.empty() ? std::vector<std::string>{options.spec} : options.specs) {
+    worst = std::max(worst, format_spec(options, spec));
+  }
+  return worst;
 }
 
 int run_graph(const DriverOptions& options) {

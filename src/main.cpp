@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   CLI::App* fmt_command =
-      app.add_subcommand("fmt", "rewrite the spec in canonical form (comments kept)");
-  add_spec(fmt_command, options);
+      app.add_subcommand("fmt", "rewrite specs in canonical form (comments kept)");
+  fmt_command->add_option("spec", options.specs, "the specs (default: Rigfile)")->type_name("SPEC");
   fmt_command->add_flag("--check", options.check_only,
                         "only report (exit 1 and a diff) when the spec is not formatted");
 

@@ -67,8 +67,8 @@ TEST_CASE("build writes, check is clean, a hand edit shows as a diff and stops a
   CHECK(report.edited == std::vector<std::string>{"a.Dockerfile"});
   CHECK(report.diff.find("-FROM y AS final\n+FROM x AS final\n") != std::string::npos);
   // A spec change on top: the edited file is still refused, and nothing is written.
-  const auto next = with_manifest(
-      {{"a.Dockerfile", kHeader + "FROM z AS final\n"}, {"b.Dockerfile", kHeader}});
+  const auto next =
+      with_manifest({{"a.Dockerfile", kHeader + "FROM z AS final\n"}, {"b.Dockerfile", kHeader}});
   Diagnostics refused;
   const WriteSummary none = write_outputs(tmp.path.string(), next, false, refused);
   CHECK(refused.error_count() == 1);
@@ -273,9 +273,9 @@ TEST_CASE("plan: a file a killed build replaced is not taken for a hand edit") {
   // Killed after the interim manifest and a.Dockerfile were renamed; the spec
   // changed again before the next build.
   const auto next = with_manifest({{"a.Dockerfile", kA + "# again\n"}});
-  const WritePlan plan = plan_writes(
-      "out", next, killed.interim,
-      disk({{kManifestName, file(killed.interim)}, {"a.Dockerfile", file(kB)}}), false);
+  const WritePlan plan =
+      plan_writes("out", next, killed.interim,
+                  disk({{kManifestName, file(killed.interim)}, {"a.Dockerfile", file(kB)}}), false);
   CHECK(plan.refusals.empty());
   CHECK(paths(plan.write) == Paths{kManifestName, "a.Dockerfile"});
 }

@@ -18,6 +18,7 @@ struct DriverOptions {
   bool force = false;
   std::string format = "text";
   bool check_only = false;          ///< fmt --check
+  std::vector<std::string> specs;   ///< fmt SPEC…: several specs (empty: `spec`)
   std::string name;                 ///< new runner/pack NAME
   std::vector<std::string> packs;   ///< new runner --packs
   std::vector<std::string> labels;  ///< new runner --labels

