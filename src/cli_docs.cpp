@@ -96,6 +96,8 @@ std::string bash_value(const Argument& a) {
   return "return ;;";  // a free value: nothing to offer
 }
 
+// The script's fixed text with the generated case arms spliced in, top to bottom as
+// the script it prints (hence its length).
 std::string bash(const std::vector<Command>& commands) {
   std::string paths, values, words, positional;
   std::map<std::string, std::vector<std::string>> by_action;  // action -> "path|option"
@@ -308,6 +310,8 @@ std::string fish_value(const Argument& a) {
   return " -x";
 }
 
+// The helper functions' fixed text, then one `complete` line per command, option
+// and subcommand (hence its length).
 std::string fish(const std::vector<Command>& commands) {
   std::string paths;
   for (const Command& c : commands) {

@@ -191,6 +191,83 @@ bool add_spec_packs(const DriverOptions& options, Sources& sources,
   return true;
 }
 
+std::vector<std::string> values(const std::vector<spec::At<std::string>>& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list)
+    out.push_back(item.value);
+  return out;
+}
+
+std::vector<std::string> cache_names(const spec::PackDecl& p) {
+  std::vector<std::string> out;
+  for (const auto& cache : p.caches)
+    out.push_back(cache.name);
+  return out;
+}
+
+// `rigc packs --format json`; `own` names the spec's packs.
+std::string packs_json(const std::vector<spec::PackDecl>& packs, const std::set<std::string>& own) {
+  nlohmann::ordered_json root = nlohmann::ordered_json::array();
+  for (const spec::PackDecl& p : packs) {
+    nlohmann::ordered_json j;
+    j["name"] = p.name.value;
+    j["description"] = p.description;
+    j["stock"] = p.stock;
+    j["origin"] = own.count(p.name.value) != 0 ? "spec" : p.stock ? "stock" : "pack-path";
+    j["default_version"] = p.version ? p.version->value : "";
+    j["versions"] = pack_versions(p);
+    j["requires"] = values(p.requires_);
+    nlohmann::ordered_json system = nlohmann::ordered_json::array();
+    for (const spec::SystemVersion& v : p.system) {
+      system.push_back(
+          {{"version", v.version}, {"packages", v.packages}, {"requires", values(v.requires_)}});
+    }
+    j["system"] = system;
+    j["after"] = values(p.after);
+    j["caches"] = cache_names(p);
+    j["labels"] = values(p.labels);
+    j["fetched"] = p.fetch.has_value();
+    j["verify"] = values(p.verify);
+    j["aliases"] = values(p.aliases);
+    j["provided_by"] = values(p.provided_by);
+    root.push_back(j);
+  }
+  return root.dump(2) + "\n";
+}
+
+// `rigc packs`; the spec's own packs (`own`) say where they come from.
+std::string packs_text(const std::vector<spec::PackDecl>& packs, const std::set<std::string>& own,
+                       const std::string& spec) {
+  std::string out;
+  for (const spec::PackDecl& p : packs) {
+    std::string description = p.description;
+    if (own.count(p.name.value) != 0)
+      description += (description.empty() ? "(from " : " (from ") + spec + ")";
+    out += fmt::format("{:<11} {}\n", p.name.value, description);
+    const auto versions = pack_versions(p);
+    if (!versions.empty()) {
+      out += fmt::format("            versions: {} (default {}){}\n", text::join(versions, ", "),
+                         p.version ? p.version->value : versions.front(),
+                         p.fetch ? "; downloads are checked with SHA-256" : "");
+    }
+    if (!p.requires_.empty())
+      out += "            requires: " + text::join(values(p.requires_), ", ") + "\n";
+    for (const spec::SystemVersion& v : p.system) {
+      if (!v.requires_.empty()) {
+        out += fmt::format("            at {}:    requires {}\n", v.version,
+                           text::join(values(v.requires_), ", "));
+      }
+    }
+    if (!p.caches.empty())
+      out += "            caches:   " + text::join(cache_names(p), ", ") + "\n";
+    if (!p.labels.empty())
+      out += "            labels:   " + text::join(values(p.labels), ", ") + "\n";
+    if (!p.aliases.empty())
+      out += "            aliases:  " + text::join(values(p.aliases), ", ") + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_packs(const DriverOptions& options) {
@@ -203,70 +280,8 @@ int run_packs(const DriverOptions& options) {
   if (options.with_spec && !add_spec_packs(options, sources, packs, own)) return kExitError;
   std::sort(packs.begin(), packs.end(),
             [](const auto& a, const auto& b) { return a.name.value < b.name.value; });
-  const auto names = [](const std::vector<spec::At<std::string>>& list) {
-    std::vector<std::string> out;
-    for (const auto& item : list)
-      out.push_back(item.value);
-    return out;
-  };
-  const auto caches = [](const spec::PackDecl& p) {
-    std::vector<std::string> out;
-    for (const auto& cache : p.caches)
-      out.push_back(cache.name);
-    return out;
-  };
-  if (options.format == "json") {
-    nlohmann::ordered_json root = nlohmann::ordered_json::array();
-    for (const spec::PackDecl& p : packs) {
-      nlohmann::ordered_json j;
-      j["name"] = p.name.value;
-      j["description"] = p.description;
-      j["stock"] = p.stock;
-      j["origin"] = own.count(p.name.value) != 0 ? "spec" : p.stock ? "stock" : "pack-path";
-      j["default_version"] = p.version ? p.version->value : "";
-      j["versions"] = pack_versions(p);
-      j["requires"] = names(p.requires_);
-      nlohmann::ordered_json system = nlohmann::ordered_json::array();
-      for (const spec::SystemVersion& v : p.system) {
-        system.push_back(
-            {{"version", v.version}, {"packages", v.packages}, {"requires", names(v.requires_)}});
-      }
-      j["system"] = system;
-      j["after"] = names(p.after);
-      j["caches"] = caches(p);
-      j["labels"] = names(p.labels);
-      j["fetched"] = p.fetch.has_value();
-      j["verify"] = names(p.verify);
-      root.push_back(j);
-    }
-    std::cout << root.dump(2) << "\n";
-    return 0;
-  }
-  for (const spec::PackDecl& p : packs) {
-    std::string description = p.description;
-    if (own.count(p.name.value) != 0)
-      description += (description.empty() ? "(from " : " (from ") + options.spec + ")";
-    std::cout << fmt::format("{:<11} {}\n", p.name.value, description);
-    const auto versions = pack_versions(p);
-    if (!versions.empty()) {
-      std::cout << fmt::format("            versions: {} (default {}){}\n",
-                               text::join(versions, ", "),
-                               p.version ? p.version->value : versions.front(),
-                               p.fetch ? "; downloads are checked with SHA-256" : "");
-    }
-    if (!p.requires_.empty())
-      std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
-    for (const spec::SystemVersion& v : p.system) {
-      if (!v.requires_.empty()) {
-        std::cout << fmt::format("            at {}:    requires {}\n", v.version,
-                                 text::join(names(v.requires_), ", "));
-      }
-    }
-    if (!p.caches.empty())
-      std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
-    if (!p.labels.empty())
-      std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
-  }
+  std::cout << (options.format == "json" ? packs_json(packs, own)
+                                         : packs_text(packs, own, options.spec));
   return 0;
 }
 

@@ -94,6 +94,8 @@ void add_global_options(CLI::App* command, Globals& globals, rigc::DriverOptions
 
 }  // namespace
 
+// The command-line definition, one block per command (hence its length), then the
+// dispatch to the driver.
 int main(int argc, char** argv) {
   CLI::App app{
       "rigc: compiles a Rig spec into optimized Dockerfiles and the files that build and "

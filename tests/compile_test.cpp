@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "rigc/manifest.hpp"
 #include "rigc/packs.hpp"
@@ -142,4 +143,69 @@ TEST_CASE("compile options: paths from the spec's directory and the repository r
   CHECK(outside.lower.output_dir == "../../out");
   CHECK(outside.lower.context == "../ci/images");
   fs::remove_all(root);
+}
+
+TEST_CASE("every independent error in one run; what depends on a broken declaration is left out") {
+  Sources sources;
+  const Compilation c = compile_text(sources,
+                                     "image broken {\n  tag -bad\n}\n"
+                                     "image child extends broken {\n  packs lost\n}\n"
+                                     "image misspelled {\n  packs pyhton\n}\n"
+                                     "image fine {\n  packs git\n}\n",
+                                     Stop::files);
+  std::vector<std::string> lines;
+  for (const Diagnostic& d : c.diagnostics.all())
+    lines.push_back(std::to_string(d.location.line) + ": " + d.message);
+  // Elaboration's error and resolution's, but nothing about 'child', whose parent
+  // is broken (not even its unknown pack); and no files.
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].rfind("2: invalid tag '-bad'", 0) == 0);
+  CHECK(lines[1] == "8: unknown pack 'pyhton'; did you mean 'python'?");
+  CHECK(c.files.empty());
+}
+
+TEST_CASE("a spec with no image or runner is an error; one whose images are broken says only why") {
+  Sources empty, packs_only, broken;
+  CHECK(rendered(compile_text(empty, "", Stop::files), empty) ==
+        "Rigfile:1:1: error: the spec is empty: it declares no image and no runner, so there is "
+        "nothing to generate; add one, e.g. `rigc new runner ci --packs git`, or an 'image NAME "
+        "{ … }' block\n");
+  const Compilation p = compile_text(packs_only, "pack tool {\n  apt tool\n}\n", Stop::files);
+  CHECK(p.diagnostics.error_count() == 1);
+  CHECK(p.diagnostics.all()[0].message.rfind("the spec declares no image and no runner", 0) == 0);
+  const Compilation b = compile_text(broken, "image a {\n  packs \"open\n}\n", Stop::files);
+  CHECK(b.diagnostics.error_count() == 1);  // the syntax error, not "declares no image"
+}
+
+TEST_CASE("the build context on disk, only when the caller names it") {
+  char name[] = "/tmp/rigc-context-XXXXXX";
+  const fs::path dir = ::mkdtemp(name);
+  const std::string spec =
+      "image a {\n  packs python\n  deps requirements.txt\n  copy src /app\n  copy *.cfg "
+      "/etc/a/\n}\n";
+  Sources pure;
+  CHECK(compile_text(pure, spec, Stop::files).ok());  // no context_dir: the disk is not read
+  CompileOptions options;
+  options.context_dir = dir.string();
+  Sources missing;
+  const Compilation m = compile_text(missing, spec, Stop::files, options);
+  REQUIRE(m.diagnostics.error_count() == 3);
+  CHECK(m.diagnostics.all()[0].message.find("deps file 'requirements.txt' of image 'a' is not in "
+                                            "the build context") != std::string::npos);
+  CHECK(m.diagnostics.all()[1].message.find("copy source 'src'") != std::string::npos);
+  CHECK(m.diagnostics.all()[2].message.find("copy source '*.cfg' of image 'a' matches nothing") !=
+        std::string::npos);
+  CHECK(m.files.empty());
+  std::ofstream(dir / "requirements.txt") << "\n";
+  fs::create_directory(dir / "src");
+  std::ofstream(dir / "app.cfg") << "\n";
+  Sources present;
+  CHECK(compile_text(present, spec, Stop::files, options).ok());
+  // A file the ignore lines leave out does not count for a wildcard.
+  Sources ignored;
+  const Compilation i =
+      compile_text(ignored, spec + "ignore {\n  app.cfg\n}\n", Stop::files, options);
+  REQUIRE(i.diagnostics.error_count() == 1);
+  CHECK(i.diagnostics.all()[0].message.find("matches nothing") != std::string::npos);
+  fs::remove_all(dir);
 }

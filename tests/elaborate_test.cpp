@@ -610,3 +610,28 @@ TEST_CASE(
   CHECK(second.diagnostics.error_count() == 1);
   CHECK_FALSE(second.spec.shared_broken);  // the second block is dropped; the first stands
 }
+
+TEST_CASE("sizes as Docker reads them, written in one form") {
+  const auto e = elaborate_text(
+      "image x {\n  limits memory 4g\n  reserve memory 1.5GiB\n}\n"
+      "image y {\n  limits memory 512mb\n  reserve memory 7340032\n}\n"
+      "image z {\n  limits memory 1P\n  reserve memory 100b\n}\n");
+  REQUIRE(e.spec.images.size() == 3);
+  const auto& x = e.spec.images[0].settings;
+  CHECK(x.limits->memory == "4G");
+  CHECK(x.limits->memory_bytes == 4ull << 30);
+  CHECK(x.reserve->memory == "1.5G");
+  CHECK(x.reserve->memory_bytes == 3ull << 29);
+  const auto& y = e.spec.images[1].settings;
+  CHECK(y.limits->memory == "512M");
+  CHECK(y.reserve->memory == "7340032");
+  CHECK(y.reserve->memory_bytes == 7340032);
+  const auto& z = e.spec.images[2].settings;
+  CHECK(z.limits->memory_bytes == 1ull << 50);
+  CHECK(z.reserve->memory == "100");
+  for (const char* bad : {"4Gi", "4gib2", "4 G", "G", "4.G", "-4G", "4KB5"}) {
+    Parsed p = statement(std::string("  limits memory \"") + bad + "\"");
+    spec::Module m = elaborate(p.module, p.diagnostics);
+    CHECK_MESSAGE(p.diagnostics.has_errors(), bad);
+  }
+}

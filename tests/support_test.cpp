@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "rigc/diagnostics.hpp"
+#include "rigc/distro.hpp"
 #include "rigc/ignore_match.hpp"
 #include "rigc/templates.hpp"
 #include "rigc/text.hpp"
@@ -71,4 +72,28 @@ TEST_CASE("quoting helpers") {
   CHECK(text::arg_stem("gh-runner") == "GH_RUNNER");
   CHECK(text::sha256_hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("the family of a base image, from its reference") {
+  CHECK(base_family("debian:bookworm-slim") == BaseFamily::debian);
+  CHECK(base_family("ubuntu:24.04") == BaseFamily::debian);
+  CHECK(base_family("python:3.12-slim-bookworm") == BaseFamily::debian);
+  CHECK(base_family("buildpack-deps:noble") == BaseFamily::debian);
+  CHECK(base_family("ubuntu:22.04") == BaseFamily::debian);  // a family, whatever the release
+  CHECK(base_family("alpine") == BaseFamily::alpine);
+  CHECK(base_family("node:22-alpine3.20") == BaseFamily::alpine);
+  CHECK(base_family("registry.example.com:5000/alpine:3@sha256:" + std::string(64, 'a')) ==
+        BaseFamily::alpine);
+  CHECK(base_family("gcr.io/distroless/static-debian12") == BaseFamily::distroless);
+  CHECK(base_family("busybox:1.36") == BaseFamily::distroless);
+  CHECK(base_family("scratch") == BaseFamily::scratch);
+  CHECK(base_family("fedora:40") == BaseFamily::rpm);
+  CHECK(base_family("registry.access.redhat.com/ubi9/ubi-minimal") == BaseFamily::unknown);
+  CHECK(base_family("registry.access.redhat.com/ubi9") == BaseFamily::rpm);
+  CHECK(base_family("opensuse/leap:15.6") == BaseFamily::rpm);
+  CHECK(base_family("python:3.12-slim") == BaseFamily::unknown);  // taken on trust
+  CHECK(base_family("registry.example.com:5000/team/base:1") == BaseFamily::unknown);
+  CHECK(repository_name("docker.io/library/python:3.12-slim@sha256:" + std::string(64, 'b')) ==
+        "python");
+  CHECK(repository_name("registry.example.com:5000/team/base") == "base");
 }

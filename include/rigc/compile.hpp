@@ -1,6 +1,7 @@
 #pragma once
 /// The whole pipeline on a spec's text: parse → elaborate → (packs) → resolve →
-/// lower → validate → emit, and the manifest. Every command, the tests, the fuzzer
+/// lower → validate (→ the build context on disk, when asked) → emit, and the
+/// manifest. Every command, the tests, the fuzzer
 /// and the benchmark compile through here; the disk is left to output.hpp.
 
 #include <cstdint>
@@ -68,9 +69,11 @@ struct Compilation {
   bool ok() const { return !diagnostics.has_errors(); }
 };
 
-/// Compiles sources.text(file) as far as `stop_after` needs, stopping between stages
-/// as soon as one reported errors. Pack files are added to `sources`, so every
-/// diagnostic renders against it.
+/// Compiles sources.text(file) as far as `stop_after` needs. Each stage goes on with
+/// the declarations that are sound (one with errors is left out of later stages,
+/// with what depends on it), so every independent error is reported; files are
+/// emitted only when none was. Pack files are added to `sources`, so every
+/// diagnostic renders against it. A spec that declares no image is an error.
 Compilation compile(Sources& sources, std::uint32_t file, const CompileOptions& options,
                     Stop stop_after);
 

@@ -53,7 +53,9 @@ struct Diagnostic {
 /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::…`).
 enum class ErrorFormat { human, github };
 
-/// Collects diagnostics; stages check has_errors() between them, never inside.
+/// Collects diagnostics. Stages report every error they find; compile() then
+/// carries on with the declarations that are sound and emits nothing once any
+/// error was reported (compile.hpp).
 class Diagnostics {
  public:
   void error(Location where, std::string message);
