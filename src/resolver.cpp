@@ -268,16 +268,19 @@ const spec::SystemVersion* find_system_version(const spec::PackDecl& pack,
 
 void report_unknown_pack(const std::string& name, Location where, const PacksByName& known,
                          ReportBudget& budget, Diagnostics& diagnostics) {
-  // Another name of a pack (`aliases golang` in go) before a near spelling.
+  // Another name of a pack (`aliases golang` in go) before a near spelling; both
+  // searches read every known pack, so they share one suggestion of the budget.
   std::string suggestion;
-  if (budget.suggestions_left > 0) {
+  if (budget.take_suggestion()) {
+    std::vector<std::string> names;
     for (const auto& [pack_name, pack] : known) {
+      names.push_back(pack_name);
       for (const auto& alias : pack.aliases) {
         if (alias.value == name) suggestion = fmt::format("; did you mean '{}'?", pack_name);
       }
     }
+    if (suggestion.empty()) suggestion = did_you_mean(name, names);
   }
-  if (suggestion.empty()) suggestion = did_you_mean(name, candidates(known, budget));
   diagnostics.error(where, fmt::format("unknown pack '{}'{}", name, suggestion));
 }
 
