@@ -1,6 +1,7 @@
 // The completions and the manual page, from the CLI11 definition. Each option's
-// value name says how its values are completed (DIR, SPEC, PACK,…, IMAGE, or the
-// choices its IsMember check lists), so a new option needs nothing here.
+// value name says how its values are completed (DIR, SPEC, PACK, PACK,… for a
+// comma list, IMAGE, or the choices its IsMember check lists), so a new option
+// needs nothing here.
 #include "src/cli_docs.hpp"
 
 #include <fmt/format.h>
@@ -84,8 +85,10 @@ std::string bash_value(const Argument& a) {
   if (!a.choices.empty())
     return fmt::format("{}compgen -W \"{}\" -- \"$cur\"); return ;;", reply, join(a.choices, " "));
   if (a.value == "DIR") return fmt::format("{}compgen -d -- \"$cur\"); return ;;", reply);
-  if (a.value == "IMAGE")
-    return fmt::format("{}compgen -W \"$(_rigc_names images)\" -- \"$cur\"); return ;;", reply);
+  if (a.value == "IMAGE" || a.value == "PACK") {
+    return fmt::format("{}compgen -W \"$(_rigc_names {})\" -- \"$cur\"); return ;;", reply,
+                       a.value == "IMAGE" ? "images" : "packs");
+  }
   if (a.value == "PACK,…") {
     return fmt::format(
         "prefix=\"\"; if [[ \"$cur\" == *,* ]]; then prefix=\"${{cur%,*}},\"; fi\n"
@@ -114,6 +117,9 @@ std::string bash(const std::vector<Command>& commands) {
     for (const Argument& a : c.positionals) {
       if (!a.choices.empty())
         positional += "    \"" + c.path + "\") words=\"" + join(a.choices, " ") + "\" ;;\n";
+      else if (a.value == "PACK" || a.value == "IMAGE")
+        positional += "    \"" + c.path + "\") words=\"$(_rigc_names " +
+                      (a.value == "PACK" ? "packs" : "images") + ")\" ;;\n";
     }
   }
   for (const auto& [action, cases] : by_action)
@@ -213,6 +219,7 @@ std::string zsh_action(const Argument& a) {
   if (a.value == "DIR") return "_files -/";
   if (a.value == "SPEC") return "_files -g \"*.rig(-.) Rigfile(-.)\"";
   if (a.value == "PACK,…") return "_rigc_packs";
+  if (a.value == "PACK") return "_rigc_pack";
   if (a.value == "IMAGE") return "_rigc_images";
   return " ";
 }
@@ -255,6 +262,7 @@ std::string zsh(const std::vector<Command>& commands) {
       "}\n"
       "_rigc_packs() { _values -s , pack ${(f)\"$(_rigc_names packs)\"} }\n"
       "_rigc_images() { compadd -- ${(f)\"$(_rigc_names images)\"} }\n"
+      "_rigc_pack() { compadd -- ${(f)\"$(_rigc_names packs)\"} }\n"
       "\n"
       "_rigc() {\n"
       "  local path=\"\" word i depth=0\n"
@@ -307,6 +315,7 @@ std::string fish_value(const Argument& a) {
   if (a.value == "SPEC") return " -r -F";
   if (a.value == "PACK,…") return " -x -a '(__rigc_pack_list)'";
   if (a.value == "IMAGE") return " -x -a '(__rigc_names images)'";
+  if (a.value == "PACK") return " -x -a '(__rigc_names packs)'";
   return " -x";
 }
 
@@ -377,11 +386,10 @@ std::string fish(const std::vector<Command>& commands) {
       out += fish_value(a) + " -d " + fish_quote(a.description) + "\n";
     }
     for (const Argument& a : c.positionals) {
-      if (!a.choices.empty() || a.value == "SPEC") {
-        out +=
-            "complete -c rigc" + at +
-            (a.value == "SPEC" ? std::string(" -F") : " -a " + fish_quote(join(a.choices, " "))) +
-            "\n";
+      if (a.value == "SPEC") {
+        out += "complete -c rigc" + at + " -F\n";
+      } else if (!a.choices.empty() || a.value == "PACK" || a.value == "IMAGE") {
+        out += "complete -c rigc" + at + fish_value(a) + "\n";
       }
     }
   }
