@@ -80,7 +80,7 @@ void healthcheck_text(const ir::Healthcheck& h, std::string& out) {
   if (!h.timeout.empty()) (out += " --timeout=") += h.timeout;
   if (!h.start.empty()) (out += " --start-period=") += h.start;
   if (h.retries > 0) fmt::format_to(std::back_inserter(out), " --retries={}", h.retries);
-  (out += " CMD ") += h.command;
+  (out += " CMD ") += h.exec.empty() ? h.command : text::json_array(h.exec);
 }
 
 struct Printer {

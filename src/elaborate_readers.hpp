@@ -30,6 +30,8 @@ std::optional<At<std::string>> read_workdir(Args& a);
 std::optional<spec::Cache> read_cache(Args& a);
 std::optional<spec::Deps> read_deps(Args& a);
 std::optional<spec::Copy> read_copy(Args& a);
+std::optional<spec::Artifact> read_artifact(Args& a);
+std::optional<At<std::string>> read_runtime(Args& a);
 void read_dirs(Args& a, std::vector<At<std::string>>& out);
 std::optional<spec::Run> read_run(Args& a);
 std::optional<spec::Secret> read_secret(Args& a);

@@ -301,7 +301,32 @@ std::optional<spec::Copy> read_copy(Args& a) {
   if (!source || !check_relative_source(a, *source, "copy source")) return std::nullopt;
   auto dest = a.text("a destination path");
   if (!dest || !check_absolute(a, *dest, "copy destination", false)) return std::nullopt;
-  return spec::Copy{source->value, dest->value, a.node().head.location};
+  spec::Copy copy{source->value, dest->value, a.node().head.location, false};
+  if (a.keyword("writable")) copy.writable = true;
+  return copy;
+}
+
+std::optional<spec::Artifact> read_artifact(Args& a) {
+  auto source = a.text("an absolute path in the build stage");
+  if (!source || !check_absolute(a, *source, "artifact", false)) return std::nullopt;
+  spec::Artifact artifact{source->value, source->value, a.node().head.location};
+  if (!a.done()) {
+    auto dest = a.text("an absolute destination path");
+    if (!dest || !check_absolute(a, *dest, "artifact destination", false)) return std::nullopt;
+    artifact.dest = dest->value;
+  }
+  return artifact;
+}
+
+std::optional<At<std::string>> read_runtime(Args& a) {
+  auto v = a.word("scratch or an image reference");
+  if (!v) return std::nullopt;
+  if (v->value != "scratch" && !is_image_reference(v->value)) {
+    a.error(v->location,
+            fmt::format("invalid runtime image '{}'; use scratch or NAME[:TAG]", v->value));
+    return std::nullopt;
+  }
+  return v;
 }
 
 void read_dirs(Args& a, std::vector<At<std::string>>& out) {
@@ -354,12 +379,20 @@ std::optional<spec::Secret> read_secret(Args& a) {
 }
 
 std::optional<spec::Healthcheck> read_healthcheck(Args& a) {
-  auto command = a.string("a quoted command");
-  if (!command || !check_command(a, *command, "the health check command", false))
-    return std::nullopt;
   spec::Healthcheck check;
-  check.command = command->value;
   check.location = a.node().head.location;
+  const ast::Value* first = a.peek();
+  if (first != nullptr && first->kind == ast::ValueKind::list) {
+    // The exec form: for images without a shell.
+    auto exec = read_exec(a);
+    if (!exec) return std::nullopt;
+    check.exec = exec->args;
+  } else {
+    auto command = a.string("a quoted command or a list");
+    if (!command || !check_command(a, *command, "the health check command", false))
+      return std::nullopt;
+    check.command = command->value;
+  }
   while (a.ok() && !a.done()) {
     auto option = a.word("interval, timeout, retries or start");
     if (!option) return std::nullopt;
@@ -498,9 +531,11 @@ std::optional<At<std::string>> read_restart(Args& a) {
   if (!v) return std::nullopt;
   const std::vector<std::string> policies = {"no", "always", "on-failure", "unless-stopped"};
   if (std::find(policies.begin(), policies.end(), v->value) == policies.end()) {
-    a.error(v->location, fmt::format("unknown restart policy '{}'{}; expected no, always, "
-                                     "on-failure or unless-stopped",
-                                     v->value, did_you_mean(v->value, policies)));
+    const std::string hint = did_you_mean(v->value, policies);
+    a.error(
+        v->location,
+        fmt::format("unknown restart policy '{}'{}", v->value,
+                    hint.empty() ? "; expected no, always, on-failure or unless-stopped" : hint));
     return std::nullopt;
   }
   return v;
@@ -542,8 +577,10 @@ std::optional<At<std::string>> read_choice(Args& a, const char* what,
   std::string expected;
   for (std::size_t i = 0; i < choices.size(); ++i)
     expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
-  a.error(v->location, fmt::format("unknown {} '{}'{}; expected {}", what, v->value,
-                                   did_you_mean(v->value, choices), expected));
+  // A close match is the one suggestion; otherwise the whole set.
+  const std::string hint = did_you_mean(v->value, choices);
+  a.error(v->location, fmt::format("unknown {} '{}'{}", what, v->value,
+                                   hint.empty() ? "; expected " + expected : hint));
   return std::nullopt;
 }
 

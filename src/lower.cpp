@@ -19,10 +19,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
 #include "lower_image.hpp"
+#include "rigc/settings.hpp"
 #include "rigc/value_syntax.hpp"
 
 namespace rigc {
@@ -112,7 +114,7 @@ void image_settings(const ImageContext& c, ir::Image& out) {
     out.env.emplace_back(e.key, e.value);
   if (s.healthcheck) {
     const spec::Healthcheck& h = *s.healthcheck;
-    out.healthcheck = ir::Healthcheck{h.command, h.interval, h.timeout, h.start, h.retries};
+    out.healthcheck = healthcheck_op(h);
   }
   if (c.runner) {
     out.runner_labels = runner_labels(c);
@@ -129,6 +131,46 @@ void image_settings(const ImageContext& c, ir::Image& out) {
     out.runner_home = runner_home(c);
     out.job_env = job_env(c);
   }
+}
+
+std::vector<ir::BuildSecret> build_secrets(const spec::Settings& s) {
+  std::vector<ir::BuildSecret> secrets;
+  for (const spec::Secret& secret : s.secrets) {
+    std::string env;
+    for (const char ch : secret.id)
+      env += std::isalnum(static_cast<unsigned char>(ch))
+                 ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))
+                 : '_';
+    secrets.push_back({secret.id, env});
+  }
+  return secrets;
+}
+
+// Compose's development service of each extra target of an application.
+std::vector<ir::DevService> dev_services(const ImageContext& c) {
+  std::vector<ir::DevService> services;
+  for (const spec::Target& t : c.settings.targets) {
+    spec::Settings merged = c.settings;
+    merge_settings(merged, t.settings);
+    ir::DevService dev{t.name.value, {}, {}, {}, {}};
+    for (const spec::Pair& e : merged.env) {  // the target's value over the image's
+      auto it = std::find_if(dev.env.begin(), dev.env.end(),
+                             [&](const auto& have) { return have.first == e.key; });
+      if (it != dev.env.end()) {
+        it->second = e.value;
+      } else {
+        dev.env.emplace_back(e.key, e.value);
+      }
+    }
+    for (const auto& port : merged.expose)
+      dev.expose.push_back(port.value);
+    for (const spec::Copy& copy : merged.copies)
+      dev.syncs.emplace_back(copy.source, copy.dest);
+    for (const spec::Deps& deps : merged.deps)
+      dev.rebuild_on.insert(dev.rebuild_on.end(), deps.files.begin(), deps.files.end());
+    services.push_back(std::move(dev));
+  }
+  return services;
 }
 
 // What the Dockerfile copies from the build context, for validate.
@@ -183,7 +225,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   out.stages.push_back(base_stage(c));
   for (ir::Stage& stage : fetch_stages(c))
     out.stages.push_back(std::move(stage));
-  for (ir::Stage& stage : final_stages(c))
+  for (ir::Stage& stage : c.runner ? runner_stages(c) : app_stages(c))
     out.stages.push_back(std::move(stage));
   Targets targets = target_stages(c, diagnostics);
   for (ir::Stage& stage : targets.stages)
@@ -193,6 +235,8 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   out.build_args = build_args(c, out.targets);
   out.ignore = shared(ignore_lists, dockerignore_lines(c, resolved.ignore));
   out.context_inputs = context_inputs(c.settings);
+  out.build_secrets = build_secrets(c.settings);
+  if (!c.runner) out.dev_services = dev_services(c);
   return out;
 }
 
@@ -200,12 +244,19 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
 
 ImageContext make_context(const ResolvedImage& image, const LowerOptions& options) {
   const spec::Settings& s = image.settings;
-  ImageContext c{image, s,  options, {}, false, {},    Os::unknown, {}, 0,
-                 0,     {}, {},      {}, false, false, {},          {}};
+  ImageContext c(image, options);
   c.name = image.decl->name.value;
   c.runner = image.decl->runner;
   c.base = image.base;
   c.os = image.os;
+  if (!c.runner) {
+    c.runtime_base = s.runtime ? s.runtime->value : "";
+    c.shell = c.runtime_base.empty() || has_shell(c.runtime_base);
+    c.init = s.init && s.init->value;
+    c.build_phase = !s.builds.empty();
+    c.split = !s.targets.empty();
+  }
+  c.final_base = c.runtime_base.empty() ? c.base : c.runtime_base;
   c.modern = s.dockerfile && s.dockerfile->value == "1.7";
   if (s.user) {
     c.user = s.user->name;
@@ -259,6 +310,7 @@ ir::BuildTarget default_target(const ir::Build& build, const ir::Image& image) {
   t.cache_ref = image.cache_ref;
   if (!t.cache_ref.empty()) t.cache_from.push_back(t.cache_ref);
   t.args = image.build_args;
+  t.secrets = image.build_secrets;
   return t;
 }
 

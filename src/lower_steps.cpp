@@ -258,6 +258,19 @@ std::vector<ir::Instruction> run_steps(const ImageContext& c, const std::vector<
   return out;
 }
 
+void append(std::vector<ir::Instruction>& to, std::vector<ir::Instruction> more) {
+  for (ir::Instruction& in : more)
+    to.push_back(std::move(in));
+}
+
+std::vector<ir::Instruction> custom_runs(const ImageContext& c, const spec::Settings& s) {
+  std::vector<Step> runs;
+  for (const spec::Run& r : s.runs)
+    runs.push_back({&r, nullptr});
+  return run_steps(c, runs, ir::StepKind::custom, ir::Layer::run,
+                   "a custom step: changes when its command changes");
+}
+
 std::vector<ir::Instruction> config(const spec::Settings& s, ir::Layer layer) {
   std::vector<ir::Instruction> out;
   for (const spec::Pair& arg : s.args) {

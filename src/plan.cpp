@@ -119,11 +119,8 @@ std::string plan_json(const ir::Build& build) {
     j["expose"] = image.expose;
     if (image.healthcheck) {
       const ir::Healthcheck& h = *image.healthcheck;
-      j["healthcheck"] = {{"command", h.command},
-                          {"interval", h.interval},
-                          {"timeout", h.timeout},
-                          {"start", h.start},
-                          {"retries", h.retries}};
+      j["healthcheck"] = {{"command", h.command}, {"exec", h.exec},   {"interval", h.interval},
+                          {"timeout", h.timeout}, {"start", h.start}, {"retries", h.retries}};
     }
     j["restart"] = image.restart;
     j["caches"] = nlohmann::ordered_json::array();
@@ -132,6 +129,23 @@ std::string plan_json(const ir::Build& build) {
     j["limits"] = {{"cpus", image.limits.cpus}, {"memory", image.limits.memory}};
     j["reserve"] = {{"cpus", image.reserve.cpus}, {"memory", image.reserve.memory}};
     if (image.replicas >= 0) j["replicas"] = image.replicas;
+    j["build_secrets"] = nlohmann::ordered_json::array();
+    for (const ir::BuildSecret& secret : image.build_secrets)
+      j["build_secrets"].push_back({{"id", secret.id}, {"env", secret.env}});
+    j["dev_services"] = nlohmann::ordered_json::array();
+    for (const ir::DevService& dev : image.dev_services) {
+      nlohmann::ordered_json env = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : dev.env)
+        env[key] = value;
+      nlohmann::ordered_json syncs = nlohmann::ordered_json::array();
+      for (const auto& [source, dest] : dev.syncs)
+        syncs.push_back({{"source", source}, {"target", dest}});
+      j["dev_services"].push_back({{"target", dev.target},
+                                   {"env", env},
+                                   {"expose", dev.expose},
+                                   {"syncs", syncs},
+                                   {"rebuild_on", dev.rebuild_on}});
+    }
     j["default_target"] = image.default_target;
     j["targets"] = image.targets;
     j["stages"] = nlohmann::ordered_json::array();

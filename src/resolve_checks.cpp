@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "rigc/packs.hpp"
 #include "rigc/resolver.hpp"
@@ -148,6 +149,80 @@ void check_os(const ResolvedImage& image, Diagnostics& diagnostics) {
   }
 }
 
+// Whether `path` is `dir` or inside it.
+bool within(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || path.rfind(dir + "/", 0) == 0;
+}
+
+// Where the build phase writes: the sources' destinations, the workdir, the
+// dependency installs' output, and any absolute path a build command names.
+bool produced_by_build(const ResolvedImage& image, const std::string& path) {
+  const spec::Settings& s = image.settings;
+  for (const spec::Copy& copy : s.copies) {
+    if (within(path, copy.dest)) return true;
+  }
+  if (s.workdir && within(path, s.workdir->value)) return true;
+  for (const ResolvedPack& rp : image.packs) {
+    for (const spec::PackDeps& deps : rp.pack->deps) {
+      if (!deps.into.empty() && deps.into[0] == '/' && within(path, deps.into)) return true;
+    }
+  }
+  for (const spec::Run& build : s.builds) {
+    // The command names the path or a directory holding it (`-o /out/server`).
+    for (std::size_t at = build.command.find('/'); at != std::string::npos;
+         at = build.command.find('/', at + 1)) {
+      const std::size_t end = build.command.find_first_of(" \t;&|'\"", at);
+      const std::string named = build.command.substr(at, end - at);
+      if (named.size() > 1 && within(path, named)) return true;
+    }
+  }
+  return false;
+}
+
+// The build phase and the runtime image: artifacts come from `build` steps, and
+// an image without a shell takes no step that needs one.
+void check_build_phase(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  const std::string& name = image.decl->name.value;
+  for (const spec::Artifact& a : s.artifacts) {
+    if (s.builds.empty()) {
+      diagnostics.error(a.location, fmt::format("image '{}' takes an artifact but has no 'build' "
+                                                "step to make it; add the build steps, or copy "
+                                                "the file with 'copy'",
+                                                name));
+    } else if (!produced_by_build(image, a.source) && a.source.rfind("/etc/", 0) != 0 &&
+               a.source.rfind("/usr/", 0) != 0 && a.source.rfind("/opt/", 0) != 0) {
+      diagnostics.error(a.location, fmt::format("no build step of image '{}' produces '{}': it "
+                                                "is not under the sources, the workdir or a "
+                                                "dependency install, and no build command names "
+                                                "it",
+                                                name, a.source));
+    }
+  }
+  if (!s.runtime || has_shell(s.runtime->value)) return;
+  // Each use of a shell, reported in the order of the text.
+  std::vector<std::pair<Location, std::string>> uses;
+  for (const spec::Run& run : s.runs)
+    uses.emplace_back(run.location, "run a shell-form step; make it a 'build' step");
+  if (!s.apt.empty()) uses.emplace_back(s.apt.front().location, "install OS packages");
+  if (!s.dirs.empty()) uses.emplace_back(s.dirs.front().location, "create directories with 'dirs'");
+  if (s.healthcheck && s.healthcheck->exec.empty())
+    uses.emplace_back(s.healthcheck->location,
+                      "run a shell-form health check; give it as a list: "
+                      "healthcheck [\"/app\", \"-health\"]");
+  if (s.builds.empty())
+    uses.emplace_back(s.runtime->location,
+                      "get its sources without a build phase ('build' and 'artifact')");
+  std::stable_sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.file, a.first.line, a.first.column) <
+           std::tie(b.first.file, b.first.line, b.first.column);
+  });
+  for (const auto& [at, what] : uses)
+    diagnostics.error(at, fmt::format("runtime '{}' has no shell, so image '{}' cannot {}",
+                                      s.runtime->value, name, what));
+}
+
 // Passwordless sudo lets every job do what root can in the container.
 void check_sudo(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
@@ -169,6 +244,7 @@ void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {
   check_secrets(image, diagnostics);
   check_os(image, diagnostics);
   check_sudo(image, diagnostics);
+  check_build_phase(image, diagnostics);
 }
 
 void check_output_directory(const std::vector<ResolvedImage>& images, const std::string& output_dir,

@@ -205,10 +205,10 @@ cd "$work" || exit 2
 expect 0 "graph dot" -- "$rigc" graph sub/app.rig
 contains "$work/out" "digraph rigc {" "graph prints DOT"
 contains "$work/out" "pack_python -> pack_base;" "DOT has the requires edge"
-contains "$work/out" "image_api_build -> image_api_final [style=dashed, label=\"COPY\"];" "DOT has the COPY edge"
+contains "$work/out" "image_api_build -> image_api_app [style=dashed, label=\"COPY\"];" "DOT has the COPY edge"
 expect 0 "graph mermaid" -- "$rigc" graph sub/app.rig --format mermaid
 contains "$work/out" "flowchart LR" "graph prints Mermaid"
-contains "$work/out" "image_api_runtime --> image_api_final" "Mermaid has the FROM edge"
+contains "$work/out" "image_api_app --> image_api_final" "Mermaid has the FROM edge"
 
 # completions, generated from the command line definition.
 expect 0 "bash completion" -- "$rigc" completion bash

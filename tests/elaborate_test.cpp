@@ -404,9 +404,10 @@ spec::Settings every_member(const std::string& tag) {
   s.docker = at("docker-" + tag);
   s.drain = at("drain-" + tag);
   s.auth = at("auth-" + tag);
+  s.runtime = at("runtime-" + tag);
   s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
   s.user = spec::User{tag, 1, 1, {}};
-  s.healthcheck = spec::Healthcheck{tag, "", "", "", 0, {}};
+  s.healthcheck = spec::Healthcheck{tag, {}, "", "", "", 0, {}};
   s.cmd = spec::ExecForm{{"cmd-" + tag}, {}};
   s.entrypoint = spec::ExecForm{{"entrypoint-" + tag}, {}};
   s.limits = spec::Resources{tag, "", 0, {}};
@@ -414,6 +415,7 @@ spec::Settings every_member(const std::string& tag) {
   s.replicas = spec::At<int>{static_cast<int>(tag.size()), {}};
   s.ephemeral = spec::At<bool>{tag == "over", {}};
   s.sudo = spec::At<bool>{tag != "over", {}};
+  s.init = spec::At<bool>{tag == "over", {}};
   s.packs = {spec::PackRef{tag, "", {}}};
   s.apt = {at(tag)};
   s.labels = {at(tag)};
@@ -424,8 +426,10 @@ spec::Settings every_member(const std::string& tag) {
   s.oci_labels = {spec::Pair{"label", tag, true, {}}};
   s.caches = {spec::Cache{tag, "", {}}};
   s.deps = {spec::Deps{{tag + ".lock", tag + ".txt"}, {}}};
-  s.copies = {spec::Copy{tag, "/" + tag, {}}};
+  s.copies = {spec::Copy{tag, "/" + tag, {}, false}};
   s.runs = {spec::Run{tag, false, {}}};
+  s.builds = {spec::Run{"build-" + tag, false, {}}};
+  s.artifacts = {spec::Artifact{"/" + tag, "/" + tag, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
   return s;
@@ -448,6 +452,8 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.docker->value == "docker-over");
   CHECK(s.drain->value == "drain-over");
   CHECK(s.auth->value == "auth-over");
+  CHECK(s.runtime->value == "runtime-over");
+  CHECK(s.init->value);
   CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
   CHECK(s.user->name == "over");
   CHECK(s.healthcheck->command == "over");
@@ -479,6 +485,9 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.deps[1].files.at(0) == "over.lock");
   CHECK(names(s.copies, &spec::Copy::source) == both);
   CHECK(names(s.runs, &spec::Run::command) == both);
+  CHECK(names(s.builds, &spec::Run::command) ==
+        std::vector<std::string>{"build-into", "build-over"});
+  CHECK(names(s.artifacts, &spec::Artifact::source) == std::vector<std::string>{"/into", "/over"});
   CHECK(names(s.secrets, &spec::Secret::id) == both);
   // Targets: `dev` replaced in place (as a whole), the new one added.
   REQUIRE(s.targets.size() == 3);
@@ -508,8 +517,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 12 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 12 + (1 + 2) + (2 + 2));
+  // 14 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 14 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

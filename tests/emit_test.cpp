@@ -288,7 +288,7 @@ TEST_CASE("compose: a service per image with limits, replicas, caches and health
         "secrets/github_app_private_key");
   CHECK(cpp["init"].as<bool>());
   CHECK(cpp["stop_grace_period"].as<std::string>() == "960s");
-  CHECK(cpp["pids_limit"].as<int>() == 4096);
+  CHECK(cpp["deploy"]["resources"]["limits"]["pids"].as<int>() == 4096);
   CHECK(cpp["logging"]["options"]["max-size"].as<std::string>() == "10m");
   CHECK(cpp["healthcheck"]["test"].as<std::vector<std::string>>() ==
         std::vector<std::string>{"CMD", "/usr/local/bin/runner-entrypoint.sh", "health"});

@@ -24,6 +24,10 @@ const char* os_name(Os os);
 /// ImageOS as GitHub's hosted runners set it ("ubuntu24"), and "debian12".
 const char* image_os(Os os);
 
+/// False for images known to have no shell: `scratch` and the distroless images
+/// (gcr.io/distroless/…, but not their `debug` tags, which carry busybox).
+bool has_shell(std::string_view reference);
+
 /// The default base image of an application image and of a runner.
 inline constexpr const char* kDefaultImageBase = "debian:bookworm-slim";
 inline constexpr const char* kDefaultRunnerBase = "ubuntu:24.04";

@@ -60,6 +60,7 @@ enum class StepKind {
   pack_setup,  ///< the packs' setup steps
   deps,        ///< a dependency manifest's install
   custom,      ///< the spec's `run` steps
+  build,       ///< the spec's `build` steps, after the sources
   cache_dirs,  ///< the user's cache directories made again (Buildah)
 };
 
@@ -110,7 +111,8 @@ struct Expose {
 
 /// The container health check, durations as written ("30s"); "" / 0 when unset.
 struct Healthcheck {
-  std::string command;  ///< a shell command
+  std::string command;            ///< a shell command, or
+  std::vector<std::string> exec;  ///< the exec form (no shell needed)
   std::string interval, timeout, start;
   int retries = 0;
 };
@@ -172,6 +174,25 @@ struct Resources {
   std::string memory;
 };
 
+/// A build secret and the environment variable Compose, Bake and the workflow read
+/// its value from (the id in upper case: gem_credentials -> GEM_CREDENTIALS).
+struct BuildSecret {
+  std::string id;
+  std::string env;
+};
+
+/// A development service of Compose for an extra target: the target built and
+/// `develop.watch` rules (the sources synced into the container, a rebuild when
+/// a dependency manifest changes). No bind mount: it would hide what the image
+/// installed under the sources' path (node_modules, a virtualenv).
+struct DevService {
+  std::string target;
+  Vars env;                         ///< the image's environment with the target's over it
+  std::vector<std::string> expose;  ///< the image's ports and the target's
+  std::vector<std::pair<std::string, std::string>> syncs;  ///< context path -> container path
+  std::vector<std::string> rebuild_on;                     ///< dependency manifests (context paths)
+};
+
 /// A path of the build context that the Dockerfile copies, with the spec line
 /// that asks for it (validate checks it against the .dockerignore).
 struct ContextInput {
@@ -227,8 +248,10 @@ struct Image {
   std::string restart;
   std::vector<std::string> expose;  ///< "8000", "53/udp"
   std::optional<Healthcheck> healthcheck;
-  Vars env;         ///< the image's own `env`, in order
-  Vars build_args;  ///< pack versions, mirrors, args
+  Vars env;                                ///< the image's own `env`, in order
+  Vars build_args;                         ///< pack versions, mirrors, args
+  std::vector<BuildSecret> build_secrets;  ///< what the build mounts (`secret`)
+  std::vector<DevService> dev_services;    ///< applications: one per extra target
 };
 
 /// One build as Bake and the workflow run it: an image's default target, or one
@@ -247,6 +270,7 @@ struct BuildTarget {
   std::string cache_ref;                ///< where this build exports its cache, "" without one
   std::vector<std::string> cache_from;  ///< the caches it reads (its own, then its image's)
   Vars args;
+  std::vector<BuildSecret> secrets;
 };
 
 struct Build {

@@ -28,6 +28,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("docker", &Settings::docker);
   visit("drain", &Settings::drain);
   visit("auth", &Settings::auth);
+  visit("runtime", &Settings::runtime);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -38,6 +39,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("replicas", &Settings::replicas);
   visit("ephemeral", &Settings::ephemeral);
   visit("sudo", &Settings::sudo);
+  visit("init", &Settings::init);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);
@@ -50,6 +52,8 @@ constexpr void for_each_field(Visit&& visit) {
   visit("deps", &Settings::deps);
   visit("copy", &Settings::copies);
   visit("run", &Settings::runs);
+  visit("build", &Settings::builds);
+  visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
   visit("target", &Settings::targets);
 }

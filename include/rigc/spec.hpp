@@ -55,6 +55,14 @@ struct Copy {
   std::string source;
   std::string dest;
   Location location;
+  bool writable = false;  ///< `copy SRC DEST writable`: owned by the image user
+};
+
+/// `artifact SRC [DEST]`: what the final image takes from the build phase.
+struct Artifact {
+  std::string source;  ///< absolute, in the build stage
+  std::string dest;    ///< absolute, in the final image (the source's path when unset)
+  Location location;
 };
 
 struct Run {
@@ -71,7 +79,8 @@ struct Secret {
 };
 
 struct Healthcheck {
-  std::string command;
+  std::string command;                   ///< a shell command, or
+  std::vector<std::string> exec;         ///< the exec form, for images without a shell
   std::string interval, timeout, start;  ///< canonical durations, "" when unset
   int retries = 0;                       ///< 0 when unset
   Location location;
@@ -95,10 +104,11 @@ struct Target;
 /// members are single-valued (replaced by a later block), vectors are lists (added to).
 struct Settings {
   std::optional<At<std::string>> base, registry, tag, workdir, restart, group, dockerfile;
-  std::optional<At<std::string>> os;      ///< `os debian-12|ubuntu-24.04`: the base's release
-  std::optional<At<std::string>> docker;  ///< runners: `docker none|socket|dind`
-  std::optional<At<std::string>> drain;   ///< runners: how long a stop waits for a job
-  std::optional<At<std::string>> auth;    ///< runners: `auth app|pat|token` (Compose secrets)
+  std::optional<At<std::string>> os;       ///< `os debian-12|ubuntu-24.04`: the base's release
+  std::optional<At<std::string>> docker;   ///< runners: `docker none|socket|dind`
+  std::optional<At<std::string>> drain;    ///< runners: how long a stop waits for a job
+  std::optional<At<std::string>> auth;     ///< runners: `auth app|pat|token` (Compose secrets)
+  std::optional<At<std::string>> runtime;  ///< the final image's own base (`scratch`, …)
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -107,6 +117,7 @@ struct Settings {
   std::optional<At<int>> replicas;
   std::optional<At<bool>> ephemeral;
   std::optional<At<bool>> sudo;  ///< runners: passwordless sudo for jobs
+  std::optional<At<bool>> init;  ///< an init (tini) as the image's PID 1
   std::vector<PackRef> packs;
   std::vector<At<std::string>> apt, labels, dirs, expose;
   std::vector<Pair> env, args, oci_labels;
@@ -114,6 +125,8 @@ struct Settings {
   std::vector<Deps> deps;
   std::vector<Copy> copies;
   std::vector<Run> runs;
+  std::vector<Run> builds;  ///< `build` steps: after the sources, in the build stage
+  std::vector<Artifact> artifacts;
   std::vector<Secret> secrets;
   std::vector<Target> targets;
 };

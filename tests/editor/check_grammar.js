@@ -418,6 +418,7 @@ const ARGUMENT_SAMPLES = {
   requires: ['pack', 'system 18 nodejs requires npm', 'keyword.other.option.rig'],
   strip: ['pack', 'extract /usr/local/go strip 1', 'keyword.other.option.rig'],
   owned: ['pack', 'extract /opt/tool owned', 'keyword.other.option.rig'],
+  writable: ['image', 'copy data /srv/data writable', 'keyword.other.option.rig'],
   interval: ['image', 'healthcheck "true" interval 30s', 'keyword.other.option.rig'],
   timeout: ['target', 'healthcheck "true" timeout 3s', 'keyword.other.option.rig'],
   retries: ['image', 'healthcheck "true" retries 3', 'keyword.other.option.rig'],

@@ -9,7 +9,7 @@ file tells the same story as `rigc plan --format json`.
 
 Per output directory:
   compose.yaml      the compose-spec JSON schema shipped by dclint 3.1.0 (Draft 7),
-                    `docker-compose config -q` (1.29.2) on a copy with runner.env made
+                    `docker compose config -q` (Compose v2) on a copy with runner.env made
                     from runner.env.example, yamllint -d relaxed (errors), and a YAML
                     load that rejects duplicate keys
   docker-bake.json  structure: group "default" lists every concrete target; each has
@@ -122,8 +122,9 @@ _tool_cache = {}
 
 
 def run_compose_config(out, report):
-    """docker-compose 1.29.2 `config -q` on a copy, with runner.env made from its
-    example; it must exit 0 and print nothing (it warns of unset variables)."""
+    """Compose v2's `config -q` (RIGC_COMPOSE, set by run.sh) on a copy, with
+    runner.env made from its example; it must exit 0 and print nothing (it warns
+    of unset variables)."""
     text = read(os.path.join(out, "compose.yaml"))
     example = os.path.join(out, "runner.env.example")
     try:
@@ -144,12 +145,13 @@ def run_compose_config(out, report):
             if os.path.isfile(example):
                 shutil.copyfile(example, os.path.join(work, "runner.env"))
             env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
-            r = subprocess.run(["docker-compose", "-f", "compose.yaml", "config", "-q"], cwd=work,
+            r = subprocess.run([os.environ.get("RIGC_COMPOSE", "docker-compose"), "-f", "compose.yaml",
+                                "config", "-q"], cwd=work,
                                capture_output=True, text=True, env=env, check=False)
             _tool_cache[key] = (r.returncode, " ".join((r.stdout + r.stderr).split()))
     code, output = _tool_cache[key]
     if code != 0 or output:
-        report.add("compose.yaml", f"docker-compose config -q (exit {code}): {output}")
+        report.add("compose.yaml", f"docker compose config -q (exit {code}): {output}")
 
 
 def run_yamllint(out, rel, report):
@@ -453,11 +455,16 @@ def check_compose_agreement(images, compose, layout, report):
     rel = "compose.yaml"
     services = (compose or {}).get("services") or {}
     names = [i["name"] for i in images]
-    # A runner pool with `docker dind` has its Docker-in-Docker service beside it.
+    # A runner pool with `docker dind` has its Docker-in-Docker service beside it;
+    # an application's targets have development services.
     sidecars = [f"{i['name']}-dind" for i in images if i.get("docker") == "dind"]
+    devs = {f"{i['name']}-{d['target']}": (i, d) for i in images for d in i.get("dev_services") or []}
     for name in services:
-        if name not in names and name not in sidecars:
+        if name not in names and name not in sidecars and name not in devs:
             report.add(rel, f"service '{name}' is not an image of the plan")
+    for name, (image, dev) in devs.items():
+        check_dev_service(rel, name, image, dev, services.get(name), layout, report)
+    check_build_secrets(rel, images, services, compose, report)
     cache_ids = set()
     for image in images:
         name = image["name"]
@@ -466,11 +473,15 @@ def check_compose_agreement(images, compose, layout, report):
             report.add(rel, f"image '{name}' has no service")
             continue
         runner = image.get("kind") == "runner"
+        if s.get("init") is not True:
+            report.add(rel, f"service '{name}': init: true is missing (PID 1 must pass SIGTERM on)")
         build = s.get("build") or {}
         want_build = {"context": "..", "dockerfile": f"{layout.output_dir}/{image['dockerfile']}",
                       "target": image.get("default_target", "final")}
         if image.get("cache_ref"):
             want_build["cache_from"] = [image["cache_ref"]]
+        if image.get("build_secrets"):
+            want_build["secrets"] = [secret["id"] for secret in image["build_secrets"]]
         for key in sorted(set(want_build) | set(build)):
             if build.get(key) != want_build.get(key):
                 report.add(rel, f"service '{name}': build.{key} is {build.get(key)!r}, the plan says {want_build.get(key)!r}")
@@ -554,8 +565,9 @@ def check_runner_service(rel, name, image, s, env, compose, report):
     logging = s.get("logging") or {}
     if logging.get("driver") != "json-file" or not (logging.get("options") or {}).get("max-size"):
         report.add(rel, f"service '{name}': a runner's logs need a size bound")
-    if not isinstance(s.get("pids_limit"), int) or s.get("pids_limit") <= 0:
-        report.add(rel, f"service '{name}': a runner needs pids_limit")
+    pids = (((s.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("pids")
+    if not isinstance(pids, int) or pids <= 0:
+        report.add(rel, f"service '{name}': a runner needs deploy.resources.limits.pids")
     docker = image.get("docker", "none")
     if docker == "dind":
         sidecar = ((compose or {}).get("services") or {}).get(f"{name}-dind") or {}
@@ -569,11 +581,56 @@ def check_deploy(rel, name, image, deploy, report):
     resources = deploy.get("resources") or {}
     for plan_key, compose_key in (("limits", "limits"), ("reserve", "reservations")):
         want = {k: v for k, v in (image.get(plan_key) or {}).items() if v}
-        got = {k: str(v) for k, v in (resources.get(compose_key) or {}).items()}
+        got = {k: str(v) for k, v in (resources.get(compose_key) or {}).items() if k != "pids"}
         if got != want:
             report.add(rel, f"service '{name}': deploy.resources.{compose_key} is {got}, the plan says {want}")
     if deploy.get("replicas") != image.get("replicas"):
         report.add(rel, f"service '{name}': deploy.replicas is {deploy.get('replicas')!r}, the plan says {image.get('replicas')!r}")
+
+
+def check_dev_service(rel, name, image, dev, s, layout, report):
+    """A target's development service: its target built, profile dev, the sources
+    bind-mounted where the image copies them, watched, the environment the target
+    has."""
+    if s is None:
+        report.add(rel, f"target '{dev['target']}' of image '{image['name']}' has no service {name}")
+        return
+    build = s.get("build") or {}
+    if build.get("target") != dev["target"]:
+        report.add(rel, f"service '{name}': build.target is {build.get('target')!r}, the plan says {dev['target']!r}")
+    if s.get("profiles") != ["dev"]:
+        report.add(rel, f"service '{name}': a development service belongs to profile dev")
+    context = ".."
+    def host(path):
+        return context if path in (".", "") else (path if context == "." else f"{context}/{path}")
+    if s.get("volumes"):
+        report.add(rel, f"service '{name}': a development service mounts {s.get('volumes')!r}; it syncs its sources instead")
+    watch = ((s.get("develop") or {}).get("watch")) or []
+    want_watch = [{"action": "sync", "path": host(b["source"]), "target": b["target"]} for b in dev.get("syncs") or []]
+    want_watch += [{"action": "rebuild", "path": host(f)} for f in dev.get("rebuild_on") or []]
+    if watch != want_watch:
+        report.add(rel, f"service '{name}': develop.watch is {watch!r}, the plan says {want_watch!r}")
+    env = s.get("environment") or {}
+    for key, value in (dev.get("env") or {}).items():
+        if env.get(key) != value:
+            report.add(rel, f"service '{name}': environment {key} is {env.get(key)!r}, the plan says {value!r}")
+
+
+def check_build_secrets(rel, images, services, compose, report):
+    """Build secrets reach `docker compose build` from the environment variable the
+    plan names, for the image's service and its development services."""
+    declared = (compose or {}).get("secrets") or {}
+    for image in images:
+        secrets = image.get("build_secrets") or []
+        ids = [s["id"] for s in secrets]
+        names = [image["name"]] + [f"{image['name']}-{d['target']}" for d in image.get("dev_services") or []]
+        for name in names:
+            got = ((services.get(name) or {}).get("build") or {}).get("secrets")
+            if (got or []) != ids:
+                report.add(rel, f"service '{name}': build.secrets is {got!r}, the plan says {ids!r}")
+        for secret in secrets:
+            if (declared.get(secret["id"]) or {}).get("environment") != secret["env"]:
+                report.add(rel, f"secret '{secret['id']}' must come from the environment variable {secret['env']}")
 
 
 def check_healthcheck(rel, name, plan_hc, compose_hc, report):
@@ -581,7 +638,10 @@ def check_healthcheck(rel, name, plan_hc, compose_hc, report):
         if compose_hc:
             report.add(rel, f"service '{name}': a healthcheck the plan does not have")
         return
-    want = {"test": ["CMD-SHELL", plan_hc["command"]]}
+    if plan_hc.get("exec"):
+        want = {"test": ["CMD"] + plan_hc["exec"]}
+    else:
+        want = {"test": ["CMD-SHELL", plan_hc["command"]]}
     for plan_key, compose_key in (("interval", "interval"), ("timeout", "timeout"),
                                   ("retries", "retries"), ("start", "start_period")):
         if plan_hc.get(plan_key) not in ("", None):

@@ -26,10 +26,6 @@ target "web" {
   dockerfile = "docker/web.Dockerfile"
   target     = "release"
   tags       = ["web:${TAG}"]
-  args       = {
-    NPM_VERSION = "10.9.9"
-    NPM_MIRROR  = "https://registry.npmjs.org"
-  }
 }
 
 target "web-console" {
@@ -37,8 +33,4 @@ target "web-console" {
   dockerfile = "docker/web.Dockerfile"
   target     = "console"
   tags       = ["web:${TAG}-console"]
-  args       = {
-    NPM_VERSION = "10.9.9"
-    NPM_MIRROR  = "https://registry.npmjs.org"
-  }
 }

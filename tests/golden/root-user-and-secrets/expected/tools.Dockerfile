@@ -21,7 +21,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       xz-utils \
       zstd
 
-# runtime: everything the image runs with, before its dependencies
+# runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of the packs (python), one layer.
@@ -68,18 +68,19 @@ RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && pip install -r requirements.txt
 
-# final: the application image
-FROM runtime AS final
+# app: the application before its sources (targets start here)
+FROM runtime AS app
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# The spec asks for 'user root' (DL3002 is suppressed on purpose).
-# hadolint ignore=DL3002
-USER root
 COPY --from=build --chown=0:0 /opt/venv /opt/venv
 ARG BUILD_FLAVOR=slim
 RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && python3 -c 'print(42)' \
     && apt-get --version
+
+# final: the application image
+FROM app AS final
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
@@ -87,8 +88,8 @@ LABEL org.opencontainers.image.title=tools \
     dev.rigc.packs="base python@3.11" \
     org.opencontainers.image.source=https://example.com/tools
 
-# test: target 'test': the final image plus its additions
-FROM final AS test
+# test: target 'test': the image before its sources, its additions, then the sources
+FROM app AS test
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of target test.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
@@ -101,9 +102,15 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && pytest --version
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=tools \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
+    dev.rigc.packs="base python@3.11" \
+    org.opencontainers.image.source=https://example.com/tools
 
-# docs: target 'docs': the final image plus its additions
-FROM final AS docs
+# docs: target 'docs': the image before its sources, its additions, then the sources
+FROM app AS docs
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # OS packages of target docs.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
@@ -113,6 +120,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       pandoc
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=tools \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
+    dev.rigc.packs="base python@3.11" \
+    org.opencontainers.image.source=https://example.com/tools
 CMD ["pandoc", "--version"]
 
 # release: the default target: the lean final image (a plain `docker build` builds the last stage)
