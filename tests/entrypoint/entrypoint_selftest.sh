@@ -59,6 +59,8 @@ mutant runner-files-kept sigkill "FAIL: restart after SIGKILL: the script ended 
   's/^  rm -f -- "\$runner_home\/\.runner" /  : rm -f -- "$runner_home\/.runner" /'
 mutant home-kept reset "FAIL: state reset: 'left-in' in job2.out" \
   's/^  wipe_contents "\$user_home" "the runner user.s home"$/  :/'
+mutant tmp-kept reset "FAIL: state reset: 'left-in' in job2.out" \
+  's/^  wipe_contents "\$tmp_dir" "TMPDIR"$/  :/'
 mutant snapshot-owners-lost reset 'FAIL: state reset: owner of the restored .profile' \
   's/--same-owner --same-permissions/--no-same-owner --same-permissions/'
 mutant tool-volume-wiped reset_volume 'FAIL: state reset, tool cache on a mount point: the tool cache volume was emptied' \
@@ -68,6 +70,12 @@ mutant hostname-ignored names 'FAIL: replica names: runners named pool-alpha' \
 # Stopping.
 mutant no-drain stop_job "FAIL: stop during a job: the drained job: got 'Canceled'" \
   's/^worker_running() {.*$/worker_running() { false; }/'
+mutant drain-timeout-ignored stop_job 'FAIL: drain timeout: the script did not end within' \
+  's/\[ "\$SECONDS" -lt "\$deadline" \]/true/'
+mutant leftovers-kept stop_pid1 "FAIL: SIGTERM to PID 1: 'ended 1 process(es) that jobs left running as nobody' not in 1.err" \
+  's/^  end_leftovers$/  :/'
+mutant remove-as-root token_remove "FAIL: registration token flow, stopped idle: 'uid=0 ' in config-calls.log" \
+  's/^      exec "\${as_runner\[@\]}" \.\/config\.sh remove$/      RUNNER_ALLOW_RUNASROOT=1 exec .\/config.sh remove/'
 mutant never-deregister stop_idle "FAIL: stop while idle: runners named rig-ci-stop-idle on GitHub: got '1'" \
   's/^deregister$/: deregister/'
 mutant sigint-as-term stop_idle 'FAIL: SIGINT while idle: exit status 143, expected 130' \

@@ -159,9 +159,6 @@ fake_with_pat() {
 }
 runners_named() { fake GET /_fake/state | jq --arg n "$1" '[.runners[] | select(.name == $n)] | length'; }
 runner_field() { fake GET /_fake/state | jq -r --arg n "$1" --arg f "$2" '[.runners[] | select(.name == $n)][0][$f]'; }
-fault_hit_since() { # SEQ: an injected fault answered a request since SEQ
-  fake GET "/_fake/requests?since=$1" | jq -e '[.requests[] | select(.fault != null)] | length > 0' >/dev/null
-}
 last_seq() { fake GET /_fake/requests | jq '[.requests[].seq] | max // 0'; }
 # requests_since SEQ: "METHOD PATH STATUS AUTH" lines of the request log.
 requests_since() {
@@ -255,14 +252,18 @@ new_runner() {
   cat >"$dir/runner/config.sh" <<'EOF'
 #!/bin/bash
 # config.sh wrapper (entrypoint test): records the command line, the user and
-# whether a token came in the environment, then runs the stand-in's config.sh.
-log="$(dirname "$(readlink -f "$0")")/config-calls.log"
+# whether a token came in the environment, then runs the stand-in's config.sh;
+# while a file "hold" is beside it, not before a file "release" is there too.
+here="$(dirname "$(readlink -f "$0")")"
 {
   printf 'uid=%s token-in-env=%s args:' "$(id -u)" "${ACTIONS_RUNNER_INPUT_TOKEN:+yes}"
   printf ' %s' "$@"
   printf '\n'
-} >>"$log"
-exec "$(dirname "$(readlink -f "$0")")/config.standin.sh" "$@"
+} >>"$here/config-calls.log"
+if [ -e "$here/hold" ]; then
+  while [ ! -e "$here/release" ]; do sleep 0.1; done
+fi
+exec "$here/config.standin.sh" "$@"
 EOF
   chmod 755 "$dir/runner/config.sh"
   mkdir -p "$dir/home" "$dir/work" "$dir/tool" "$dir/tmp" "$dir/secrets"
@@ -580,7 +581,9 @@ test_token_remove() {
   kill -TERM "$entry_pid"
   await_exit
   expect_code 143 1
-  expect_in "$dir/runner/config-calls.log" "uid=0 token-in-env=yes args: remove"
+  # As the runner user: config.sh is the runner user's file, root never runs it.
+  expect_in "$dir/runner/config-calls.log" "uid=$runner_uid token-in-env=yes args: remove"
+  expect_not_in "$dir/runner/config-calls.log" "uid=0 "
   expect_in "$dir/runner/config-calls.log" "args: remove --local"
   expect_in "$dir/1.err" "may still be registered on GitHub"
   if [ ! -e "$dir/runner/.runner" ]; then ok; else fail ".runner left after removal"; fi
@@ -838,16 +841,20 @@ test_stop_job() {
   token_file="$(secret_file github_token "$pat")"
   start_entry 1 GITHUB_TOKEN_FILE="$token_file" RUNNER_EPHEMERAL=false RUNNER_DRAIN_TIMEOUT=120
   await "Listening for Jobs" "$dir/1.out" || return
-  job="$(add_job 'sleep 3; echo finished')"
+  # The job ends only once the test releases it, after the drain has begun.
+  # shellcheck disable=SC2016 # expanded by the job
+  job="$(add_job 'while [ ! -e "$RELEASE" ]; do sleep 0.1; done; echo finished' \
+    "$(jq -n --arg r "$dir/release" '{RELEASE: $r}')")"
   await_job "$job" running || return
   await_fn "the job's Runner.Worker" worker_in_session "$entry_pid" || return
   seq="$(last_seq)"
   start="$SECONDS"
   kill -TERM "$entry_pid"
+  await "draining: a job is running; waiting up to 120 s" "$dir/1.err" || true
+  touch "$dir/release"
   await_exit
   elapsed=$((SECONDS - start))
   expect_code 143 1
-  expect_in "$dir/1.err" "draining: a job is running; waiting up to 120 s"
   expect_in "$dir/1.err" "the job finished: stopping the runner"
   expect_eq "the drained job" "$(job_field "$job" result)" Succeeded
   expect_in <(job_field "$job" output) finished
@@ -878,16 +885,17 @@ test_stop_job() {
 }
 
 test_stop_register() {
-  local token_file seq
+  local token_file
   case_name="stop during registration"
   new_runner stop-register
   token_file="$(secret_file github_token "$pat")"
-  fake POST /_fake/faults '{"method": "POST", "path": "/actions/runner-registration$", "status": 503, "count": 1}' >/dev/null
-  seq="$(last_seq)"
+  touch "$dir/runner/hold" # config.sh waits for "release"
   start_entry 1 GITHUB_TOKEN_FILE="$token_file" RUNNER_EPHEMERAL=false
-  await "registering rig-ci-$host" "$dir/1.err" || return
-  await_fn "the failed registration call" fault_hit_since "$seq" || return
+  await "args: --unattended" "$dir/runner/config-calls.log" || return
+  # The signal is pending once kill returns; the script acts on it when
+  # config.sh ends.
   kill -TERM "$entry_pid"
+  touch "$dir/runner/release"
   await_exit
   expect_code 143 1
   expect_in "$dir/1.err" "registered rig-ci-$host"
@@ -896,8 +904,11 @@ test_stop_register() {
   expect_no_runner "rig-ci-$host"
 }
 
+# As PID 1 of a PID namespace (a container): SIGTERM reaches the script only
+# through its trap. A job leaves a process behind (setsid: out of the job's
+# process group, which the runner ends); the stop ends it before deregistering.
 test_stop_pid1() {
-  local token_file
+  local token_file init_pid job
   case_name="SIGTERM to PID 1"
   new_runner stop-pid1
   token_file="$(secret_file github_token "$pat")"
@@ -905,12 +916,14 @@ test_stop_pid1() {
   start_entry 1 GITHUB_TOKEN_FILE="$token_file" RUNNER_EPHEMERAL=false
   wrap=()
   await "Listening for Jobs" "$dir/1.out" || return
-  local init_pid
   read -r init_pid _ <"/proc/$entry_pid/task/$entry_pid/children" || true
   expect_eq "the script is PID 1 of its namespace" "$(awk '/^NSpid/ {print $NF}' "/proc/$init_pid/status")" 1
+  job="$(add_job 'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo left')"
+  await_job "$job" completed || return
   kill -TERM "$init_pid"
   await_exit
   expect_code 143 1
+  expect_in "$dir/1.err" "ended 1 process(es) that jobs left running as nobody"
   expect_no_runner "rig-ci-$host"
 }
 

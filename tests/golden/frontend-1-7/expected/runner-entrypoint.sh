@@ -365,19 +365,6 @@ export_job_env() {
   export RUNNER_MANUALLY_TRAP_SIG=1
 }
 
-# export_root_env: the same for config.sh run as root (removal): PATH, LANG and
-# root's home, so that nothing root writes lands in the runner user's home.
-export_root_env() {
-  local name names root_home
-  root_home="$(getent passwd 0 | cut -d: -f6)" || root_home=/root
-  mapfile -t names < <(compgen -e)
-  for name in "${names[@]}"; do
-    export -n "${name?}" 2>/dev/null || true
-  done
-  export HOME="$root_home" PATH="$PATH" RUNNER_ALLOW_RUNASROOT=1
-  if [ -n "${LANG+set}" ]; then export LANG; fi
-}
-
 # --- Credentials ---------------------------------------------------------------------
 # One credential, from files (Compose mounts its secrets at /run/secrets/NAME);
 # the first of these that is given wins:
@@ -877,24 +864,48 @@ register() {
 
 # --- Deregistration ----------------------------------------------------------------------
 
+# end_leftovers: before deregistration (a token may go into a runner-user
+# process), ends every process of the runner user still running: run.sh has
+# ended, so any is something a job left behind, which could read the environment
+# of config.sh remove. Only in a container, where they are all this runner's:
+# this script is PID 1, or PID 1 is a container's small init (docker-init, tini).
+end_leftovers() {
+  local init="" status key value uid count=0 pid
+  [ "$as_root" = true ] || return 0
+  read -r init 2>/dev/null </proc/1/comm || true
+  case "$$:$init" in
+    1:* | *:docker-init | *:tini | *:dumb-init | *:catatonit) ;;
+    *) return 0 ;;
+  esac
+  for status in /proc/[0-9]*/status; do
+    uid=""
+    while read -r key value _; do
+      if [ "$key" = Uid: ]; then
+        uid="$value"
+        break
+      fi
+    done 2>/dev/null <"$status" || continue
+    [ "$uid" = "$runner_uid" ] || continue
+    pid="${status#/proc/}"
+    pid="${pid%/status}"
+    kill -KILL "$pid" 2>/dev/null && count=$((count + 1))
+  done
+  [ "$count" -eq 0 ] || log "ended $count process(es) that jobs left running as $runner_user"
+}
+
 # config_remove [TOKEN]: config.sh remove (with a remove or registration token),
-# or `config.sh remove --local` without one. It runs as root (with
-# RUNNER_ALLOW_RUNASROOT), so the token is in no environment the runner user
-# can read, even if a job left a process behind.
+# or `config.sh remove --local` without one. As the runner user: config.sh is
+# the runner user's file, so root never runs it.
 config_remove() {
   (
     cd "$runner_home"
-    if [ "$as_root" = true ]; then
-      export_root_env
-    else
-      export_job_env
-    fi
+    export_job_env
     if [ -n "${1:-}" ]; then
       # shellcheck disable=SC2031 # a subshell of its own, on purpose
       export ACTIONS_RUNNER_INPUT_TOKEN="$1"
-      exec ./config.sh remove
+      exec "${as_runner[@]}" ./config.sh remove
     fi
-    exec ./config.sh remove --local
+    exec "${as_runner[@]}" ./config.sh remove --local
   )
 }
 
@@ -904,6 +915,7 @@ config_remove() {
 # files with config.sh remove --local.
 deregister() {
   local try
+  end_leftovers
   if [ -z "$runner_id" ]; then
     log "nothing to deregister"
     return 0
