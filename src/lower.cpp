@@ -152,7 +152,7 @@ std::vector<ir::DevService> dev_services(const ImageContext& c) {
   for (const spec::Target& t : c.settings.targets) {
     spec::Settings merged = c.settings;
     merge_settings(merged, t.settings);
-    ir::DevService dev{t.name.value, {}, {}, {}, {}};
+    ir::DevService dev{t.name.value, {}, {}, {}, {}, {}};
     for (const spec::Pair& e : merged.env) {  // the target's value over the image's
       auto it = std::find_if(dev.env.begin(), dev.env.end(),
                              [&](const auto& have) { return have.first == e.key; });
@@ -165,7 +165,16 @@ std::vector<ir::DevService> dev_services(const ImageContext& c) {
     for (const auto& port : merged.expose)
       dev.expose.push_back(port.value);
     for (const spec::Copy& copy : merged.copies)
-      dev.syncs.emplace_back(copy.source, copy.dest);
+      dev.binds.emplace_back(copy.source, copy.dest);
+    // node_modules installed into the workdir would vanish under the bind.
+    for (const DepsStep& step : c.deps) {
+      if (!step.installer || step.installer->into.empty()) continue;
+      const std::string into = absolute_in_workdir(c, step.installer->into);
+      const bool under_bind = std::any_of(dev.binds.begin(), dev.binds.end(), [&](const auto& b) {
+        return into == b.second || into.rfind(b.second == "/" ? "/" : b.second + "/", 0) == 0;
+      });
+      if (under_bind) dev.keep.push_back(into);
+    }
     for (const spec::Deps& deps : merged.deps)
       dev.rebuild_on.insert(dev.rebuild_on.end(), deps.files.begin(), deps.files.end());
     services.push_back(std::move(dev));
@@ -222,6 +231,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   ir::Image out;
   image_settings(c, out);
   out.packs = packs(image);
+  out.own_init = c.init;
   out.stages.push_back(base_stage(c));
   for (ir::Stage& stage : fetch_stages(c))
     out.stages.push_back(std::move(stage));

@@ -81,6 +81,7 @@ std::string plan_json(const ir::Build& build) {
     nlohmann::ordered_json j;
     j["name"] = image.name;
     j["kind"] = image.runner ? "runner" : "image";
+    j["own_init"] = image.own_init;
     j["dockerfile"] = image.dockerfile;
     j["image"] = image.repository + ":" + image.tag;
     j["platforms"] = image.platforms;
@@ -137,13 +138,14 @@ std::string plan_json(const ir::Build& build) {
       nlohmann::ordered_json env = nlohmann::ordered_json::object();
       for (const auto& [key, value] : dev.env)
         env[key] = value;
-      nlohmann::ordered_json syncs = nlohmann::ordered_json::array();
-      for (const auto& [source, dest] : dev.syncs)
-        syncs.push_back({{"source", source}, {"target", dest}});
+      nlohmann::ordered_json binds = nlohmann::ordered_json::array();
+      for (const auto& [source, dest] : dev.binds)
+        binds.push_back({{"source", source}, {"target", dest}});
       j["dev_services"].push_back({{"target", dev.target},
                                    {"env", env},
                                    {"expose", dev.expose},
-                                   {"syncs", syncs},
+                                   {"binds", binds},
+                                   {"keep", dev.keep},
                                    {"rebuild_on", dev.rebuild_on}});
     }
     j["default_target"] = image.default_target;

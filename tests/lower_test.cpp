@@ -243,7 +243,7 @@ TEST_CASE("a target starts before the sources and gets them after its own additi
   const ir::Image& image = l->image("app");
   REQUIRE(image.dev_services.size() == 1);
   CHECK(image.dev_services[0].target == "dev");
-  CHECK(image.dev_services[0].syncs ==
+  CHECK(image.dev_services[0].binds ==
         std::vector<std::pair<std::string, std::string>>{{".", "/app"}});
   CHECK(image.dev_services[0].rebuild_on == std::vector<std::string>{"lang.lock"});
 }

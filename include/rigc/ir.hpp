@@ -181,16 +181,17 @@ struct BuildSecret {
   std::string env;
 };
 
-/// A development service of Compose for an extra target: the target built and
-/// `develop.watch` rules (the sources synced into the container, a rebuild when
-/// a dependency manifest changes). No bind mount: it would hide what the image
-/// installed under the sources' path (node_modules, a virtualenv).
+/// A development service of Compose for an extra target: the target built, the
+/// sources bind-mounted over what the image copied (with a volume of its own
+/// over each dependency install under them, which the bind would hide), and
+/// `develop.watch` rules (sync the sources, rebuild on a dependency manifest).
 struct DevService {
   std::string target;
   Vars env;                         ///< the image's environment with the target's over it
   std::vector<std::string> expose;  ///< the image's ports and the target's
-  std::vector<std::pair<std::string, std::string>> syncs;  ///< context path -> container path
-  std::vector<std::string> rebuild_on;                     ///< dependency manifests (context paths)
+  std::vector<std::pair<std::string, std::string>> binds;  ///< context path -> container path
+  std::vector<std::string> keep;        ///< dependency installs under a bind (anonymous volumes)
+  std::vector<std::string> rebuild_on;  ///< dependency manifests (context paths)
 };
 
 /// A path of the build context that the Dockerfile copies, with the spec line
@@ -205,6 +206,7 @@ struct ContextInput {
 struct Image {
   std::string name;
   bool runner = false;
+  bool own_init = false;  ///< the image runs its command under an init of its own (tini)
   Location location;
   std::string dockerfile;             ///< output path, e.g. "api.Dockerfile"
   std::string dockerfile_in_context;  ///< the same from the build context: "docker/api.Dockerfile"

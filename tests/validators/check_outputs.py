@@ -473,7 +473,11 @@ def check_compose_agreement(images, compose, layout, report):
             report.add(rel, f"image '{name}' has no service")
             continue
         runner = image.get("kind") == "runner"
-        if s.get("init") is not True:
+        # One init as PID 1: Compose's, or the image's own (tini), never both.
+        if image.get("own_init"):
+            if "init" in s:
+                report.add(rel, f"service '{name}': the image has an init of its own; init: {s['init']!r} adds a second")
+        elif s.get("init") is not True:
             report.add(rel, f"service '{name}': init: true is missing (PID 1 must pass SIGTERM on)")
         build = s.get("build") or {}
         want_build = {"context": "..", "dockerfile": f"{layout.output_dir}/{image['dockerfile']}",
@@ -603,10 +607,11 @@ def check_dev_service(rel, name, image, dev, s, layout, report):
     context = ".."
     def host(path):
         return context if path in (".", "") else (path if context == "." else f"{context}/{path}")
-    if s.get("volumes"):
-        report.add(rel, f"service '{name}': a development service mounts {s.get('volumes')!r}; it syncs its sources instead")
+    want_volumes = [f"{host(b['source'])}:{b['target']}" for b in dev.get("binds") or []] + list(dev.get("keep") or [])
+    if (s.get("volumes") or []) != want_volumes:
+        report.add(rel, f"service '{name}': volumes are {s.get('volumes')!r}, the plan's sources say {want_volumes!r}")
     watch = ((s.get("develop") or {}).get("watch")) or []
-    want_watch = [{"action": "sync", "path": host(b["source"]), "target": b["target"]} for b in dev.get("syncs") or []]
+    want_watch = [{"action": "sync", "path": host(b["source"]), "target": b["target"]} for b in dev.get("binds") or []]
     want_watch += [{"action": "rebuild", "path": host(f)} for f in dev.get("rebuild_on") or []]
     if watch != want_watch:
         report.add(rel, f"service '{name}': develop.watch is {watch!r}, the plan says {want_watch!r}")
