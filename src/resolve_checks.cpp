@@ -36,22 +36,44 @@ void check_root_user(const ResolvedImage& image, Diagnostics& diagnostics) {
   }
 }
 
-// Every platform needs a checksum for every fetched pack.
+// The pin that gives `pack` its `version`, or null.
+const spec::Pin* pin_of(const spec::PackDecl& pack, const std::string& version) {
+  for (const spec::Pin& pin : pack.pins) {
+    if (pin.version.value == version) return &pin;
+  }
+  return nullptr;
+}
+
+// Every platform needs a checksum for every fetched pack: a missing one is an
+// error now, at the pin when the version is pinned, not a failed build later.
 void check_checksums(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
   const std::vector<std::string> archs = architectures(s);
   for (const ResolvedPack& rp : image.packs) {
     if (!rp.fetched) continue;
     const auto& sums = rp.pack->fetch->checksums;
+    const std::string& name = rp.pack->name.value;
+    const spec::Pin* pin = pin_of(*rp.pack, rp.version);
     for (const std::string& arch : archs) {
       const bool has = std::any_of(sums.begin(), sums.end(), [&](const spec::Checksum& c) {
         return c.version == rp.version && c.arch == arch;
       });
       if (has) continue;
+      if (pin != nullptr) {
+        diagnostics.error(pin->location,
+                          fmt::format("the pin of pack '{}' {} has no sha256 for {}, which image "
+                                      "'{}' builds; `rigc pin {} {}` writes one for every "
+                                      "platform",
+                                      name, rp.version, arch, image.decl->name.value, name,
+                                      rp.version));
+        continue;
+      }
       const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
-      diagnostics.error(
-          at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}')", rp.pack->name.value,
-                          rp.version, arch, image.decl->name.value));
+      diagnostics.error(at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}'); give its "
+                                        "checksums in 'defaults' with 'pin {} {} sha256 {} HEX', "
+                                        "which `rigc pin {} {}` writes",
+                                        name, rp.version, arch, image.decl->name.value, name,
+                                        rp.version, arch, name, rp.version));
     }
   }
 }

@@ -19,7 +19,7 @@ using namespace rigc;
 TEST_CASE("statements become typed settings") {
   const auto r = test::compile(
       "defaults {\n  registry ghcr.io/acme\n  platforms linux/amd64 linux/arm64\n}\n"
-      "runner ci {\n  packs git node@20\n  user ci 2000 3000\n  limits cpus 1.5 memory 1.5G\n"
+      "runner ci {\n  packs git node@24\n  user ci 2000 3000\n  limits cpus 1.5 memory 1.5G\n"
       "  reserve memory 512M\n  replicas 3\n  restart always\n  ephemeral false\n  group "
       "builders\n  labels big fast\n  cache npm\n  cache work /scratch\n}\n");
   REQUIRE(r.rendered() == "");
@@ -28,7 +28,7 @@ TEST_CASE("statements become typed settings") {
   const spec::Settings& s = ci.settings;
   REQUIRE(s.packs.size() == 2);
   CHECK(s.packs[1].name == "node");
-  CHECK(s.packs[1].version == "20");
+  CHECK(s.packs[1].version == "24");
   CHECK(s.user->uid == 2000);
   CHECK(s.user->gid == 3000);
   CHECK(s.limits->cpus == "1.5");
@@ -414,6 +414,7 @@ spec::Settings every_member(const std::string& tag) {
   s.replicas = spec::At<int>{static_cast<int>(tag.size()), {}};
   s.ephemeral = spec::At<bool>{tag == "over", {}};
   s.sudo = spec::At<bool>{tag != "over", {}};
+  s.renovate = spec::At<bool>{tag == "over", {}};
   s.packs = {spec::PackRef{tag, "", {}}};
   s.apt = {at(tag)};
   s.labels = {at(tag)};
@@ -428,6 +429,7 @@ spec::Settings every_member(const std::string& tag) {
   s.runs = {spec::Run{tag, false, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
+  s.pins = {spec::Pin{at(tag), at("1.0"), {}, {}}};
   return s;
 }
 
@@ -458,6 +460,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.replicas->value == 4);
   CHECK(s.ephemeral->value);
   CHECK_FALSE(s.sudo->value);
+  CHECK(s.renovate->value);
   // Lists: the earlier block's entries, then the later block's.
   const auto names = [](const auto& list, auto field) {
     std::vector<std::string> out;
@@ -480,6 +483,9 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(names(s.copies, &spec::Copy::source) == both);
   CHECK(names(s.runs, &spec::Run::command) == both);
   CHECK(names(s.secrets, &spec::Secret::id) == both);
+  REQUIRE(s.pins.size() == 2);
+  CHECK(s.pins[0].pack.value == "into");
+  CHECK(s.pins[1].pack.value == "over");
   // Targets: `dev` replaced in place (as a whole), the new one added.
   REQUIRE(s.targets.size() == 3);
   CHECK(s.targets[0].name.value == "dev");
@@ -508,8 +514,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 12 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 12 + (1 + 2) + (2 + 2));
+  // 13 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 13 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

@@ -469,7 +469,7 @@ TEST_CASE("versions: one asked for that is not there") {
   CHECK_FALSE(choose_versions(*wanted, packs, lab.diagnostics));
   CHECK(lab.rendered() ==
         "Rigfile:2:9: error: version '3' of pack 'lang' is not available; versions: 1.0, 1.9, "
-        "1.10, 2.0\n"
+        "1.10, 2.0; another one needs its checksums: `rigc pin lang VERSION` adds them\n"
         "    packs lang@3 tool@1\n"
         "          ^~~~~~\n"
         "Rigfile:2:16: error: pack 'tool' has no versions to choose from\n"
@@ -599,7 +599,9 @@ TEST_CASE("spec checks: a sha256 for each fetched pack on each platform") {
   CHECK(checked("image x {\n  packs lang@2\n}\n") == "");  // amd64 by default
   CHECK(checked("image x {\n  packs lang\n  platforms linux/arm64\n}\n") == "");  // not fetched
   CHECK(checked("image x {\n  packs lang@1\n  platforms linux/amd64 linux/arm64\n}\n") ==
-        "Rigfile:3:3: error: pack 'lang' 1.10 has no sha256 for arm64 (image 'x')\n"
+        "Rigfile:3:3: error: pack 'lang' 1.10 has no sha256 for arm64 (image 'x'); give its "
+            "checksums in 'defaults' with 'pin lang 1.10 sha256 arm64 HEX', which `rigc pin "
+            "lang 1.10` writes\n"
         "    platforms linux/amd64 linux/arm64\n"
         "    ^~~~~~~~~\n");
 }
@@ -703,8 +705,8 @@ TEST_CASE("output directory: a runner's build context must hold the output direc
 // What lowering does with a system version's requirements: a lowering test that
 // belongs in lower_test.cpp, kept here until it moves.
 
-TEST_CASE("a system version's own requirements: Debian's node brings npm, node@20 its own") {
-  const auto r = test::compile("image a {\n  packs node\n}\nimage b {\n  packs node@20\n}\n");
+TEST_CASE("a system version's own requirements: Debian's node brings npm, node@24 its own") {
+  const auto r = test::compile("image a {\n  packs node@18\n}\nimage b {\n  packs node@24\n}\n");
   REQUIRE(r.rendered() == "");
   const std::vector<std::string> system = pack_names(r.resolved.images.at(0));
   CHECK(system == std::vector<std::string>{"base", "npm", "node"});

@@ -38,6 +38,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("replicas", &Settings::replicas);
   visit("ephemeral", &Settings::ephemeral);
   visit("sudo", &Settings::sudo);
+  visit("renovate", &Settings::renovate);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);
@@ -52,6 +53,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("run", &Settings::runs);
   visit("secret", &Settings::secrets);
   visit("target", &Settings::targets);
+  visit("pin", &Settings::pins);
 }
 
 /// The number of list values in `settings` (every list entry, each `deps` file,

@@ -83,7 +83,7 @@ COPY --chown=10001:10001 . /app
 LABEL org.opencontainers.image.title=api \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base python@3.11"
+    dev.rigc.packs="base python@3"
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --retries=3 CMD python -c 'import sys; sys.exit(0)'
 CMD ["python", "-u", "app.py"]

@@ -84,7 +84,7 @@ RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11" \
+    dev.rigc.packs="base python@3" \
     org.opencontainers.image.source=https://example.com/tools
 
 # test: target 'test': the final image plus its additions
