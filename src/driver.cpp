@@ -196,12 +196,12 @@ int run_packs(const DriverOptions& options) {
     std::cout << fmt::format("{:<{}} {}\n", p.name.value, width, p.description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
-      std::cout << fmt::format("{}versions: {} (default {}){}\n", indent,
-                               text::join(versions, ", "),
-                               p.version ? p.version->value : versions.front(),
-                               !p.fetch                    ? ""
-                               : p.fetch->checksums.empty() ? "; no checksum ships: `rigc pin` one"
-                                                            : "; downloads are checked with SHA-256");
+      std::cout << fmt::format(
+          "{}versions: {} (default {}){}\n", indent, text::join(versions, ", "),
+          p.version ? p.version->value : versions.front(),
+          !p.fetch                     ? ""
+          : p.fetch->checksums.empty() ? "; no checksum ships: `rigc pin` one"
+                                       : "; downloads are checked with SHA-256");
     }
     if (!p.requires_.empty())
       std::cout << indent << "requires: " << text::join(names(p.requires_), ", ") << "\n";

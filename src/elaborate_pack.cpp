@@ -292,8 +292,9 @@ void read_pack_extract(Args& a, spec::PackDecl& p) {
       return;
     }
     if (!fetch.file.empty() && (fetch.strip > 0 || !fetch.only.empty())) {
-      a.error(at, "'file NAME' installs a download that is not an archive: it takes no 'strip' "
-                  "or 'only'");
+      a.error(at,
+              "'file NAME' installs a download that is not an archive: it takes no 'strip' "
+              "or 'only'");
       return;
     }
   }
@@ -334,8 +335,9 @@ void read_pack_releases(Args& a, spec::PackDecl& p) {
   const std::string& text = pattern->value;
   const std::size_t at = text.find("@version@");
   if (at == 0 || at == std::string::npos || text.find("@version@", at + 1) != std::string::npos) {
-    a.error(pattern->location, "a releases pattern holds @version@ once, after the text that "
-                               "comes before each version: \"/releases/tag/v@version@\"");
+    a.error(pattern->location,
+            "a releases pattern holds @version@ once, after the text that "
+            "comes before each version: \"/releases/tag/v@version@\"");
     return;
   }
   spec::ReleaseSource releases{*url, *pattern, 1, a.node().head.location};
@@ -344,8 +346,9 @@ void read_pack_releases(Args& a, spec::PackDecl& p) {
     if (!n) return;
     const auto value = parse_id(n->value);
     if (!value || *value < 1 || *value > 4) {
-      a.error(n->location, "line takes a number from 1 to 4: the leading version components "
-                           "an update keeps");
+      a.error(n->location,
+              "line takes a number from 1 to 4: the leading version components "
+              "an update keeps");
       return;
     }
     releases.line = static_cast<int>(*value);

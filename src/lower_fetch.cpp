@@ -115,15 +115,15 @@ ir::Stage pack_stage(const ResolvedPack& rp) {
                                         "the architecture being built"));
   ir::Run run;
   run.kind = ir::StepKind::download;
-  ir::append_command(run, render_template("fetch.sh", {{"stem", stem},
-                                                       {"pack", name},
-                                                       {"cases", checksum_cases(fetch, stem)},
-                                                       {"url", fetch.version_urls.empty()
-                                                                   ? in_shell(fetch.url.value, stem)
-                                                                   : "${url}"},
-                                                       {"dir", text::shell_quote(fetch.extract)},
-                                                       {"extract",
-                                                        extract_command(fetch, name, stem)}}));
+  ir::append_command(
+      run, render_template(
+               "fetch.sh",
+               {{"stem", stem},
+                {"pack", name},
+                {"cases", checksum_cases(fetch, stem)},
+                {"url", fetch.version_urls.empty() ? in_shell(fetch.url.value, stem) : "${url}"},
+                {"dir", text::shell_quote(fetch.extract)},
+                {"extract", extract_command(fetch, name, stem)}}));
   st.instructions.push_back(instruction(
       std::move(run), ir::Layer::toolchains, "changes when the pack's version or checksums change",
       {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));

@@ -90,7 +90,8 @@ bool inside_download(const ResolvedPack& rp, const std::string& dir) {
 std::vector<ir::Instruction> pack_environment(const ImageContext& c) {
   ir::Vars vars;
   std::vector<std::string> path;
-  const auto add_path = [&](const ResolvedPack& rp, const std::vector<spec::At<std::string>>& dirs) {
+  const auto add_path = [&](const ResolvedPack& rp,
+                            const std::vector<spec::At<std::string>>& dirs) {
     for (const auto& p : dirs) {
       if (inside_download(rp, p.value)) continue;
       const std::string dir = text::expand_home(p.value, c.home);

@@ -81,8 +81,8 @@ void check_placeholders(const spec::PackDecl& pack, const std::string& text, Loc
     const std::size_t end = text.find('@', at + 1);
     if (end == std::string::npos) return;
     const std::string word = text.substr(at + 1, end - at - 1);
-    const bool candidate = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") ==
-                                                std::string::npos;
+    const bool candidate =
+        !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos;
     if (!candidate) {
       at = end;
       continue;
@@ -121,8 +121,7 @@ void check_fetch_extras(const spec::PackDecl& pack, const std::vector<std::strin
                        diagnostics);
   }
   if (fetch.releases) {
-    check_placeholders(pack, fetch.releases->url.value, fetch.releases->url.location,
-                       diagnostics);
+    check_placeholders(pack, fetch.releases->url.value, fetch.releases->url.location, diagnostics);
   }
 }
 

@@ -573,3 +573,96 @@ TEST_CASE("a reader that fails leaves its member unset, and a list reader keeps 
   CHECK(s.dirs.at(0).value == "/a");
   CHECK(e.spec.packs.at(0).kind == spec::PackKind::tool);
 }
+
+TEST_CASE("pack statements for downloads: members, single files, fetch-run, upstream sources") {
+  const auto e = elaborate_text(
+      "pack tool {\n  version 1.2\n  versions 1.2 1.3+b\n"
+      "  fetch @mirror@/tool-@version@.tgz\n"
+      "  fetch @mirror@/tool-@version-base@-full.tgz for 1.3+b\n"
+      "  extract /opt/tool strip 1 only tool/bin/tool tool/lib\n"
+      "  fetch-run \"/opt/tool/install --arch=@arch@\" into /opt/prefix\n"
+      "  checksums sha256sums @mirror@/SUMS\n"
+      "  releases https://e.org/releases.atom \"/tag/v@version@\\\"\" line 2\n"
+      "  renovate github-releases owner/tool\n}\n"
+      "pack plugin {\n  fetch https://e.org/plugin\n  extract /usr/local/lib/x file x-plugin "
+      "owned\n}\n");
+  REQUIRE(e.rendered() == "");
+  const spec::Fetch& f = *e.spec.packs.at(0).fetch;
+  CHECK(f.url.value == "@mirror@/tool-@version@.tgz");
+  REQUIRE(f.version_urls.size() == 1);
+  CHECK(f.version_urls[0].versions.at(0).value == "1.3+b");
+  CHECK(f.only == std::vector<std::string>{"tool/bin/tool", "tool/lib"});
+  CHECK(f.run->value == "/opt/tool/install --arch=@arch@");
+  CHECK(f.copied() == "/opt/prefix");
+  CHECK(f.published->format.value == "sha256sums");
+  CHECK(f.releases->pattern.value == "/tag/v@version@\"");
+  CHECK(f.line() == 2);
+  CHECK(f.renovate->package.value == "owner/tool");
+  const spec::Fetch& g = *e.spec.packs.at(1).fetch;
+  CHECK(g.file == "x-plugin");
+  CHECK(g.owned);
+  CHECK(g.copied() == "/usr/local/lib/x");
+  CHECK(g.line() == 1);
+}
+
+TEST_CASE("download statements refuse what they cannot lower") {
+  const auto errors = [](const std::string& lines) {
+    Elaborated e;
+    const auto file = e.sources.add("Rigfile", "pack t {\n" + lines + "\n}\n");
+    e.module = parse(e.sources, file, e.diagnostics);
+    e.spec = elaborate(e.module, e.diagnostics);
+    return e.rendered();
+  };
+  CHECK(errors("  extract /opt/t file a/b").find("invalid file name 'a/b'") != std::string::npos);
+  CHECK(errors("  extract /opt/t strip 1 file t").find("'file NAME' installs a download") !=
+        std::string::npos);
+  CHECK(errors("  extract /opt/t only ../etc").find("invalid archive member '../etc'") !=
+        std::string::npos);
+  CHECK(errors("  extract /opt/t only").find("'extract' is missing an archive member") !=
+        std::string::npos);
+  CHECK(errors("  fetch https://e.org/a\n  fetch https://e.org/b")
+            .find("the pack's URL is already set on line 2") != std::string::npos);
+  CHECK(errors("  checksums md5 https://e.org/s").find("unknown checksum list 'md5'") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"v@version@@version@\"").find("holds @version@ once") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"@version@\"").find("holds @version@ once") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"v@version@\" line 9")
+            .find("line takes a number from 1 to 4") != std::string::npos);
+  CHECK(errors("  fetch-run \"\"").find("the fetch-run command is empty") != std::string::npos);
+  CHECK(errors("  renovate Bad/Source x").find("invalid Renovate datasource") != std::string::npos);
+}
+
+TEST_CASE("a pin names a pack, a version and a checksum per architecture, in defaults only") {
+  const std::string hex(64, 'c');
+  const auto pins = elaborate_text("defaults {\n  pin node 26.12.1 sha256 amd64 " + hex +
+                                   " arm64 " + hex + "\n}\n");
+  REQUIRE(pins.rendered() == "");
+  const spec::Pin& pin = pins.spec.defaults->value.pins.at(0);
+  CHECK(pin.pack.value == "node");
+  CHECK(pin.version.value == "26.12.1");
+  REQUIRE(pin.sums.size() == 2);
+  CHECK(pin.sums[1].arch.value == "arm64");
+  const auto errors = [](const std::string& text) {
+    Elaborated e;
+    const auto file = e.sources.add("Rigfile", text);
+    e.module = parse(e.sources, file, e.diagnostics);
+    e.spec = elaborate(e.module, e.diagnostics);
+    return e.rendered();
+  };
+  CHECK(errors("defaults {\n  pin node 26 sha256 amd64 ABC\n}\n")
+            .find("2:28: error: a SHA-256 is 64 lowercase hex digits") != std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 amd64 " + hex + "\n}\n")
+            .find("2:15: error: expected 'sha256'") != std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 sha256\n}\n").find("'pin' is missing an architecture") !=
+        std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 sha256 amd64 " + hex + " amd64 " + hex + "\n}\n")
+            .find("architecture 'amd64' is pinned twice") != std::string::npos);
+  CHECK(
+      errors("defaults {\n  pin node 26 sha256 amd64\n}\n").find("'pin' is missing the SHA-256") !=
+      std::string::npos);
+  CHECK(errors("image x {\n  pin node 26 sha256 amd64 " + hex + "\n}\n")
+            .find("'pin' is not allowed in an image; it belongs in 'defaults'") !=
+        std::string::npos);
+}

@@ -121,7 +121,7 @@ struct Settings {
   std::optional<Resources> limits, reserve;
   std::optional<At<int>> replicas;
   std::optional<At<bool>> ephemeral;
-  std::optional<At<bool>> sudo;  ///< runners: passwordless sudo for jobs
+  std::optional<At<bool>> sudo;      ///< runners: passwordless sudo for jobs
   std::optional<At<bool>> renovate;  ///< defaults: write renovate.json for the pins
   std::vector<PackRef> packs;
   std::vector<At<std::string>> apt, labels, dirs, expose;
@@ -195,8 +195,8 @@ struct Fetch {
   std::string extract;  ///< absolute directory
   int strip = 0;
   bool owned = false;
-  std::vector<std::string> only;  ///< `only MEMBER …`: the archive members unpacked
-  std::string file;               ///< `file NAME`: a single file, installed as DIR/NAME
+  std::vector<std::string> only;       ///< `only MEMBER …`: the archive members unpacked
+  std::string file;                    ///< `file NAME`: a single file, installed as DIR/NAME
   std::optional<At<std::string>> run;  ///< `fetch-run "CMD"`: run in DIR after unpacking
   std::string into;  ///< `fetch-run … into /DIR`: what is copied out instead of DIR
   std::optional<ChecksumSource> published;  ///< `checksums`
@@ -252,7 +252,7 @@ struct PackDecl {
   std::vector<PackDeps> deps;
   std::optional<Fetch> fetch;
   std::vector<Pin> pins;  ///< the spec's pins applied to this pack (by the resolver)
-  bool stock = false;  ///< from packs/ (embedded) rather than a spec or --pack-path
+  bool stock = false;     ///< from packs/ (embedded) rather than a spec or --pack-path
 };
 
 struct Module {
