@@ -279,7 +279,7 @@ int run_pin_check(const DriverOptions& options) {
     if (!doc.ok || versions.empty()) {
       errors = true;
       fail(fmt::format(
-          "{}: {} {}", use.pack, url,
+          "{}: {}: {}", use.pack, url,
           doc.ok ? fmt::format("lists no version as \"{}\"", releases.pattern.value) : doc.error));
       continue;
     }

@@ -55,8 +55,8 @@ std::optional<std::string> in_sha256sums(const std::string& document, const std:
     if (name == file || (slash != std::string::npos && name.substr(slash + 1) == file))
       return row[0];
   }
-  // A per-file list (FILE.sha256): its one checksum, named or not.
-  if (rows.size() == 1 && is_hex64(rows[0][0]) && rows[0].size() <= 2) return rows[0][0];
+  // A per-file FILE.sha256 that holds the checksum alone.
+  if (rows.size() == 1 && rows[0].size() == 1 && is_hex64(rows[0][0])) return rows[0][0];
   return std::nullopt;
 }
 
