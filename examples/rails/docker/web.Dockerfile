@@ -62,13 +62,14 @@ RUN case "${NODE_VERSION}/${TARGETARCH}" in \
 # runtime: everything the image runs with, before its dependencies
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# OS packages of the packs (ruby), one layer.
+# OS packages of the packs (node, ruby), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
     --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
     apt-get update \
     && apt-get install -y --no-install-recommends \
+      libatomic1 \
       libpq5 \
       libyaml-0-2 \
       ruby \

@@ -104,7 +104,7 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# OS packages of the packs (cpp, python, git, gh-runner), one layer.
+# OS packages of the packs (cpp, node, python, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
@@ -116,6 +116,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       gcc \
       git \
       git-lfs \
+      libatomic1 \
       libc6-dev \
       libicu74 \
       libkrb5-3 \

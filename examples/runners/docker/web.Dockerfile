@@ -104,7 +104,7 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# OS packages of the packs (git, gh-runner), one layer.
+# OS packages of the packs (node, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
@@ -113,6 +113,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
     && apt-get install -y --no-install-recommends \
       git \
       git-lfs \
+      libatomic1 \
       libicu74 \
       libkrb5-3 \
       liblttng-ust1 \
