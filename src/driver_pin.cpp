@@ -218,10 +218,10 @@ int run_pin(const DriverOptions& options) {
   const pin::Edit edit = pin::write_pin(s.text, s.module, pack->name.value, options.pin_version,
                                         pack->fetch->line(), sums);
   if (const int status = write_checked(options, s, edit); status != 0) return status;
-  std::cout << fmt::format("{} {}:{}: {} pin {} {}\nnext: rigc build {}\n",
-                           edit.replaced ? "updated" : "added", options.spec, edit.line,
-                           edit.replaced ? "rewrote the" : "added a", pack->name.value,
-                           options.pin_version, options.spec);
+  std::cout << fmt::format("pinned {} {} in {}:{} ({})\nnext: rigc build {}\n", pack->name.value,
+                           options.pin_version, options.spec, edit.line,
+                           edit.replaced ? "the pin of its line rewritten" : "a new pin",
+                           options.spec);
   return 0;
 }
 
