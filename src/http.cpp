@@ -127,7 +127,9 @@ Response get(const std::string& url, Sink& sink) {
   api.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
   api.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
   api.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 60L);
-  api.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
+  // Documents may come compressed; a download is hashed as the build's curl
+  // receives it, byte for byte, so it asks for no encoding.
+  if (sink.hash == nullptr) api.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
   api.easy_setopt(handle, CURLOPT_ERRORBUFFER, message);
   api.easy_setopt(handle, CURLOPT_WRITEFUNCTION, &on_data);
   api.easy_setopt(handle, CURLOPT_WRITEDATA, &sink);

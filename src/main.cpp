@@ -192,6 +192,21 @@ std::string zsh_completion(const std::vector<Command>& commands, const CLI::App&
   return out;
 }
 
+// `rigc pin PACK VERSION [SPEC]`, or `rigc pin --check [SPEC]`: positional
+// arguments that mean different things with and without --check.
+int pin_command(rigc::DriverOptions& options, const std::vector<std::string>& args, bool check) {
+  const std::size_t spec_at = check ? 0 : 2;
+  if (args.size() < spec_at || args.size() > spec_at + 1) {
+    std::cerr << "rigc pin: usage: rigc pin PACK VERSION [SPEC]  or  rigc pin --check [SPEC]\n";
+    return 2;
+  }
+  if (args.size() > spec_at) options.spec = args[spec_at];
+  if (check) return rigc::run_pin_check(options);
+  options.pin_pack = args[0];
+  options.pin_version = args[1];
+  return rigc::run_pin(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -317,19 +332,7 @@ int main(int argc, char** argv) {
     if (new_runner->parsed()) return rigc::run_new_runner(options);
     if (new_pack->parsed()) return rigc::run_new_pack(options);
     if (packs->parsed()) return rigc::run_packs(options);
-    if (pin->parsed()) {
-      // PACK VERSION [SPEC], or [SPEC] with --check.
-      const std::size_t spec_at = pin_check ? 0 : 2;
-      if (pin_args.size() < spec_at || pin_args.size() > spec_at + 1) {
-        std::cerr << "rigc pin: usage: rigc pin PACK VERSION [SPEC]  or  rigc pin --check [SPEC]\n";
-        return 2;
-      }
-      if (pin_args.size() > spec_at) options.spec = pin_args[spec_at];
-      if (pin_check) return rigc::run_pin_check(options);
-      options.pin_pack = pin_args[0];
-      options.pin_version = pin_args[1];
-      return rigc::run_pin(options);
-    }
+    if (pin->parsed()) return pin_command(options, pin_args, pin_check);
     if (completion->parsed()) {
       std::vector<Command> commands;
       collect(&app, "", commands);
