@@ -187,27 +187,34 @@ int run_packs(const DriverOptions& options) {
     std::cout << root.dump(2) << "\n";
     return 0;
   }
+  // Names in one column, as wide as the longest.
+  std::size_t width = 11;
+  for (const spec::PackDecl& p : packs)
+    width = std::max(width, p.name.value.size());
+  const std::string indent(width + 1, ' ');
   for (const spec::PackDecl& p : packs) {
-    std::cout << fmt::format("{:<11} {}\n", p.name.value, p.description);
+    std::cout << fmt::format("{:<{}} {}\n", p.name.value, width, p.description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
-      std::cout << fmt::format("            versions: {} (default {}){}\n",
-                               text::join(versions, ", "),
-                               p.version ? p.version->value : versions.front(),
-                               p.fetch ? "; downloads are checked with SHA-256" : "");
+      std::cout << fmt::format(
+          "{}versions: {} (default {}){}\n", indent, text::join(versions, ", "),
+          p.version ? p.version->value : versions.front(),
+          !p.fetch                     ? ""
+          : p.fetch->checksums.empty() ? "; no checksum ships: `rigc pin` one"
+                                       : "; downloads are checked with SHA-256");
     }
     if (!p.requires_.empty())
-      std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
+      std::cout << indent << "requires: " << text::join(names(p.requires_), ", ") << "\n";
     for (const spec::SystemVersion& v : p.system) {
       if (!v.requires_.empty()) {
-        std::cout << fmt::format("            at {}:    requires {}\n", v.version,
+        std::cout << fmt::format("{}at {}:    requires {}\n", indent, v.version,
                                  text::join(names(v.requires_), ", "));
       }
     }
     if (!p.caches.empty())
-      std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
+      std::cout << indent << "caches:   " << text::join(caches(p), ", ") << "\n";
     if (!p.labels.empty())
-      std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
+      std::cout << indent << "labels:   " << text::join(names(p.labels), ", ") << "\n";
   }
   return 0;
 }

@@ -49,6 +49,7 @@ std::optional<At<std::string>> read_drain(Args& a);
 std::optional<At<std::string>> read_auth(Args& a);
 std::optional<At<std::string>> read_group(Args& a);
 std::optional<At<std::string>> read_dockerfile(Args& a);
+std::optional<spec::Pin> read_pin(Args& a);  // defaults only
 
 // Package names up to the end, or up to the unquoted word `until` when one is given
 // (`system VERSION PACKAGE … requires …`).
@@ -76,5 +77,9 @@ void read_pack_mirror(Args& a, spec::PackDecl& p);
 void read_pack_arch(Args& a, spec::PackDecl& p);
 void read_pack_sha256(Args& a, spec::PackDecl& p);
 void read_pack_extract(Args& a, spec::PackDecl& p);
+void read_pack_fetch_run(Args& a, spec::PackDecl& p);
+void read_pack_checksums(Args& a, spec::PackDecl& p);
+void read_pack_releases(Args& a, spec::PackDecl& p);
+void read_pack_renovate(Args& a, spec::PackDecl& p);
 
 }  // namespace rigc::elab

@@ -632,4 +632,51 @@ std::optional<At<std::string>> read_dockerfile(Args& a) {
   return v;
 }
 
+// `pin PACK VERSION sha256 ARCH HEX [ARCH HEX …]`: the checksums that move a fetching
+// pack to VERSION. Which pack and version it may name is the resolver's to say.
+std::optional<spec::Pin> read_pin(Args& a) {
+  spec::Pin pin;
+  pin.location = a.node().head.location;
+  auto pack = a.word("a pack name");
+  if (!pack || !check_name(a, *pack, "pack")) return std::nullopt;
+  auto version = a.word("a version");
+  if (!version) return std::nullopt;
+  if (!is_version(version->value)) {
+    a.error(version->location, fmt::format("invalid version '{}'", version->value));
+    return std::nullopt;
+  }
+  pin.pack = *pack;
+  pin.version = *version;
+  if (!a.keyword("sha256")) {
+    a.error(a.done() ? a.end() : a.peek()->location,
+            "expected 'sha256' and a checksum per architecture: pin PACK VERSION sha256 amd64 "
+            "HEX arm64 HEX");
+    return std::nullopt;
+  }
+  if (a.done()) a.take("an architecture (amd64, arm64, …)", {ast::ValueKind::word});
+  while (a.ok() && !a.done()) {
+    auto arch = a.word("an architecture (amd64, arm64, …)");
+    if (!arch) return std::nullopt;
+    if (!syntax::is_lower_alnum(arch->value)) {
+      a.error(arch->location, fmt::format("invalid architecture '{}'", arch->value));
+      return std::nullopt;
+    }
+    auto hex = a.word("the SHA-256 of that architecture's download, in hex");
+    if (!hex) return std::nullopt;
+    if (!syntax::is_sha256_hex(hex->value)) {
+      a.error(hex->location, "a SHA-256 is 64 lowercase hex digits");
+      return std::nullopt;
+    }
+    for (const spec::PinnedSum& sum : pin.sums) {
+      if (sum.arch.value == arch->value) {
+        a.error(arch->location, fmt::format("architecture '{}' is pinned twice", arch->value));
+        return std::nullopt;
+      }
+    }
+    pin.sums.push_back({*arch, *hex});
+  }
+  if (!a.ok()) return std::nullopt;
+  return pin;
+}
+
 }  // namespace rigc::elab

@@ -356,6 +356,35 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
   }
 }
 
+// With `renovate true` (in defaults, so every image has it): a custom manager for
+// each pinned pack that names a Renovate datasource.
+std::optional<ir::Renovate> renovate(const Resolved& resolved, const ir::Build& build,
+                                     Diagnostics& diagnostics) {
+  if (resolved.images.empty()) return std::nullopt;
+  const auto& setting = resolved.images.front().settings.renovate;
+  if (!setting || !setting->value) return std::nullopt;
+  ir::Renovate out;
+  out.spec_path = build.repo_dir == "." ? build.spec_name : build.repo_dir + "/" + build.spec_name;
+  for (const auto& [name, pack] : resolved.packs) {
+    if (pack.pins.empty()) continue;
+    if (pack.fetch->renovate) {
+      out.pins.push_back({name, pack.fetch->renovate->datasource.value,
+                          pack.fetch->renovate->package.value, pack.fetch->line()});
+    } else {
+      out.unmanaged.push_back(name);
+    }
+  }
+  if (out.pins.empty()) {
+    diagnostics.warning(setting->location,
+                        out.unmanaged.empty()
+                            ? "'renovate true' configures Renovate for the spec's pins, and it has "
+                              "none: `rigc pin PACK VERSION` adds one"
+                            : "'renovate true': no pinned pack names a Renovate datasource; "
+                              "`rigc pin --check` reports their updates");
+  }
+  return out;
+}
+
 }  // namespace
 
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics) {
@@ -371,6 +400,7 @@ ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnosti
     build.entrypoint = build.entrypoint || image.decl->runner;
   }
   build_targets(build, diagnostics);
+  build.renovate = renovate(resolved, build, diagnostics);
   return build;
 }
 

@@ -132,6 +132,10 @@ const std::vector<Statement>& statement_table() {
        nullptr},
       {"auth", kDefaults | kRunner, true, "auth app|pat|token", assign<&S::auth, read_auth>,
        nullptr},
+      {"pin", kDefaults, false, "pin PACK VERSION sha256 ARCH HEX [ARCH HEX …]",
+       push<&S::pins, read_pin>, nullptr},
+      {"renovate", kDefaults, true, "renovate true|false", assign<&S::renovate, read_bool>,
+       nullptr},
       // Packs.
       {"description", kPack, true, "description \"TEXT\"", nullptr,
        assign<&P::description, read_pack_description>},
@@ -160,11 +164,19 @@ const std::vector<Statement>& statement_table() {
        push<&P::deps, read_pack_deps>},
       {"verify", kPack, false, "verify \"COMMAND\"", nullptr, push<&P::verify, read_pack_verify>},
       {"labels", kPack, false, "labels WORD …", nullptr, append<&P::labels, read_labels>},
-      {"fetch", kPack, true, "fetch URL", nullptr, read_pack_fetch},
+      {"fetch", kPack, false, "fetch URL [for VERSION …]", nullptr, read_pack_fetch},
       {"mirror", kPack, true, "mirror URL", nullptr, read_pack_mirror},
       {"arch", kPack, false, "arch DOCKER=UPSTREAM …", nullptr, read_pack_arch},
       {"sha256", kPack, false, "sha256 VERSION ARCH HEX", nullptr, read_pack_sha256},
-      {"extract", kPack, true, "extract /DIR [strip N] [owned]", nullptr, read_pack_extract},
+      {"extract", kPack, true,
+       "extract /DIR [strip N] [owned] [only MEMBER …]  or  extract /DIR file NAME [owned]",
+       nullptr, read_pack_extract},
+      {"fetch-run", kPack, true, "fetch-run \"SHELL COMMAND\" [into /DIR]", nullptr,
+       read_pack_fetch_run},
+      {"checksums", kPack, true, "checksums sha256sums|json URL", nullptr, read_pack_checksums},
+      {"releases", kPack, true, "releases URL \"TEXT@version@TEXT\" [line N]", nullptr,
+       read_pack_releases},
+      {"renovate", kPack, true, "renovate DATASOURCE PACKAGE", nullptr, read_pack_renovate},
   };
   return statements;
 }

@@ -275,6 +275,22 @@ struct BuildTarget {
   std::vector<BuildSecret> secrets;
 };
 
+/// A pinned pack in renovate.json: a custom manager that finds its pin in the spec.
+struct RenovatePin {
+  std::string pack;        ///< the pack's name, as the pin writes it
+  std::string datasource;  ///< the pack's `renovate DATASOURCE PACKAGE`
+  std::string package;
+  int line = 1;  ///< Fetch::line(): updates that change these leading components are off
+};
+
+/// renovate.json (`renovate true` in defaults): how Renovate finds the spec's pins,
+/// looks their versions up, and runs `rigc pin` on an update.
+struct Renovate {
+  std::string spec_path;               ///< the spec from the repository root
+  std::vector<RenovatePin> pins;       ///< pinned packs Renovate can look up, by name
+  std::vector<std::string> unmanaged;  ///< pinned packs without a datasource
+};
+
 struct Build {
   std::string spec_name;    ///< the spec's file name, as the header names it
   std::string output_dir;   ///< relative to the spec's directory, e.g. "docker"
@@ -285,6 +301,7 @@ struct Build {
   std::vector<BuildTarget> targets;  ///< every image's default target, then each extra target
   std::string registry;  ///< the registry most images use ("" if none): Bake's REGISTRY default
   std::string tag;       ///< the tag most images use: Bake's TAG default
+  std::optional<Renovate> renovate;  ///< with `renovate true`
 };
 
 }  // namespace rigc::ir

@@ -40,6 +40,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("ephemeral", &Settings::ephemeral);
   visit("sudo", &Settings::sudo);
   visit("init", &Settings::init);
+  visit("renovate", &Settings::renovate);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);
@@ -56,6 +57,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
   visit("target", &Settings::targets);
+  visit("pin", &Settings::pins);
 }
 
 /// The number of list values in `settings` (every list entry, each `deps` file,

@@ -94,7 +94,7 @@ USER 10001:10001
 LABEL org.opencontainers.image.title=api \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base python@3.11"
+    dev.rigc.packs="base python@3"
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
@@ -123,7 +123,7 @@ USER 10001:10001
 LABEL org.opencontainers.image.title=api \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base python@3.11"
+    dev.rigc.packs="base python@3"
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -27,8 +27,8 @@ target "web" {
   target     = "release"
   tags       = ["web:${TAG}"]
   args       = {
-    NPM_VERSION = "10.9.9"
-    NPM_MIRROR  = "https://registry.npmjs.org"
+    NODE_VERSION = "26.10.0"
+    NODE_MIRROR  = "https://nodejs.org/dist"
   }
 }
 
@@ -38,7 +38,7 @@ target "web-dev" {
   target     = "dev"
   tags       = ["web:${TAG}-dev"]
   args       = {
-    NPM_VERSION = "10.9.9"
-    NPM_MIRROR  = "https://registry.npmjs.org"
+    NODE_VERSION = "26.10.0"
+    NODE_MIRROR  = "https://nodejs.org/dist"
   }
 }

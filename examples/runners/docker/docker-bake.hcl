@@ -69,7 +69,7 @@ target "web" {
   args       = {
     GO_VERSION        = "1.27.1"
     GO_MIRROR         = "https://go.dev/dl"
-    NODE_VERSION      = "20.20.2"
+    NODE_VERSION      = "24.21.0"
     NODE_MIRROR       = "https://nodejs.org/dist"
     GH_RUNNER_VERSION = "2.338.0"
     GH_RUNNER_MIRROR  = "https://github.com/actions/runner/releases/download"
@@ -86,8 +86,8 @@ target "full-stack" {
   args       = {
     GO_VERSION        = "1.27.1"
     GO_MIRROR         = "https://go.dev/dl"
-    NPM_VERSION       = "10.9.9"
-    NPM_MIRROR        = "https://registry.npmjs.org"
+    NODE_VERSION      = "26.10.0"
+    NODE_MIRROR       = "https://nodejs.org/dist"
     GH_RUNNER_VERSION = "2.338.0"
     GH_RUNNER_MIRROR  = "https://github.com/actions/runner/releases/download"
   }

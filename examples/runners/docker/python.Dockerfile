@@ -112,7 +112,7 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=python \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11 git gh-runner@2.338.0"
+    dev.rigc.packs="base python@3 git gh-runner@2.338.0"
 ENV RUNNER_USER=runner \
     RUNNER_HOME=/opt/actions-runner \
     RUNNER_POOL=python \

@@ -27,7 +27,7 @@ target "web" {
   target     = "final"
   tags       = ["web:${TAG}"]
   args       = {
-    NODE_VERSION      = "22.23.2"
+    NODE_VERSION      = "22.23.3"
     NODE_MIRROR       = "https://nodejs.org/dist"
     GH_RUNNER_VERSION = "2.338.0"
     GH_RUNNER_MIRROR  = "https://github.com/actions/runner/releases/download"

@@ -85,7 +85,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11" \
+    dev.rigc.packs="base python@3" \
     org.opencontainers.image.source=https://example.com/tools
 
 # test: target 'test': the image before its sources, its additions, then the sources
@@ -106,7 +106,7 @@ RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11" \
+    dev.rigc.packs="base python@3" \
     org.opencontainers.image.source=https://example.com/tools
 
 # docs: target 'docs': the image before its sources, its additions, then the sources
@@ -124,7 +124,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11" \
+    dev.rigc.packs="base python@3" \
     org.opencontainers.image.source=https://example.com/tools
 CMD ["pandoc", "--version"]
 

@@ -27,10 +27,14 @@ target "builder" {
   target     = "final"
   tags       = ["${REGISTRY}/builder:${TAG}"]
   args       = {
-    DOCKER_CLI_VERSION = "29.8.2"
-    DOCKER_CLI_MIRROR  = "https://download.docker.com/linux/static/stable"
-    GH_RUNNER_VERSION  = "2.338.0"
-    GH_RUNNER_MIRROR   = "https://github.com/actions/runner/releases/download"
+    DOCKER_BUILDX_VERSION  = "0.37.1"
+    DOCKER_BUILDX_MIRROR   = "https://github.com/docker/buildx/releases/download"
+    DOCKER_COMPOSE_VERSION = "5.6.0"
+    DOCKER_COMPOSE_MIRROR  = "https://github.com/docker/compose/releases/download"
+    DOCKER_CLI_VERSION     = "29.8.2"
+    DOCKER_CLI_MIRROR      = "https://download.docker.com/linux/static/stable"
+    GH_RUNNER_VERSION      = "2.338.0"
+    GH_RUNNER_MIRROR       = "https://github.com/actions/runner/releases/download"
   }
   cache-from = ["type=registry,ref=${REGISTRY}/builder:buildcache"]
   cache-to   = ["type=registry,ref=${REGISTRY}/builder:buildcache,mode=max"]
@@ -42,10 +46,14 @@ target "isolated" {
   target     = "final"
   tags       = ["${REGISTRY}/isolated:${TAG}"]
   args       = {
-    DOCKER_CLI_VERSION = "29.8.2"
-    DOCKER_CLI_MIRROR  = "https://download.docker.com/linux/static/stable"
-    GH_RUNNER_VERSION  = "2.338.0"
-    GH_RUNNER_MIRROR   = "https://github.com/actions/runner/releases/download"
+    DOCKER_BUILDX_VERSION  = "0.37.1"
+    DOCKER_BUILDX_MIRROR   = "https://github.com/docker/buildx/releases/download"
+    DOCKER_COMPOSE_VERSION = "5.6.0"
+    DOCKER_COMPOSE_MIRROR  = "https://github.com/docker/compose/releases/download"
+    DOCKER_CLI_VERSION     = "29.8.2"
+    DOCKER_CLI_MIRROR      = "https://download.docker.com/linux/static/stable"
+    GH_RUNNER_VERSION      = "2.338.0"
+    GH_RUNNER_MIRROR       = "https://github.com/actions/runner/releases/download"
   }
   cache-from = ["type=registry,ref=${REGISTRY}/isolated:buildcache"]
   cache-to   = ["type=registry,ref=${REGISTRY}/isolated:buildcache,mode=max"]
