@@ -124,6 +124,10 @@ const std::vector<Statement>& statement_table() {
        nullptr},
       {"auth", kDefaults | kRunner, true, "auth app|pat|token", assign<&S::auth, read_auth>,
        nullptr},
+      {"ci-runner", kDefaults, false, "ci-runner PLATFORM LABEL …  or  ci-runner PLATFORM qemu",
+       push<&S::ci_runners, read_ci_runner>, nullptr},
+      {"ci-workflow", kDefaults, true, "ci-workflow .github/workflows/NAME.yml",
+       assign<&S::ci_workflow, read_ci_workflow>, nullptr},
       // Packs.
       {"description", kPack, true, "description \"TEXT\"", nullptr,
        assign<&P::description, read_pack_description>},

@@ -404,6 +404,7 @@ spec::Settings every_member(const std::string& tag) {
   s.docker = at("docker-" + tag);
   s.drain = at("drain-" + tag);
   s.auth = at("auth-" + tag);
+  s.ci_workflow = at(".github/workflows/" + tag + ".yml");
   s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
   s.user = spec::User{tag, 1, 1, {}};
   s.healthcheck = spec::Healthcheck{tag, "", "", "", 0, {}};
@@ -427,6 +428,7 @@ spec::Settings every_member(const std::string& tag) {
   s.copies = {spec::Copy{tag, "/" + tag, {}}};
   s.runs = {spec::Run{tag, false, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
+  s.ci_runners = {spec::CiRunner{"linux/" + tag, {tag}, false, {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
   return s;
 }
@@ -448,6 +450,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.docker->value == "docker-over");
   CHECK(s.drain->value == "drain-over");
   CHECK(s.auth->value == "auth-over");
+  CHECK(s.ci_workflow->value == ".github/workflows/over.yml");
   CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
   CHECK(s.user->name == "over");
   CHECK(s.healthcheck->command == "over");
@@ -508,8 +511,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 12 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 12 + (1 + 2) + (2 + 2));
+  // 13 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 13 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

@@ -28,6 +28,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("docker", &Settings::docker);
   visit("drain", &Settings::drain);
   visit("auth", &Settings::auth);
+  visit("ci-workflow", &Settings::ci_workflow);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -51,6 +52,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("copy", &Settings::copies);
   visit("run", &Settings::runs);
   visit("secret", &Settings::secrets);
+  visit("ci-runner", &Settings::ci_runners);
   visit("target", &Settings::targets);
 }
 

@@ -89,6 +89,15 @@ struct ExecForm {
   Location location;
 };
 
+/// `ci-runner PLATFORM LABEL …` or `ci-runner PLATFORM qemu`: where the generated
+/// workflow builds one platform.
+struct CiRunner {
+  std::string platform;
+  std::vector<std::string> labels;  ///< the job's runs-on labels; empty with `qemu`
+  bool qemu = false;                ///< built on the default amd64 runner under emulation
+  Location location;
+};
+
 struct Target;
 
 /// The statements of `defaults`, `image`, `runner` and `target` blocks. Optional
@@ -99,6 +108,8 @@ struct Settings {
   std::optional<At<std::string>> docker;  ///< runners: `docker none|socket|dind`
   std::optional<At<std::string>> drain;   ///< runners: how long a stop waits for a job
   std::optional<At<std::string>> auth;    ///< runners: `auth app|pat|token` (Compose secrets)
+  /// defaults: `ci-workflow .github/workflows/NAME.yml`, where the workflow is written
+  std::optional<At<std::string>> ci_workflow;
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -115,6 +126,7 @@ struct Settings {
   std::vector<Copy> copies;
   std::vector<Run> runs;
   std::vector<Secret> secrets;
+  std::vector<CiRunner> ci_runners;  ///< defaults only: the workflow's runner per platform
   std::vector<Target> targets;
 };
 

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ubuntu:24.04
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 # runtime: everything the image runs with, before its dependencies
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (python), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       python3 \
@@ -52,11 +54,12 @@ RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
 # build: dependencies built with build-only packages
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       gcc \
@@ -90,11 +93,12 @@ LABEL org.opencontainers.image.title=tools \
 # test: target 'test': the final image plus its additions
 FROM final AS test
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of target test.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       make
@@ -105,11 +109,12 @@ RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
 # docs: target 'docs': the final image plus its additions
 FROM final AS docs
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of target docs.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       pandoc
