@@ -70,9 +70,9 @@ void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& 
   yaml::string(out, image.dockerfile_in_context);
   yaml::key(out, "target");
   yaml::string(out, image.default_target);
-  if (!image.cache_ref.empty()) {
+  if (!image.cache_refs.empty()) {  // the registry cache CI writes, per platform
     yaml::key(out, "cache_from");
-    yaml::strings(out, {image.cache_ref});
+    yaml::strings(out, image.cache_refs);
   }
   out << YAML::EndMap;
 }

@@ -371,7 +371,9 @@ std::string merge_lines(const ir::Build& build) {
   std::string lines;
   for (const ir::BuildTarget& t : build.targets) {
     if (t.registry.empty()) continue;
-    lines += t.name + " " + t.repository + " " + t.tag + " " + t.tag_suffix + "\n";
+    lines += t.name + " " + t.repository + " " + t.tag;
+    if (!t.tag_suffix.empty()) lines += " " + t.tag_suffix;
+    lines += "\n";
   }
   return lines;
 }

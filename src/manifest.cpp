@@ -54,8 +54,11 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
       "# Do not edit: `rigc build` uses it to replace and remove only its own files.\n",
       kGeneratedMarker, spec_name);
   for (const OutputFile& file : files) {
-    text += entry(text::sha256_hex(file.content), manifest_key(file));
+    if (file.root == OutputFile::Root::repository && text.find("# Paths after :/") == std::string::npos)
+      text += "# Paths after :/ are from the root of the repository.\n";
   }
+  for (const OutputFile& file : files)
+    text += entry(text::sha256_hex(file.content), manifest_key(file));
   return {kManifestName, text, false, {}};
 }
 

@@ -585,7 +585,7 @@ TEST_CASE("workflow: a job per platform through Bake, pinned actions, pushes fro
         std::vector<std::string>{"prepare", "build-linux-amd64", "build-linux-arm64"});
   const YAML::Node merge_steps = jobs["merge"]["steps"];
   CHECK(merge_steps[merge_steps.size() - 1]["env"]["IMAGES"].as<std::string>() ==
-        "cpp ghcr.io/acme/runners/cpp latest \napi docker.io/acme/api v1 \n"
+        "cpp ghcr.io/acme/runners/cpp latest\napi docker.io/acme/api v1\n"
         "api-dev docker.io/acme/api v1 -dev\n");
   const YAML::Node job = jobs["build-linux-arm64"];
   CHECK(job["permissions"]["packages"].as<std::string>() == "write");
