@@ -165,9 +165,8 @@ Json ci_target(const ir::Build& build, const ir::BuildTarget& t) {
   }
   j.emplace_back("cache-to",
                  array({registry_cache(repo, t, t.cache_ref, "-${PLATFORM_PAIR},mode=max")}));
-  j.emplace_back(
-      "output",
-      array({"type=image,name=" + repo + ",push-by-digest=true,name-canonical=true,push=true"}));
+  j.emplace_back("output", array({"type=image,name=" + repo +
+                                  ",push-by-digest=true,name-canonical=true,push=true"}));
   j.emplace_back("attest", array({"type=provenance,mode=max", "type=sbom"}));
   return j;
 }

@@ -38,8 +38,8 @@ constexpr Action kCacheSave{"actions/cache/save", "55cc8345863c7cc4c66a329aec7e4
                             "v6.1.0"};
 constexpr Action kUpload{"actions/upload-artifact", "043fb46d1a93c77aae656e7c1c64a875d1fc6a0a",
                          "v7.0.1"};
-constexpr Action kDownload{"actions/download-artifact",
-                           "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"};
+constexpr Action kDownload{"actions/download-artifact", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c",
+                           "v8.0.1"};
 constexpr Action kSetupQemu{"docker/setup-qemu-action", "99012661954931238ded8c8b007157a8430204e1",
                             "v4.4.0"};
 constexpr Action kSetupBuildx{"docker/setup-buildx-action",
@@ -48,8 +48,7 @@ constexpr Action kLogin{"docker/login-action", "dbcb813823bdd20940b903addbd77955
                         "v4.6.0"};
 constexpr Action kMetadata{"docker/metadata-action", "dc802804100637a589fabce1cb79ff13a1411302",
                            "v6.2.0"};
-constexpr Action kBake{"docker/bake-action", "d3418bd7d0e9324001bca92fa8ba175ea7e6dc9b",
-                       "v7.3.0"};
+constexpr Action kBake{"docker/bake-action", "d3418bd7d0e9324001bca92fa8ba175ea7e6dc9b", "v7.3.0"};
 
 // The default branch: scheduled runs always run there (their event carries no
 // repository to compare with).
@@ -460,10 +459,9 @@ std::string workflow(const ir::Build& build) {
 }
 
 std::string cache_mounts(const ir::Build& build) {
-  const std::string path =
-      build.output_dir == "." ? kHelper : build.output_dir + "/" + kHelper;
-  std::string out = render_template("cache-mounts-header.txt",
-                                    {{"spec", build.spec_name}, {"path", path}});
+  const std::string path = build.output_dir == "." ? kHelper : build.output_dir + "/" + kHelper;
+  std::string out =
+      render_template("cache-mounts-header.txt", {{"spec", build.spec_name}, {"path", path}});
   stages_text(build.ci.cache_stages, out);
   return out;
 }
@@ -517,8 +515,7 @@ class WorkflowEmitter final : public Emitter {
     } else {
       out.push_back({build.ci.workflow, workflow(build), false, {}, OutputFile::Root::repository});
     }
-    if (!build.ci.caches.empty())
-      out.push_back({kHelper, cache_mounts(build), false, {}});
+    if (!build.ci.caches.empty()) out.push_back({kHelper, cache_mounts(build), false, {}});
   }
 };
 

@@ -125,7 +125,8 @@ std::vector<ir::CiCache> ci_caches(const ir::Build& build) {
 // The archive of a cache in the helper's context and output: one per platform
 // where the content is per platform.
 std::string archive(const ir::CiCache& cache, const char* dir) {
-  return fmt::format("/{}/{}{}.tar", dir, cache.slot, cache.mount.per_platform ? "-${TARGETARCH}" : "");
+  return fmt::format("/{}/{}{}.tar", dir, cache.slot,
+                     cache.mount.per_platform ? "-${TARGETARCH}" : "");
 }
 
 ir::Run cache_run(const std::vector<ir::CiCache>& caches) {
@@ -147,8 +148,7 @@ ir::Stage helper_stage(const std::string& name, const std::string& base,
   ir::Stage stage = new_stage(name, base, purpose);
   stage.instructions.push_back(instruction(ir::Arg{"TARGETARCH", std::nullopt}, ir::Layer::stage,
                                            "names the per-platform caches"));
-  stage.instructions.push_back(instruction(ir::Arg{"CACHE_STAMP", std::nullopt},
-                                           ir::Layer::stage,
+  stage.instructions.push_back(instruction(ir::Arg{"CACHE_STAMP", std::nullopt}, ir::Layer::stage,
                                            "new every run: the step below always runs"));
   return stage;
 }
@@ -168,11 +168,12 @@ std::vector<ir::Stage> cache_stages(const std::vector<ir::CiCache>& caches,
   ir::append_command(in, "echo \"cache mounts in (${CACHE_STAMP})\"");
   for (const ir::CiCache& cache : caches) {
     const std::string file = archive(cache, "rigc-cache-in");
-    ir::append_command(in, fmt::format("if [ -f \"{0}\" ]; then tar -C /rigc-cache/{1} -xpf \"{0}\"; fi",
-                                       file, cache.slot));
+    ir::append_command(
+        in, fmt::format("if [ -f \"{0}\" ]; then tar -C /rigc-cache/{1} -xpf \"{0}\"; fi", file,
+                        cache.slot));
   }
-  inject.instructions.push_back(instruction(std::move(in), ir::Layer::run,
-                                            "each archive unpacked into its cache mount"));
+  inject.instructions.push_back(
+      instruction(std::move(in), ir::Layer::run, "each archive unpacked into its cache mount"));
 
   ir::Stage extract =
       helper_stage("extract", base, "each cache mount's content as an archive, for `export`");
@@ -183,13 +184,14 @@ std::vector<ir::Stage> cache_stages(const std::vector<ir::CiCache>& caches,
     ir::append_command(out, fmt::format("tar -C /rigc-cache/{} -cf \"{}\" .", cache.slot,
                                         archive(cache, "rigc-cache-out")));
   }
-  extract.instructions.push_back(instruction(std::move(out), ir::Layer::run,
-                                             "each cache mount packed into an archive"));
+  extract.instructions.push_back(
+      instruction(std::move(out), ir::Layer::run, "each cache mount packed into an archive"));
 
-  ir::Stage exported{"export", "scratch", "the archives alone: `--output type=local` writes them", {}};
+  ir::Stage exported{
+      "export", "scratch", "the archives alone: `--output type=local` writes them", {}};
   exported.instructions.push_back(
-      instruction(ir::Copy{{"/rigc-cache-out/"}, "/", "extract", "", "", false},
-                  ir::Layer::sources, "the archives"));
+      instruction(ir::Copy{{"/rigc-cache-out/"}, "/", "extract", "", "", false}, ir::Layer::sources,
+                  "the archives"));
   return {std::move(inject), std::move(extract), std::move(exported)};
 }
 

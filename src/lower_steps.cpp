@@ -92,8 +92,8 @@ void declare_targetarch(ir::Stage& stage) {
 
 bool same_mount(const ir::Mount& a, const ir::Mount& b) {
   return a.type == b.type && a.target == b.target && a.id == b.id &&
-         a.per_platform == b.per_platform && a.locked == b.locked &&
-         a.uid == b.uid && a.gid == b.gid && a.required == b.required;
+         a.per_platform == b.per_platform && a.locked == b.locked && a.uid == b.uid &&
+         a.gid == b.gid && a.required == b.required;
 }
 
 std::string secret_target(const spec::Secret& secret) {

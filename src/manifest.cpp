@@ -44,8 +44,8 @@ bool repository_key(const std::string& key) {
     return name.size() > suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  return name[0] != '.' && name.find_first_of("/\\") == std::string::npos &&
-         safe_relative(name) && (ends_with(".yml") || ends_with(".yaml"));
+  return name[0] != '.' && name.find_first_of("/\\") == std::string::npos && safe_relative(name) &&
+         (ends_with(".yml") || ends_with(".yaml"));
 }
 
 OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files) {
@@ -54,7 +54,8 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
       "# Do not edit: `rigc build` uses it to replace and remove only its own files.\n",
       kGeneratedMarker, spec_name);
   for (const OutputFile& file : files) {
-    if (file.root == OutputFile::Root::repository && text.find("# Paths after :/") == std::string::npos)
+    if (file.root == OutputFile::Root::repository &&
+        text.find("# Paths after :/") == std::string::npos)
       text += "# Paths after :/ are from the root of the repository.\n";
   }
   for (const OutputFile& file : files)
@@ -87,8 +88,8 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
   for (const std::string& line : text::lines(text)) {
     if (line.empty() || line[0] == '#' || line.size() < 67 || line.substr(64, 2) != "  ") continue;
     const std::string path = line.substr(66);
-    const bool listed = path.rfind(kRepositoryPrefix, 0) == 0 ? repository_key(path)
-                                                              : safe_relative(path);
+    const bool listed =
+        path.rfind(kRepositoryPrefix, 0) == 0 ? repository_key(path) : safe_relative(path);
     if (!listed || path == kManifestName) continue;
     entries.emplace_back(path, line.substr(0, 64));
   }

@@ -90,9 +90,8 @@ nlohmann::ordered_json ci_json(const ir::Ci& ci) {
   }
   j["cache_mounts"] = nlohmann::ordered_json::array();
   for (const ir::CiCache& c : ci.caches) {
-    nlohmann::ordered_json m = {{"id", c.mount.id},
-                                {"per_platform", c.mount.per_platform},
-                                {"slot", c.slot}};
+    nlohmann::ordered_json m = {
+        {"id", c.mount.id}, {"per_platform", c.mount.per_platform}, {"slot", c.slot}};
     if (c.mount.uid) m["uid"] = *c.mount.uid;
     if (c.mount.gid) m["gid"] = *c.mount.gid;
     j["cache_mounts"].push_back(m);

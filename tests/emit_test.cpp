@@ -277,7 +277,10 @@ TEST_CASE("compose: a service per image with limits, replicas, caches and health
   CHECK(cpp["build"]["target"].as<std::string>() == "final");
   CHECK(!cpp["build"]["platforms"]);
   CHECK(!cpp["build"]["cache_to"]);
-  CHECK(cpp["build"]["cache_from"][0].as<std::string>() == "ghcr.io/acme/runners/cpp:buildcache");
+  // The registry cache CI writes, one per platform.
+  CHECK(cpp["build"]["cache_from"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"ghcr.io/acme/runners/cpp:buildcache-linux-amd64",
+                                 "ghcr.io/acme/runners/cpp:buildcache-linux-arm64"});
   CHECK(cpp["image"].as<std::string>() == "ghcr.io/acme/runners/cpp:latest");
   CHECK(cpp["restart"].as<std::string>() == "unless-stopped");
   CHECK(cpp["env_file"][0].as<std::string>() == "runner.env");

