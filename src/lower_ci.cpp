@@ -192,6 +192,9 @@ std::vector<ir::Stage> cache_stages(const std::vector<ir::CiCache>& caches,
   exported.instructions.push_back(
       instruction(ir::Copy{{"/rigc-cache-out/"}, "/", "extract", "", "", false}, ir::Layer::sources,
                   "the archives"));
+  // Nothing runs here; like every generated Dockerfile, it does not end as root.
+  exported.instructions.push_back(instruction(ir::User{"65534:65534"}, ir::Layer::metadata,
+                                              "nothing runs here; not root, as everywhere"));
   return {std::move(inject), std::move(extract), std::move(exported)};
 }
 

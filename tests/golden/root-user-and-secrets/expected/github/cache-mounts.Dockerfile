@@ -37,3 +37,4 @@ RUN --mount=type=cache,target=/rigc-cache/apt-cache-ubuntu-24-04,id=apt-cache-ub
 # export: the archives alone: `--output type=local` writes them
 FROM scratch AS export
 COPY --from=extract /rigc-cache-out/ /
+USER 65534:65534
