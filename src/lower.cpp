@@ -244,13 +244,6 @@ std::string most_common(const std::vector<ir::Image>& images, Get get) {
   return best;
 }
 
-// "linux/arm/v7" -> "linux-arm-v7": a platform in a tag, a job or an artifact name.
-std::string platform_pair(const std::string& platform) {
-  std::string pair = platform;
-  std::replace(pair.begin(), pair.end(), '/', '-');
-  return pair;
-}
-
 // A registry cache per platform: CI builds each platform in a job of its own, and
 // jobs that wrote one ref would overwrite each other's cache. An image without
 // platforms is built for the builder's, amd64 in CI.
@@ -259,8 +252,9 @@ std::vector<std::string> per_platform(const std::string& ref,
   std::vector<std::string> refs;
   if (ref.empty()) return refs;
   for (const std::string& platform : platforms)
-    refs.push_back(ref + "-" + platform_pair(platform));
-  if (platforms.empty()) refs.push_back(ref + "-" + platform_pair(lowering::kCiDefaultPlatform));
+    refs.push_back(ref + "-" + lowering::platform_pair(platform));
+  if (platforms.empty())
+    refs.push_back(ref + "-" + lowering::platform_pair(lowering::kCiDefaultPlatform));
   return refs;
 }
 

@@ -25,12 +25,6 @@ std::vector<std::string> hosted_runner(const std::string& platform) {
   return {};
 }
 
-std::string pair_of(const std::string& platform) {
-  std::string pair = platform;
-  std::replace(pair.begin(), pair.end(), '/', '-');
-  return pair;
-}
-
 const std::vector<std::string>& platforms_of(const ir::BuildTarget& t) {
   static const std::vector<std::string> fallback = {kCiDefaultPlatform};
   return t.platforms.empty() ? fallback : t.platforms;
@@ -58,7 +52,7 @@ std::vector<ir::CiPlatform> ci_platforms(const Resolved& resolved, const ir::Bui
       if (it == out.end()) {
         ir::CiPlatform p;
         p.platform = platform;
-        p.pair = pair_of(platform);
+        p.pair = platform_pair(platform);
         p.group = "ci-" + p.pair;
         p.location = platform_location(resolved, platform);
         it = out.insert(out.end(), std::move(p));
@@ -235,6 +229,12 @@ std::string common_base(const ir::Build& build) {
 }
 
 }  // namespace
+
+std::string platform_pair(const std::string& platform) {
+  std::string pair = platform;
+  std::replace(pair.begin(), pair.end(), '/', '-');
+  return pair;
+}
 
 ir::Ci lower_ci(const Resolved& resolved, const LowerOptions& options, const ir::Build& build,
                 Diagnostics& diagnostics) {

@@ -139,6 +139,9 @@ std::string entrypoint_in_context(const LowerOptions& options);
 /// The platform CI builds an image without `platforms` for (the runners' own).
 inline constexpr const char* kCiDefaultPlatform = "linux/amd64";
 
+/// "linux/arm/v7" -> "linux-arm-v7": a platform in a tag, a job or an artifact name.
+std::string platform_pair(const std::string& platform);
+
 /// What the workflow needs besides the targets (lower_ci.cpp): a build job per
 /// platform with its runner and Bake group, where the workflow goes, and the cache
 /// mounts it carries between runs with the helper Dockerfile that moves them.
