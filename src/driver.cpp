@@ -88,13 +88,14 @@ int run_build(const DriverOptions& options) {
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
   Diagnostics io;
-  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io);
+  const std::string& root = c.options.repository_root;
+  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io, root);
   print_diagnostics(io, c.sources, options);
   if (io.has_errors()) return kExitError;
   for (const std::string& path : summary.written)
-    std::cout << "wrote " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "wrote " << output_path(output_dir, root, path) << "\n";
   for (const std::string& path : summary.removed)
-    std::cout << "removed stale " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "removed stale " << output_path(output_dir, root, path) << "\n";
   std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", output_dir,
                            summary.written.size(), summary.unchanged.size(),
                            summary.removed.size());
@@ -105,13 +106,14 @@ int run_check(const DriverOptions& options) {
   SpecCompilation c;
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
-  const CheckReport report = check_outputs(output_dir, c.result.files);
+  const std::string& root = c.options.repository_root;
+  const CheckReport report = check_outputs(output_dir, c.result.files, root);
   const bool github = options.error_format == ErrorFormat::github;
   std::cout << report.diff;
   const auto report_each = [&](const std::vector<std::string>& paths, const char* kind,
                                const char* what) {
     for (const std::string& path : paths) {
-      const std::string where = (fs::path(output_dir) / path).string();
+      const std::string where = output_path(output_dir, root, path);
       if (github) {
         std::cout << annotation(c, path, fmt::format("{} {}", where, what));
       } else {

@@ -50,6 +50,8 @@ std::optional<At<std::string>> read_auth(Args& a);
 std::optional<At<std::string>> read_group(Args& a);
 std::optional<At<std::string>> read_dockerfile(Args& a);
 std::optional<spec::Pin> read_pin(Args& a);  // defaults only
+std::optional<spec::CiRunner> read_ci_runner(Args& a);
+std::optional<At<std::string>> read_ci_workflow(Args& a);
 
 // Package names up to the end, or up to the unquoted word `until` when one is given
 // (`system VERSION PACKAGE … requires …`).

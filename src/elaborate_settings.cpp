@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "rigc/elaborate.hpp"
@@ -677,6 +678,63 @@ std::optional<spec::Pin> read_pin(Args& a) {
   }
   if (!a.ok()) return std::nullopt;
   return pin;
+}
+
+// `ci-runner PLATFORM qemu` or `ci-runner PLATFORM LABEL …`.
+std::optional<spec::CiRunner> read_ci_runner(Args& a) {
+  spec::CiRunner runner;
+  runner.location = a.node().head.location;
+  auto platform = a.word("a platform, e.g. linux/arm64");
+  if (!platform) return std::nullopt;
+  const auto& known = known_platforms();
+  if (std::find(known.begin(), known.end(), platform->value) == known.end()) {
+    a.error(platform->location, fmt::format("unknown platform '{}'{}", platform->value,
+                                            did_you_mean(platform->value, known)));
+    return std::nullopt;
+  }
+  runner.platform = platform->value;
+  if (a.done()) {
+    a.error(a.end(), "'ci-runner' needs the runner's labels, e.g. ubuntu-24.04-arm, or 'qemu'");
+    return std::nullopt;
+  }
+  while (!a.done()) {
+    auto label = a.word("a runner label");
+    if (!label) return std::nullopt;
+    if (label->value == "qemu") {
+      runner.qemu = true;
+    } else if (!is_runner_label(label->value)) {
+      a.error(label->location, fmt::format("invalid runner label '{}': letters, digits, '.', '_' "
+                                           "and '-'",
+                                           label->value));
+      return std::nullopt;
+    } else {
+      runner.labels.push_back(label->value);
+    }
+  }
+  if (runner.qemu && !runner.labels.empty()) {
+    a.error(runner.location, "'ci-runner' takes either 'qemu' or runner labels, not both");
+    return std::nullopt;
+  }
+  return runner;
+}
+
+// `ci-workflow .github/workflows/NAME.yml`: a file GitHub reads, and nothing else.
+std::optional<At<std::string>> read_ci_workflow(Args& a) {
+  auto v = a.word("a workflow file, e.g. .github/workflows/images.yml");
+  if (!v) return std::nullopt;
+  static const std::string dir = ".github/workflows/";
+  const std::string name = v->value.rfind(dir, 0) == 0 ? v->value.substr(dir.size()) : "";
+  const auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  if (!is_runner_label(name) || name[0] == '.' || !(ends_with(".yml") || ends_with(".yaml"))) {
+    a.error(v->location, fmt::format("invalid workflow file '{}'; GitHub reads workflows from "
+                                     ".github/workflows/NAME.yml of the repository",
+                                     v->value));
+    return std::nullopt;
+  }
+  return v;
 }
 
 }  // namespace rigc::elab

@@ -80,9 +80,9 @@ void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& 
   yaml::string(out, image.dockerfile_in_context);
   yaml::key(out, "target");
   yaml::string(out, target);
-  if (!image.cache_ref.empty()) {
+  if (!image.cache_refs.empty()) {  // the registry cache CI writes, per platform
     yaml::key(out, "cache_from");
-    yaml::strings(out, {image.cache_ref});
+    yaml::strings(out, image.cache_refs);
   }
   if (!image.build_secrets.empty()) {
     std::vector<std::string> ids;

@@ -240,6 +240,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   Targets targets = target_stages(c, diagnostics);
   for (ir::Stage& stage : targets.stages)
     out.stages.push_back(std::move(stage));
+  finish_cache_mounts(c, out);
   out.default_target = targets.names.empty() ? "final" : "release";
   out.targets = std::move(targets.names);
   out.build_args = build_args(c, out.targets);
@@ -304,6 +305,20 @@ std::string most_common(const std::vector<ir::Image>& images, Get get) {
   return best;
 }
 
+// A registry cache per platform: CI builds each platform in a job of its own, and
+// jobs that wrote one ref would overwrite each other's cache. An image without
+// platforms is built for the builder's, amd64 in CI.
+std::vector<std::string> per_platform(const std::string& ref,
+                                      const std::vector<std::string>& platforms) {
+  std::vector<std::string> refs;
+  if (ref.empty()) return refs;
+  for (const std::string& platform : platforms)
+    refs.push_back(ref + "-" + lowering::platform_pair(platform));
+  if (platforms.empty())
+    refs.push_back(ref + "-" + lowering::platform_pair(lowering::kCiDefaultPlatform));
+  return refs;
+}
+
 ir::BuildTarget default_target(const ir::Build& build, const ir::Image& image) {
   ir::BuildTarget t;
   t.name = image.name;
@@ -318,7 +333,7 @@ ir::BuildTarget default_target(const ir::Build& build, const ir::Image& image) {
   t.tag = image.tag;
   t.platforms = image.platforms;
   t.cache_ref = image.cache_ref;
-  if (!t.cache_ref.empty()) t.cache_from.push_back(t.cache_ref);
+  t.cache_from = image.cache_refs;
   t.args = image.build_args;
   t.secrets = image.build_secrets;
   return t;
@@ -328,7 +343,8 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
   build.registry = most_common(build.images, [](const ir::Image& i) { return i.registry; });
   build.tag = most_common(build.images, [](const ir::Image& i) { return i.tag; });
   std::vector<ir::BuildTarget> extra;
-  for (const ir::Image& image : build.images) {
+  for (ir::Image& image : build.images) {
+    image.cache_refs = per_platform(image.cache_ref, image.platforms);
     ir::BuildTarget t = default_target(build, image);
     for (const std::string& target : image.targets) {
       ir::BuildTarget x = t;
@@ -337,7 +353,8 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
       x.tag_suffix = "-" + target;
       if (!t.cache_ref.empty()) {
         x.cache_ref = t.cache_ref + "-" + target;
-        x.cache_from = {x.cache_ref, t.cache_ref};
+        x.cache_from = per_platform(x.cache_ref, image.platforms);
+        x.cache_from.insert(x.cache_from.end(), t.cache_from.begin(), t.cache_from.end());
       }
       extra.push_back(std::move(x));
     }
@@ -401,6 +418,7 @@ ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnosti
   }
   build_targets(build, diagnostics);
   build.renovate = renovate(resolved, build, diagnostics);
+  build.ci = lowering::lower_ci(resolved, options, build, diagnostics);
   return build;
 }
 

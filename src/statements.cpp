@@ -136,6 +136,10 @@ const std::vector<Statement>& statement_table() {
        push<&S::pins, read_pin>, nullptr},
       {"renovate", kDefaults, true, "renovate true|false", assign<&S::renovate, read_bool>,
        nullptr},
+      {"ci-runner", kDefaults, false, "ci-runner PLATFORM LABEL …  or  ci-runner PLATFORM qemu",
+       push<&S::ci_runners, read_ci_runner>, nullptr},
+      {"ci-workflow", kDefaults, true, "ci-workflow .github/workflows/NAME.yml",
+       assign<&S::ci_workflow, read_ci_workflow>, nullptr},
       // Packs.
       {"description", kPack, true, "description \"TEXT\"", nullptr,
        assign<&P::description, read_pack_description>},

@@ -405,6 +405,7 @@ spec::Settings every_member(const std::string& tag) {
   s.drain = at("drain-" + tag);
   s.auth = at("auth-" + tag);
   s.runtime = at("runtime-" + tag);
+  s.ci_workflow = at(".github/workflows/" + tag + ".yml");
   s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
   s.user = spec::User{tag, 1, 1, {}};
   s.healthcheck = spec::Healthcheck{tag, {}, "", "", "", 0, {}};
@@ -432,6 +433,7 @@ spec::Settings every_member(const std::string& tag) {
   s.builds = {spec::Run{"build-" + tag, false, {}}};
   s.artifacts = {spec::Artifact{"/" + tag, "/" + tag, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
+  s.ci_runners = {spec::CiRunner{"linux/" + tag, {tag}, false, {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
   s.pins = {spec::Pin{at(tag), at("1.0"), {}, {}}};
   return s;
@@ -456,6 +458,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.auth->value == "auth-over");
   CHECK(s.runtime->value == "runtime-over");
   CHECK(s.init->value);
+  CHECK(s.ci_workflow->value == ".github/workflows/over.yml");
   CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
   CHECK(s.user->name == "over");
   CHECK(s.healthcheck->command == "over");
@@ -523,8 +526,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 15 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 15 + (1 + 2) + (2 + 2));
+  // 16 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 16 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

@@ -325,6 +325,35 @@ TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them lock
   CHECK(run.mounts[1].locked);
   CHECK(run.script ==
         "apt-get update\n&& apt-get install -y --no-install-recommends\n  bash\n  curl\n  zsh");
+  // Lists and .debs are per architecture: both mounts are the platform's own, and the
+  // stage declares the ARG that names it, right after its SHELL.
+  CHECK(run.mounts[0].per_platform);
+  CHECK(run.mounts[1].per_platform);
+  const auto* arg = std::get_if<ir::Arg>(&final.instructions[1].op);
+  REQUIRE(arg != nullptr);
+  CHECK(arg->name == "TARGETARCH");
+}
+
+TEST_CASE("cache mounts: compiler caches per platform, package caches shared; each image's list") {
+  const auto l = lower_spec(
+      "image x {\n  packs lang\n  cache go-build\n  deps lang.lock\n  run \"build\"\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  std::vector<std::string> ids;
+  for (const ir::Mount& m : x.cache_mounts)
+    ids.push_back(m.id + (m.per_platform ? "-${TARGETARCH}" : ""));
+  // apt's two, then the pack's cache of its deps step and setup steps, then the
+  // image's own in its run step (go-build per platform).
+  CHECK(std::count(ids.begin(), ids.end(), "apt-cache-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "apt-lists-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "langcache-1001") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "go-build-1001-${TARGETARCH}") == 1);
+  // The CI's list: every image's, once each, with an archive name.
+  REQUIRE(!l->build.ci.caches.empty());
+  CHECK(l->build.ci.caches.size() == x.cache_mounts.size());
+  CHECK(l->build.ci.platforms.size() == 1);
+  CHECK(l->build.ci.platforms[0].platform == "linux/amd64");
+  CHECK(l->build.ci.platforms[0].group == "ci-linux-amd64");
 }
 
 TEST_CASE("owned directories are created one by one, parents inside the home included") {
@@ -427,7 +456,9 @@ TEST_CASE("secrets are mounts of the steps that need them, never ARG or ENV") {
         for (const auto& var : env->vars)
           CHECK(var.first != "LANG_TOKEN");
       }
-      CHECK_FALSE(std::holds_alternative<ir::Arg>(in.op));
+      // (TARGETARCH names the per-platform caches: an ARG without a value.)
+      const auto* arg = std::get_if<ir::Arg>(&in.op);
+      CHECK((arg == nullptr || (arg->name == "TARGETARCH" && !arg->value)));
       const auto* run = std::get_if<ir::Run>(&in.op);
       if (run == nullptr) continue;
       for (const ir::Mount& m : run->mounts) {

@@ -29,6 +29,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("drain", &Settings::drain);
   visit("auth", &Settings::auth);
   visit("runtime", &Settings::runtime);
+  visit("ci-workflow", &Settings::ci_workflow);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -56,6 +57,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("build", &Settings::builds);
   visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
+  visit("ci-runner", &Settings::ci_runners);
   visit("target", &Settings::targets);
   visit("pin", &Settings::pins);
 }

@@ -98,6 +98,15 @@ struct ExecForm {
   Location location;
 };
 
+/// `ci-runner PLATFORM LABEL …` or `ci-runner PLATFORM qemu`: where the generated
+/// workflow builds one platform.
+struct CiRunner {
+  std::string platform;
+  std::vector<std::string> labels;  ///< the job's runs-on labels; empty with `qemu`
+  bool qemu = false;                ///< built on the default amd64 runner under emulation
+  Location location;
+};
+
 struct Target;
 
 /// One architecture's checksum in a `pin`.
@@ -124,6 +133,8 @@ struct Settings {
   std::optional<At<std::string>> drain;    ///< runners: how long a stop waits for a job
   std::optional<At<std::string>> auth;     ///< runners: `auth app|pat|token` (Compose secrets)
   std::optional<At<std::string>> runtime;  ///< the final image's own base (`scratch`, …)
+  /// defaults: `ci-workflow .github/workflows/NAME.yml`, where the workflow is written
+  std::optional<At<std::string>> ci_workflow;
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -144,6 +155,7 @@ struct Settings {
   std::vector<Run> builds;  ///< `build` steps: after the sources, in the build stage
   std::vector<Artifact> artifacts;
   std::vector<Secret> secrets;
+  std::vector<CiRunner> ci_runners;  ///< defaults only: the workflow's runner per platform
   std::vector<Target> targets;
   std::vector<Pin> pins;  ///< defaults only: the resolver applies them to the packs
 };
