@@ -72,7 +72,7 @@ std::string registry_cache(const std::string& repository, const ir::BuildTarget&
 Json target(const ir::Build& build, const ir::BuildTarget& t, bool same_platforms) {
   const std::string repo = repository(build, t);
   Json::object_t j;
-  j.reserve(8);
+  j.reserve(9);
   j.emplace_back("inherits", array({"_common"}));
   j.emplace_back("dockerfile", t.dockerfile);
   j.emplace_back("target", t.stage);
@@ -91,6 +91,12 @@ Json target(const ir::Build& build, const ir::BuildTarget& t, bool same_platform
     for (const std::string& ref : t.cache_from)
       from.push_back(registry_cache(repo, t, ref, ""));
     j.emplace_back("cache-from", array(std::move(from)));
+  }
+  if (!t.secrets.empty()) {  // read from the environment of `docker buildx bake`
+    std::vector<std::string> secrets;
+    for (const ir::BuildSecret& secret : t.secrets)
+      secrets.push_back("id=" + secret.id + ",env=" + secret.env);
+    j.emplace_back("secret", array(std::move(secrets)));
   }
   return j;
 }

@@ -13,6 +13,7 @@
 // Everything a build does comes from the Bake files; the workflow picks the group,
 // the platform and the files. Spec values reach scripts only through `env:`.
 #include <algorithm>
+#include <set>
 
 #include "rigc/dockerfile_printer.hpp"
 #include "rigc/emit.hpp"
@@ -284,11 +285,29 @@ void bake_with(YAML::Emitter& out, const ir::Build& build, const ir::CiPlatform&
   entry(out, "set", "*.platform=" + p.platform);
 }
 
+// The build secrets, from repository secrets of the same names: Bake's targets
+// read each from the environment variable (`secret = ["id=…,env=NAME"]`), so the
+// step's `env:` is where they enter, and never an argument or a log line.
+void secret_env(YAML::Emitter& out, const ir::Build& build) {
+  std::set<std::string> names;
+  for (const ir::BuildTarget& t : build.targets) {
+    for (const ir::BuildSecret& secret : t.secrets)
+      names.insert(secret.env);
+  }
+  if (names.empty()) return;
+  key(out, "env");
+  out << YAML::BeginMap;
+  for (const std::string& name : names)
+    entry(out, name.c_str(), "${{ secrets." + name + " }}");
+  out << YAML::EndMap;
+}
+
 void bake_steps(YAML::Emitter& out, const ir::Build& build, const ir::CiPlatform& p) {
   // Pull requests and other branches: the Bake file as a developer runs it (no
   // push, no cache export, no attestations, which need a push).
   begin_step(out, "Build", "env.PUSH != 'true'");
   uses(out, kBake);
+  secret_env(out, build);
   bake_with(out, build, p, "./docker-bake.hcl\n");
   entry(out, "provenance", "false");
   out << YAML::EndMap << YAML::EndMap;
@@ -296,6 +315,7 @@ void bake_steps(YAML::Emitter& out, const ir::Build& build, const ir::CiPlatform
   begin_step(out, "Build and push by digest", "env.PUSH == 'true'");
   entry(out, "id", "bake");
   uses(out, kBake);
+  secret_env(out, build);
   bake_with(out, build, p,
             "./docker-bake.hcl\n./docker-bake.ci.hcl\n${{ runner.temp }}/bake-meta.json\n");
   out << YAML::EndMap << YAML::EndMap;

@@ -44,8 +44,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "node_modules", "dclint", "schemas", "compose.schema.json")
 FIXTURES = os.path.join(HERE, "fixtures")
 TARGET_KEYS = {"inherits", "context", "dockerfile", "target", "tags", "platforms", "args", "labels",
-               "cache-from", "cache-to", "output", "attest"}
-LIST_KEYS = {"inherits", "tags", "platforms", "cache-from", "cache-to", "output", "attest"}
+               "cache-from", "cache-to", "output", "attest", "secret"}
+LIST_KEYS = {"inherits", "tags", "platforms", "cache-from", "cache-to", "output", "attest", "secret"}
 MAP_KEYS = {"args", "labels"}
 # What CI's overlay (docker-bake.ci.hcl) may set on a target, and the target that
 # docker/metadata-action's bake file fills in.
@@ -797,11 +797,14 @@ def check_bake_agreement(images, builds, layout, report):
         if own:
             base["cache-from"] = own
         base["cache-to"] = None
+        # A build secret from the environment of `docker buildx bake`, as Compose reads it.
+        secrets = [f"id={x['id']},env={x['env']}" for x in image.get("build_secrets") or []]
+        base["secret"] = secrets or None
         expected[image["name"]] = base
         for extra in image.get("targets") or []:
             x = {"dockerfile": dockerfile, "target": extra, "tags": [f"{image['image']}-{extra}"],
                  "platforms": image.get("platforms") or [], "args": image.get("build_args") or {},
-                 "cache-to": None}
+                 "cache-to": None, "secret": secrets or None}
             if own:
                 x["cache-from"] = [f"type=registry,ref={image['cache_ref']}-{extra}-{pair}"
                                    for pair in pairs] + own
@@ -848,6 +851,12 @@ def check_workflow_agreement(builds, workflow, layout, report, bake=None, plan=N
         if kind == "push" and files.index("./docker-bake.ci.hcl") < files.index("./docker-bake.hcl") \
                 if "./docker-bake.hcl" in files else False:
             report.add(rel, f"{where}: docker-bake.ci.hcl must come after docker-bake.hcl")
+        # Each build secret's variable, from the repository secret of that name.
+        for secret in {x["env"] for i in (plan or {}).get("images") or [] for x in i.get("build_secrets") or []}:
+            got = (step.get("env") or {}).get(secret)
+            if got != f"${{{{ secrets.{secret} }}}}":
+                report.add(rel, f"{where}: env.{secret} is {got!r}, not the repository secret ${{{{ secrets.{secret} }}}} "
+                                "the Bake file's build secret reads")
         platforms = [s[len("*.platform="):] for s in split_list(w.get("set"), r"\n") if s.startswith("*.platform=")]
         if len(platforms) != 1:
             report.add(rel, f"{where}: sets {len(platforms)} platforms, not the one of its job")

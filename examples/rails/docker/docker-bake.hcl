@@ -34,6 +34,7 @@ target "web" {
   dockerfile = "docker/web.Dockerfile"
   target     = "release"
   tags       = ["web:${TAG}"]
+  secret     = ["id=gem_credentials,env=GEM_CREDENTIALS"]
 }
 
 target "web-console" {
@@ -41,4 +42,5 @@ target "web-console" {
   dockerfile = "docker/web.Dockerfile"
   target     = "console"
   tags       = ["web:${TAG}-console"]
+  secret     = ["id=gem_credentials,env=GEM_CREDENTIALS"]
 }

@@ -37,6 +37,7 @@ target "tools" {
   args       = {
     BUILD_FLAVOR = "slim"
   }
+  secret     = ["id=pip_conf,env=PIP_CONF", "id=index_url,env=INDEX_URL"]
 }
 
 target "tools-test" {
@@ -47,6 +48,7 @@ target "tools-test" {
   args       = {
     BUILD_FLAVOR = "slim"
   }
+  secret     = ["id=pip_conf,env=PIP_CONF", "id=index_url,env=INDEX_URL"]
 }
 
 target "tools-docs" {
@@ -57,4 +59,5 @@ target "tools-docs" {
   args       = {
     BUILD_FLAVOR = "slim"
   }
+  secret     = ["id=pip_conf,env=PIP_CONF", "id=index_url,env=INDEX_URL"]
 }
