@@ -51,7 +51,10 @@ install(CODE "
 ")
 
 # The Debian package. With RIGC_STATIC_LIBS (the default) rigc needs only the C
-# library, and dpkg-shlibdeps says so: Depends: libc6 (>= …).
+# library, and dpkg-shlibdeps says so: Depends: libc6 (>= …). `rigc pin` opens
+# libcurl at run time (src/http.cpp, dlopen), which dpkg-shlibdeps cannot see: a
+# recommendation, so apt installs it by default and every other command runs
+# without it.
 set(RIGC_PACKAGE_MAINTAINER "rigc maintainers <rigc@invalid>"
     CACHE STRING "the Maintainer field of the Debian package")
 set(CPACK_GENERATOR DEB)
@@ -68,6 +71,7 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${RIGC_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS libcurl4)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)

@@ -85,6 +85,12 @@ const char* family_description(BaseFamily family) {
   return "";
 }
 
+bool has_shell(std::string_view reference) {
+  if (reference == "scratch") return false;
+  if (reference.find("distroless") == std::string_view::npos) return true;
+  return reference.find(":debug") != std::string_view::npos;
+}
+
 Os parse_os(std::string_view name) {
   if (name == "debian-12") return Os::debian_12;
   if (name == "ubuntu-24.04") return Os::ubuntu_24_04;

@@ -16,6 +16,7 @@
 #include "rigc/file_io.hpp"
 #include "rigc/format.hpp"
 #include "rigc/graph.hpp"
+#include "rigc/manifest.hpp"
 #include "rigc/output.hpp"
 #include "rigc/packs.hpp"
 #include "rigc/parser.hpp"
@@ -87,7 +88,7 @@ std::string annotation(const SpecCompilation& c, const std::string& path,
                        const std::string& message) {
   Location at{0, 1, 1, 1};
   for (const OutputFile& file : c.result.files) {
-    if (file.path == path && file.origin.valid()) at = file.origin;
+    if (manifest_key(file) == path && file.origin.valid()) at = file.origin;
   }
   return render({Severity::error, at, message}, c.sources, ErrorFormat::github);
 }
@@ -99,13 +100,14 @@ int run_build(const DriverOptions& options) {
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
   Diagnostics io;
-  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io);
+  const std::string& root = c.options.repository_root;
+  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io, root);
   print_diagnostics(io, c.sources, options);
   if (io.has_errors()) return kExitError;
   for (const std::string& path : summary.written)
-    std::cout << "wrote " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "wrote " << output_path(output_dir, root, path) << "\n";
   for (const std::string& path : summary.removed)
-    std::cout << "removed stale " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "removed stale " << output_path(output_dir, root, path) << "\n";
   std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", output_dir,
                            summary.written.size(), summary.unchanged.size(),
                            summary.removed.size());
@@ -116,13 +118,14 @@ int run_check(const DriverOptions& options) {
   SpecCompilation c;
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
-  const CheckReport report = check_outputs(output_dir, c.result.files);
+  const std::string& root = c.options.repository_root;
+  const CheckReport report = check_outputs(output_dir, c.result.files, root);
   const bool github = options.error_format == ErrorFormat::github;
   std::cout << report.diff;
   const auto report_each = [&](const std::vector<std::string>& paths, const char* kind,
                                const char* what) {
     for (const std::string& path : paths) {
-      const std::string where = (fs::path(output_dir) / path).string();
+      const std::string where = output_path(output_dir, root, path);
       if (github) {
         std::cout << annotation(c, path, fmt::format("{} {}", where, what));
       } else {
@@ -238,32 +241,37 @@ std::string packs_json(const std::vector<spec::PackDecl>& packs, const std::set<
 // `rigc packs`; the spec's own packs (`own`) say where they come from.
 std::string packs_text(const std::vector<spec::PackDecl>& packs, const std::set<std::string>& own,
                        const std::string& spec) {
+  // Names in one column, as wide as the longest.
+  std::size_t width = 11;
+  for (const spec::PackDecl& p : packs)
+    width = std::max(width, p.name.value.size());
+  const std::string indent(width + 1, ' ');
   std::string out;
   for (const spec::PackDecl& p : packs) {
     std::string description = p.description;
     if (own.count(p.name.value) != 0)
       description += (description.empty() ? "(from " : " (from ") + spec + ")";
-    out += fmt::format("{:<11} {}\n", p.name.value, description);
+    out += fmt::format("{:<{}} {}\n", p.name.value, width, description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
-      out += fmt::format("            versions: {} (default {}){}\n", text::join(versions, ", "),
+      out += fmt::format("{}versions: {} (default {}){}\n", indent, text::join(versions, ", "),
                          p.version ? p.version->value : versions.front(),
-                         p.fetch ? "; downloads are checked with SHA-256" : "");
+                         !p.fetch                     ? ""
+                         : p.fetch->checksums.empty() ? "; no checksum ships: `rigc pin` one"
+                                                      : "; downloads are checked with SHA-256");
     }
     if (!p.requires_.empty())
-      out += "            requires: " + text::join(values(p.requires_), ", ") + "\n";
+      out += indent + "requires: " + text::join(values(p.requires_), ", ") + "\n";
     for (const spec::SystemVersion& v : p.system) {
       if (!v.requires_.empty()) {
-        out += fmt::format("            at {}:    requires {}\n", v.version,
+        out += fmt::format("{}at {}:    requires {}\n", indent, v.version,
                            text::join(values(v.requires_), ", "));
       }
     }
-    if (!p.caches.empty())
-      out += "            caches:   " + text::join(cache_names(p), ", ") + "\n";
-    if (!p.labels.empty())
-      out += "            labels:   " + text::join(values(p.labels), ", ") + "\n";
+    if (!p.caches.empty()) out += indent + "caches:   " + text::join(cache_names(p), ", ") + "\n";
+    if (!p.labels.empty()) out += indent + "labels:   " + text::join(values(p.labels), ", ") + "\n";
     if (!p.aliases.empty())
-      out += "            aliases:  " + text::join(values(p.aliases), ", ") + "\n";
+      out += indent + "aliases:  " + text::join(values(p.aliases), ", ") + "\n";
   }
   return out;
 }

@@ -30,6 +30,8 @@ std::optional<At<std::string>> read_workdir(Args& a);
 std::optional<spec::Cache> read_cache(Args& a);
 std::optional<spec::Deps> read_deps(Args& a);
 std::optional<spec::Copy> read_copy(Args& a);
+std::optional<spec::Artifact> read_artifact(Args& a);
+std::optional<At<std::string>> read_runtime(Args& a);
 void read_dirs(Args& a, std::vector<At<std::string>>& out);
 std::optional<spec::Run> read_run(Args& a);
 std::optional<spec::Secret> read_secret(Args& a);
@@ -47,6 +49,9 @@ std::optional<At<std::string>> read_drain(Args& a);
 std::optional<At<std::string>> read_auth(Args& a);
 std::optional<At<std::string>> read_group(Args& a);
 std::optional<At<std::string>> read_dockerfile(Args& a);
+std::optional<spec::Pin> read_pin(Args& a);  // defaults only
+std::optional<spec::CiRunner> read_ci_runner(Args& a);
+std::optional<At<std::string>> read_ci_workflow(Args& a);
 
 // Package names up to the end, or up to the unquoted word `until` when one is given
 // (`system VERSION PACKAGE … requires …`).
@@ -75,5 +80,9 @@ void read_pack_mirror(Args& a, spec::PackDecl& p);
 void read_pack_arch(Args& a, spec::PackDecl& p);
 void read_pack_sha256(Args& a, spec::PackDecl& p);
 void read_pack_extract(Args& a, spec::PackDecl& p);
+void read_pack_fetch_run(Args& a, spec::PackDecl& p);
+void read_pack_checksums(Args& a, spec::PackDecl& p);
+void read_pack_releases(Args& a, spec::PackDecl& p);
+void read_pack_renovate(Args& a, spec::PackDecl& p);
 
 }  // namespace rigc::elab

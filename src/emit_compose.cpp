@@ -1,3 +1,4 @@
+#include <map>
 #include <set>
 #include <string>
 
@@ -27,8 +28,12 @@ std::string literal(const std::string& value) {
   return out;
 }
 
-void resources(YAML::Emitter& out, const char* key, const ir::Resources& r) {
-  if (r.cpus.empty() && r.memory.empty()) return;
+// A runner's bound on processes (a fork bomb in a job stops there). Compose v2
+// takes it as deploy.resources.limits.pids, the same as pids_limit.
+constexpr int kRunnerPids = 4096;
+
+void resources(YAML::Emitter& out, const char* key, const ir::Resources& r, int pids = 0) {
+  if (r.cpus.empty() && r.memory.empty() && pids == 0) return;
   yaml::key(out, key);
   out << YAML::BeginMap;
   if (!r.cpus.empty()) {
@@ -38,6 +43,10 @@ void resources(YAML::Emitter& out, const char* key, const ir::Resources& r) {
   if (!r.memory.empty()) {
     yaml::key(out, "memory");
     yaml::string(out, r.memory);
+  }
+  if (pids > 0) {
+    yaml::key(out, "pids");
+    out << pids;
   }
   out << YAML::EndMap;
 }
@@ -61,7 +70,8 @@ std::string dind_service(const ir::Image& image) {
   return image.name + "-dind";
 }
 
-void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
+void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& image,
+                   const std::string& target) {
   yaml::key(out, "build");
   out << YAML::BeginMap;
   yaml::key(out, "context");
@@ -69,10 +79,17 @@ void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& 
   yaml::key(out, "dockerfile");
   yaml::string(out, image.dockerfile_in_context);
   yaml::key(out, "target");
-  yaml::string(out, image.default_target);
-  if (!image.cache_ref.empty()) {
+  yaml::string(out, target);
+  if (!image.cache_refs.empty()) {  // the registry cache CI writes, per platform
     yaml::key(out, "cache_from");
-    yaml::strings(out, {image.cache_ref});
+    yaml::strings(out, image.cache_refs);
+  }
+  if (!image.build_secrets.empty()) {
+    std::vector<std::string> ids;
+    for (const ir::BuildSecret& secret : image.build_secrets)
+      ids.push_back(secret.id);
+    yaml::key(out, "secrets");
+    yaml::strings(out, ids);
   }
   out << YAML::EndMap;
 }
@@ -100,8 +117,6 @@ void runner_operations(YAML::Emitter& out, const ir::Image& image) {
   yaml::quoted(out, "3");
   out << YAML::EndMap;
   out << YAML::EndMap;
-  yaml::key(out, "pids_limit");
-  out << 4096;
   if (image.docker == "dind") {
     yaml::key(out, "depends_on");
     out << YAML::BeginMap;
@@ -193,19 +208,26 @@ void healthcheck(YAML::Emitter& out, const ir::Image& image) {
   yaml::key(out, "healthcheck");
   out << YAML::BeginMap;
   yaml::key(out, "test");
-  if (image.healthcheck) {
+  if (image.healthcheck && !image.healthcheck->exec.empty()) {
+    std::vector<std::string> test = {"CMD"};
+    for (const std::string& arg : image.healthcheck->exec)
+      test.push_back(literal(arg));
+    yaml::flow_quoted(out, test);
+    durations(out, *image.healthcheck);
+  } else if (image.healthcheck) {
     yaml::flow_quoted(out, {"CMD-SHELL", literal(image.healthcheck->command)});
     durations(out, *image.healthcheck);
   } else {
     yaml::flow_quoted(out, {"CMD", "/usr/local/bin/runner-entrypoint.sh", "health"});
-    durations(out, {"", "30s", "5s", "2m", 3});
+    durations(out, {"", {}, "30s", "5s", "2m", 3});
   }
   out << YAML::EndMap;
 }
 
 void deploy(YAML::Emitter& out, const ir::Image& image) {
-  const bool has_resources = !image.limits.cpus.empty() || !image.limits.memory.empty() ||
-                             !image.reserve.cpus.empty() || !image.reserve.memory.empty();
+  const bool has_resources = image.runner || !image.limits.cpus.empty() ||
+                             !image.limits.memory.empty() || !image.reserve.cpus.empty() ||
+                             !image.reserve.memory.empty();
   if (image.replicas < 0 && !has_resources) return;
   yaml::key(out, "deploy");
   out << YAML::BeginMap;
@@ -216,7 +238,7 @@ void deploy(YAML::Emitter& out, const ir::Image& image) {
   if (has_resources) {
     yaml::key(out, "resources");
     out << YAML::BeginMap;
-    resources(out, "limits", image.limits);
+    resources(out, "limits", image.limits, image.runner ? kRunnerPids : 0);
     resources(out, "reservations", image.reserve);
     out << YAML::EndMap;
   }
@@ -226,19 +248,99 @@ void deploy(YAML::Emitter& out, const ir::Image& image) {
 void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image) {
   yaml::key(out, image.name);
   out << YAML::BeginMap;
-  build_section(out, build, image);
+  build_section(out, build, image, image.default_target);
   yaml::key(out, "image");
   yaml::string(out, image.repository + ":" + image.tag);
   if (!image.restart.empty()) {
     yaml::key(out, "restart");
     yaml::string(out, image.restart);  // quoted when "no"
   }
-  if (image.runner) runner_operations(out, image);
+  if (image.runner) {
+    runner_operations(out, image);
+  } else {
+    // An init as PID 1 passes `docker compose stop`'s SIGTERM on to the program.
+    // Not a second one: tini under docker-init warns that it cannot reap.
+    if (!image.own_init) {
+      yaml::key(out, "init");
+      out << true;
+    }
+  }
   environment_section(out, environment(image));
   ports(out, image);
   volumes(out, image);
   healthcheck(out, image);
   deploy(out, image);
+  out << YAML::EndMap;
+}
+
+// A path of the build context as Compose sees it from the output directory.
+std::string in_context(const ir::Build& build, const std::string& path) {
+  if (path == "." || path.empty()) return build.context;
+  return build.context == "." ? path : build.context + "/" + path;
+}
+
+// A target's development service (profile `dev`): the target built, the sources
+// bind-mounted over what the image copied (an anonymous volume keeps each
+// dependency install under them, e.g. node_modules, which the bind would hide),
+// and `develop.watch` syncing source edits and rebuilding when a dependency
+// manifest changes.
+void dev_service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image,
+                 const ir::DevService& dev) {
+  yaml::key(out, image.name + "-" + dev.target);
+  out << YAML::BeginMap;
+  build_section(out, build, image, dev.target);
+  yaml::key(out, "image");
+  yaml::string(out, image.repository + ":" + image.tag + "-" + dev.target);
+  yaml::key(out, "profiles");
+  yaml::strings(out, {"dev"});
+  if (!image.own_init) {
+    yaml::key(out, "init");
+    out << true;
+  }
+  ir::Vars env;
+  for (const auto& [key, value] : dev.env)
+    env.emplace_back(key, literal(value));
+  environment_section(out, env);
+  if (!dev.expose.empty()) {
+    yaml::key(out, "ports");
+    out << YAML::BeginSeq;
+    for (const std::string& port : dev.expose)
+      yaml::quoted(out, published(port));
+    out << YAML::EndSeq;
+  }
+  std::vector<std::string> volumes;
+  for (const auto& [source, dest] : dev.binds)
+    volumes.push_back(literal(in_context(build, source) + ":" + dest));
+  for (const std::string& path : dev.keep)
+    volumes.push_back(literal(path));
+  if (!volumes.empty()) {
+    yaml::key(out, "volumes");
+    yaml::strings(out, volumes);
+  }
+  yaml::key(out, "develop");
+  out << YAML::BeginMap;
+  yaml::key(out, "watch");
+  out << YAML::BeginSeq;
+  for (const auto& [source, dest] : dev.binds) {
+    out << YAML::BeginMap;
+    yaml::key(out, "action");
+    yaml::scalar(out, "sync");
+    yaml::key(out, "path");
+    yaml::string(out, literal(in_context(build, source)));
+    yaml::key(out, "target");
+    yaml::string(out, literal(dest));
+    out << YAML::EndMap;
+  }
+  for (const std::string& file : dev.rebuild_on) {
+    out << YAML::BeginMap;
+    yaml::key(out, "action");
+    yaml::scalar(out, "rebuild");
+    yaml::key(out, "path");
+    yaml::string(out, literal(in_context(build, file)));
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::EndMap;
   out << YAML::EndMap;
 }
 
@@ -262,7 +364,7 @@ void dind(YAML::Emitter& out, const ir::Image& image) {
   out << YAML::BeginMap;
   yaml::key(out, "test");
   yaml::flow_quoted(out, {"CMD", "docker", "info"});
-  durations(out, {"", "10s", "5s", "30s", 10});
+  durations(out, {"", {}, "10s", "5s", "30s", 10});
   out << YAML::EndMap;
   out << YAML::EndMap;
 }
@@ -278,16 +380,25 @@ void named_volumes(YAML::Emitter& out, const std::set<std::string>& names) {
   out << YAML::EndMap;
 }
 
-// The credentials the runners read, as files beside compose.yaml (secrets/NAME).
-void secrets(YAML::Emitter& out, const std::set<std::string>& names) {
-  if (names.empty()) return;
+// The credentials the runners read, as files beside compose.yaml (secrets/NAME),
+// and the build secrets, from the environment of `docker compose build`.
+void secrets(YAML::Emitter& out, const std::set<std::string>& files,
+             const std::map<std::string, std::string>& from_env) {
+  if (files.empty() && from_env.empty()) return;
   yaml::key(out, "secrets");
   out << YAML::BeginMap;
-  for (const std::string& name : names) {
+  for (const std::string& name : files) {
     yaml::key(out, name);
     out << YAML::BeginMap;
     yaml::key(out, "file");
     yaml::string(out, "secrets/" + name);
+    out << YAML::EndMap;
+  }
+  for (const auto& [id, env] : from_env) {
+    yaml::key(out, id);
+    out << YAML::BeginMap;
+    yaml::key(out, "environment");
+    yaml::string(out, env);
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
@@ -306,10 +417,15 @@ class ComposeEmitter final : public Emitter {
     yaml::key(y, "services");
     y << YAML::BeginMap;
     std::set<std::string> volume_names, secret_names;
+    std::map<std::string, std::string> build_secrets;
     for (const ir::Image& image : build.images) {
       service(y, build, image);
       for (const ir::Cache& cache : image.caches)
         volume_names.insert(cache.id);
+      for (const ir::BuildSecret& secret : image.build_secrets)
+        build_secrets.emplace(secret.id, secret.env);
+      for (const ir::DevService& dev : image.dev_services)
+        dev_service(y, build, image, dev);
       if (!image.runner) continue;
       secret_names.insert(runner_secret(image));
       if (image.docker != "dind") continue;
@@ -318,7 +434,7 @@ class ComposeEmitter final : public Emitter {
     }
     y << YAML::EndMap;
     named_volumes(y, volume_names);
-    secrets(y, secret_names);
+    secrets(y, secret_names, build_secrets);
     y << YAML::EndMap;
     out.push_back(
         {"compose.yaml",

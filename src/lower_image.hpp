@@ -23,6 +23,8 @@ struct DepsStep {
 
 /// Everything the stage builders of one image read.
 struct ImageContext {
+  ImageContext(const ResolvedImage& resolved, const LowerOptions& lower)
+      : image(resolved), settings(resolved.settings), options(lower) {}
   const ResolvedImage& image;
   const spec::Settings& settings;
   const LowerOptions& options;
@@ -30,6 +32,14 @@ struct ImageContext {
   bool runner = false;
   std::string base;  ///< the base image reference
   Os os = Os::unknown;
+  /// Applications: the final image's base when the spec names one (`runtime`),
+  /// "" for the image's own runtime stage.
+  std::string runtime_base;
+  std::string final_base;    ///< what the final image is built on: runtime_base or base
+  bool shell = true;         ///< the final image has a shell (not scratch, not distroless)
+  bool init = false;         ///< an init (tini) as PID 1
+  bool build_phase = false;  ///< applications: `build` steps after the sources
+  bool split = false;        ///< the image has targets: its stages part before the sources
   std::string user;
   std::uint32_t uid = 0, gid = 0;
   std::string home, workdir;
@@ -41,6 +51,9 @@ struct ImageContext {
 };
 
 ImageContext make_context(const ResolvedImage& image, const LowerOptions& options);
+
+/// Appends `more` to `to`.
+void append(std::vector<ir::Instruction>& to, std::vector<ir::Instruction> more);
 
 // --- lower_steps.cpp: instructions --------------------------------------------
 
@@ -90,6 +103,9 @@ void add_mounts(const ImageContext& c, std::vector<ir::Mount>& mounts, const Ste
 std::vector<ir::Instruction> run_steps(const ImageContext& c, const std::vector<Step>& steps,
                                        ir::StepKind kind, ir::Layer layer, const std::string& why);
 
+/// The spec's `run` steps of `s` (an image's or a target's).
+std::vector<ir::Instruction> custom_runs(const ImageContext& c, const spec::Settings& s);
+
 /// The image's (or a target's) build args and environment.
 std::vector<ir::Instruction> config(const spec::Settings& s, ir::Layer layer);
 
@@ -103,9 +119,6 @@ std::vector<ir::Instruction> deps_steps(const ImageContext& c);
 
 /// `path` from the workdir when relative, "~" expanded.
 std::string absolute_in_workdir(const ImageContext& c, const std::string& path);
-
-/// The sources' COPY instructions of `s` (an image's or a target's).
-std::vector<ir::Instruction> source_copies(const ImageContext& c, const spec::Settings& s);
 
 /// A runner's registration labels, without the fixed self-hosted, linux and
 /// architecture labels: its pool's own (rig-NAME), then the packs' in install
@@ -127,16 +140,56 @@ std::string runner_home(const ImageContext& c);
 /// A pack's OS packages for the image's release: `apt`, then `apt-for` of the release.
 std::vector<std::string> pack_apt(const ImageContext& c, const spec::PackDecl& pack);
 
+/// After the stages are made: `ARG TARGETARCH` in each stage whose cache mounts are
+/// per platform, and the image's base and distinct cache mounts (what CI keeps).
+void finish_cache_mounts(const ImageContext& c, ir::Image& image);
+
 /// The runner entrypoint as the build context sees it.
 std::string entrypoint_in_context(const LowerOptions& options);
 
+// --- lower_runtime.cpp: what every image's runtime stage has, and metadata -------
+
+std::vector<ir::Instruction> pack_packages(const ImageContext& c);
+std::vector<ir::Instruction> pack_copies(const ImageContext& c);
+std::vector<ir::Instruction> pack_environment(const ImageContext& c);
+std::vector<std::string> owned_dirs(const ImageContext& c);
+std::vector<ir::Instruction> user_setup(const ImageContext& c);
+/// The user's cache directories made again after the last RUN that mounts them
+/// (Buildah drops them), at the end of `final`.
+void remake_cache_dirs(const ImageContext& c, const std::vector<const ir::Stage*>& image_stages,
+                       ir::Stage& final);
+ir::Vars image_labels(const ImageContext& c, const spec::Settings& s);
+ir::Healthcheck healthcheck_op(const spec::Healthcheck& h);
+/// Labels, ports, health check, entrypoint (behind an init when asked) and command
+/// of `s` (an image's settings, or a target's merged over them).
+std::vector<ir::Instruction> metadata(const ImageContext& c, const spec::Settings& s);
+
 // --- one file each ---------------------------------------------------------------
+
+/// The platform CI builds an image without `platforms` for (the runners' own).
+inline constexpr const char* kCiDefaultPlatform = "linux/amd64";
+
+/// "linux/arm/v7" -> "linux-arm-v7": a platform in a tag, a job or an artifact name.
+std::string platform_pair(const std::string& platform);
+
+/// What the workflow needs besides the targets (lower_ci.cpp): a build job per
+/// platform with its runner and Bake group, where the workflow goes, and the cache
+/// mounts it carries between runs with the helper Dockerfile that moves them.
+ir::Ci lower_ci(const Resolved& resolved, const LowerOptions& options, const ir::Build& build,
+                Diagnostics& diagnostics);
 
 ir::Stage base_stage(const ImageContext& c);
 std::vector<ir::Stage> fetch_stages(const ImageContext& c);
 ir::Vars fetch_build_args(const ImageContext& c);
 ir::Stage build_stage(const ImageContext& c);
-std::vector<ir::Stage> final_stages(const ImageContext& c);
+/// A runner's stages after the pack stages (lower_runner.cpp).
+std::vector<ir::Stage> runner_stages(const ImageContext& c);
+/// An application's stages after the pack stages (lower_app.cpp).
+std::vector<ir::Stage> app_stages(const ImageContext& c);
+/// The stage an application's targets start from: everything before its sources.
+std::string target_base_stage(const ImageContext& c);
+/// The directories an application writes (`dirs`), made by root after its sources.
+std::vector<ir::Instruction> source_dirs(const ImageContext& c, const spec::Settings& s);
 
 /// The extra targets' stages, then `release` when there are any. Names taken by
 /// generated stages are reported and skipped.

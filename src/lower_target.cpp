@@ -1,26 +1,28 @@
-// Extra targets (`target NAME { … }`): each a stage on top of the final image with
-// its own additions; then `release`, the lean image again, last, because a plain
-// `docker build` builds the last stage.
+// Extra targets (`target NAME { … }`), then `release`, the lean image again, last,
+// because a plain `docker build` builds the last stage.
+//
+// An application's target starts from the stage before its sources (`app`, or
+// `deps` before a build phase), adds its own packages, directories, environment
+// and steps, then the sources: a source edit reruns none of the target's own
+// steps. Its metadata is the image's with the target's laid over it. A runner's
+// target starts from its final stage.
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "lower_image.hpp"
+#include "rigc/settings.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc::lowering {
 namespace {
 
 bool taken(const std::string& name) {
-  for (const char* stage : {"base", "fetch", "final", "build", "runtime", "release"}) {
+  for (const char* stage :
+       {"base", "fetch", "final", "build", "runtime", "release", "app", "deps"}) {
     if (name == stage) return true;
   }
   return name.rfind("pack-", 0) == 0;
-}
-
-void append(std::vector<ir::Instruction>& to, std::vector<ir::Instruction> more) {
-  for (ir::Instruction& in : more)
-    to.push_back(std::move(in));
 }
 
 std::vector<ir::Instruction> target_dirs(const ImageContext& c, const spec::Settings& t) {
@@ -38,7 +40,7 @@ std::vector<ir::Instruction> target_dirs(const ImageContext& c, const spec::Sett
   return out;
 }
 
-// Only the target's own metadata; the final stage's is inherited.
+// A runner's target: only its own metadata; the final stage's is inherited.
 std::vector<ir::Instruction> target_metadata(const spec::Settings& t) {
   std::vector<ir::Instruction> out;
   if (!t.oci_labels.empty()) {
@@ -54,9 +56,8 @@ std::vector<ir::Instruction> target_metadata(const spec::Settings& t) {
     out.push_back(instruction(ir::Expose{ports}, ir::Layer::metadata, "the target's ports"));
   }
   if (t.healthcheck) {
-    const spec::Healthcheck& h = *t.healthcheck;
-    out.push_back(instruction(ir::Healthcheck{h.command, h.interval, h.timeout, h.start, h.retries},
-                              ir::Layer::metadata, "the container's health check"));
+    out.push_back(instruction(healthcheck_op(*t.healthcheck), ir::Layer::metadata,
+                              "the container's health check"));
   }
   if (t.entrypoint)
     out.push_back(instruction(ir::Entrypoint{t.entrypoint->args}, ir::Layer::metadata,
@@ -66,39 +67,67 @@ std::vector<ir::Instruction> target_metadata(const spec::Settings& t) {
   return out;
 }
 
-ir::Stage target_stage(const ImageContext& c, const spec::Target& target) {
-  const std::string& name = target.name.value;
+// A target's own packages, directories, working directory, environment and steps.
+void additions(const ImageContext& c, const spec::Target& target, ir::Stage& st) {
   const spec::Settings& t = target.settings;
-  ir::Stage st = new_stage(name, "final",
-                           fmt::format("target '{}': the final image plus its additions", name));
   std::vector<std::string> own;
   for (const auto& p : t.apt)
     own.push_back(p.value);
-  append(st.instructions, own_packages(c, own, fmt::format("OS packages of target {}.", name),
-                                       "changes when the target's apt list changes"));
+  append(st.instructions,
+         own_packages(c, own, fmt::format("OS packages of target {}.", target.name.value),
+                      "changes when the target's apt list changes"));
   append(st.instructions, target_dirs(c, t));
   if (t.workdir)
     st.instructions.push_back(instruction(ir::Workdir{t.workdir->value}, ir::Layer::user,
                                           "the target's working directory"));
   append(st.instructions, config(t, ir::Layer::config));
-  std::vector<Step> runs;
-  for (const spec::Run& r : t.runs)
-    runs.push_back({&r, nullptr});
-  append(st.instructions, run_steps(c, runs, ir::StepKind::custom, ir::Layer::run,
-                                    "a custom step: changes when its command changes"));
-  append(st.instructions, source_copies(c, t));
+  append(st.instructions, custom_runs(c, t));
+}
+
+ir::Stage runner_target(const ImageContext& c, const spec::Target& target) {
+  const std::string& name = target.name.value;
+  ir::Stage st = new_stage(name, "final",
+                           fmt::format("target '{}': the final image plus its additions", name));
+  additions(c, target, st);
+  for (const spec::Copy& copy : target.settings.copies) {
+    st.instructions.push_back(
+        instruction(ir::Copy{{copy.source}, copy.dest, "", c.owner, "", false}, ir::Layer::sources,
+                    "the target's sources"));
+  }
   // A runner's target ends as root, as its final stage does: the entrypoint drops.
   const bool switched = std::any_of(
       st.instructions.begin(), st.instructions.end(),
       [](const ir::Instruction& in) { return std::holds_alternative<ir::User>(in.op); });
-  if (c.runner && c.uid != 0 && switched) {
+  if (c.uid != 0 && switched) {
     st.instructions.push_back(instruction(ir::User{"root"}, ir::Layer::sources,
                                           "the entrypoint starts as root",
                                           {"As in the final stage (DL3002 is suppressed on "
                                            "purpose).",
                                            "hadolint ignore=DL3002"}));
   }
-  append(st.instructions, target_metadata(t));
+  append(st.instructions, target_metadata(target.settings));
+  return st;
+}
+
+ir::Stage app_target(const ImageContext& c, const spec::Target& target) {
+  const std::string& name = target.name.value;
+  ir::Stage st = new_stage(name, target_base_stage(c),
+                           fmt::format("target '{}': the image before its sources, its "
+                                       "additions, then the sources",
+                                       name));
+  // Before a build phase the image's own environment is not set yet.
+  if (c.build_phase) append(st.instructions, config(c.settings, ir::Layer::config));
+  additions(c, target, st);
+  // The image's sources and the target's, then the directories the user writes.
+  spec::Settings merged = c.settings;
+  merge_settings(merged, target.settings);
+  for (const spec::Copy& copy : merged.copies) {
+    st.instructions.push_back(instruction(
+        ir::Copy{{copy.source}, copy.dest, "", copy.writable ? c.owner : "0:0", "", false},
+        ir::Layer::sources, "sources change most often, so they come last"));
+  }
+  append(st.instructions, source_dirs(c, c.settings));
+  append(st.instructions, metadata(c, merged));
   return st;
 }
 
@@ -113,7 +142,7 @@ Targets target_stages(const ImageContext& c, Diagnostics& diagnostics) {
                                                           target.name.value));
       continue;
     }
-    out.stages.push_back(target_stage(c, target));
+    out.stages.push_back(c.runner ? runner_target(c, target) : app_target(c, target));
     out.names.push_back(target.name.value);
   }
   if (!out.names.empty()) {

@@ -92,6 +92,17 @@ void add_global_options(CLI::App* command, Globals& globals, rigc::DriverOptions
     add_global_options(sub, globals, options, false);
 }
 
+// `rigc pin PACK VERSION [SPEC]`, or `rigc pin --check [SPEC]`: with --check the
+// first positional argument is the spec.
+int pin_command(rigc::DriverOptions& options, std::size_t given, bool check) {
+  if (check ? given > 1 : given < 2) {
+    std::cerr << "rigc pin: usage: rigc pin PACK VERSION [SPEC]  or  rigc pin --check [SPEC]\n";
+    return 2;
+  }
+  if (check && given == 1) options.spec = options.pin_pack;
+  return check ? rigc::run_pin_check(options) : rigc::run_pin(options);
+}
+
 }  // namespace
 
 // The command-line definition, one block per command (hence its length), then the
@@ -172,6 +183,22 @@ int main(int argc, char** argv) {
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
 
+  CLI::App* pin = app.add_subcommand(
+      "pin", "pin a pack's version with its checksums from upstream, or --check for newer ones");
+  const std::vector<CLI::Option*> pin_args = {
+      pin->add_option("pack", options.pin_pack, "the pack to pin (with --check: the spec)")
+          ->type_name("PACK"),
+      pin->add_option("version", options.pin_version, "the version to pin")->type_name("VERSION"),
+      pin->add_option("spec", options.spec, kSpecHelp)->type_name("SPEC")};
+  bool pin_check = false;
+  pin->add_flag("--check", pin_check,
+                "list the pins and downloaded versions with a newer upstream release (exit 1)");
+  pin->add_option("--mirror", options.mirror,
+                  "where to download from instead of the pack's mirror (or set <PACK>_MIRROR)")
+      ->type_name("URL");
+  pin->add_flag("--no-download", options.no_download,
+                "trust the published checksum list without downloading the archives");
+
   CLI::App* completion = app.add_subcommand("completion", "print a shell completion script");
   std::string shell;
   completion->add_option("shell", shell, "bash, zsh or fish")
@@ -220,6 +247,12 @@ int main(int argc, char** argv) {
     if (packs->parsed()) {
       options.with_spec = packs_spec->count() > 0;
       return rigc::run_packs(options);
+    }
+    if (pin->parsed()) {
+      std::size_t given = 0;
+      for (const CLI::Option* arg : pin_args)
+        given += arg->count();
+      return pin_command(options, given, pin_check);
     }
     if (complete->parsed()) return rigc::run_complete(options);
     if (completion->parsed()) {

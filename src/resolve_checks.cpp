@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "rigc/packs.hpp"
 #include "rigc/resolver.hpp"
@@ -38,22 +39,53 @@ void check_root_user(const ResolvedImage& image, Diagnostics& diagnostics) {
   }
 }
 
-// Every platform needs a checksum for every fetched pack.
+// The pin that gives `pack` its `version`, or null.
+const spec::Pin* pin_of(const spec::PackDecl& pack, const std::string& version) {
+  for (const spec::Pin& pin : pack.pins) {
+    if (pin.version.value == version) return &pin;
+  }
+  return nullptr;
+}
+
+// Every platform needs a checksum for every fetched pack: a missing one is an
+// error now, not a failed build later; at the pin when the version is pinned, and
+// saying so when the pack ships no checksum at all (its users pin their own).
 void check_checksums(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
-  const std::vector<std::string> archs = architectures(s);
+  const std::string& name = image.decl->name.value;
   for (const ResolvedPack& rp : image.packs) {
     if (!rp.fetched) continue;
     const auto& sums = rp.pack->fetch->checksums;
-    for (const std::string& arch : archs) {
+    std::vector<std::string> missing;
+    for (const std::string& arch : architectures(s)) {
       const bool has = std::any_of(sums.begin(), sums.end(), [&](const spec::Checksum& c) {
         return c.version == rp.version && c.arch == arch;
       });
-      if (has) continue;
-      const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
-      diagnostics.error(
-          at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}')", rp.pack->name.value,
-                          rp.version, arch, image.decl->name.value));
+      if (!has) missing.push_back(arch);
+    }
+    if (missing.empty()) continue;
+    const std::string& pack = rp.pack->name.value;
+    const std::string archs = text::join(missing, " and ");
+    const std::string pin_line =
+        fmt::format("pin {} {} sha256 {} HEX", pack, rp.version, text::join(missing, " HEX "));
+    const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
+    if (const spec::Pin* pin = pin_of(*rp.pack, rp.version)) {
+      diagnostics.error(pin->location,
+                        fmt::format("the pin of pack '{}' {} has no sha256 for {}, which image "
+                                    "'{}' builds; `rigc pin {} {}` writes one for every platform",
+                                    pack, rp.version, archs, name, pack, rp.version));
+    } else if (sums.empty()) {
+      diagnostics.error(at, fmt::format("pack '{}' ships no checksum (its upstream publishes "
+                                        "none that rigc could check), so image '{}' needs a pin "
+                                        "with yours in 'defaults': '{}'; `rigc pin {} {}` "
+                                        "downloads it and writes its SHA-256 (compare it with "
+                                        "what upstream says)",
+                                        pack, name, pin_line, pack, rp.version));
+    } else {
+      diagnostics.error(at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}'); give its "
+                                        "checksums in 'defaults' with '{}', which `rigc pin {} "
+                                        "{}` writes",
+                                        pack, rp.version, archs, name, pin_line, pack, rp.version));
     }
   }
 }
@@ -235,13 +267,23 @@ void check_base_family(const ResolvedImage& image, Diagnostics& diagnostics) {
   if (image.settings.os) return;
   const BaseFamily family = base_family(image.base);
   if (family == BaseFamily::debian || family == BaseFamily::unknown) return;
-  diagnostics.error(base_location(image),
-                    fmt::format("base '{}' of image '{}' is {}, but the images rigc generates "
-                                "install packages with apt and create their user with useradd; "
-                                "supported bases are Debian 12 and Ubuntu 24.04 and images built "
-                                "on them: use e.g. debian:bookworm-slim, ubuntu:24.04 or "
-                                "python:3.12-slim-bookworm",
-                                image.base, image.decl->name.value, family_description(family)));
+  // An image meant to end on scratch or distroless keeps a Debian base for its build
+  // and says so with `runtime`.
+  const bool final_only =
+      !image.decl->runner && (family == BaseFamily::scratch || family == BaseFamily::distroless);
+  diagnostics.error(
+      base_location(image),
+      fmt::format("base '{}' of image '{}' is {}, but the images rigc generates "
+                  "install packages with apt and create their user with useradd; "
+                  "supported bases are Debian 12 and Ubuntu 24.04 and images built "
+                  "on them: use e.g. debian:bookworm-slim, ubuntu:24.04 or "
+                  "python:3.12-slim-bookworm{}",
+                  image.base, image.decl->name.value, family_description(family),
+                  final_only ? fmt::format("; for a final image on '{}', keep such a base for the "
+                                           "build and add 'runtime {}' with 'build' and "
+                                           "'artifact' steps",
+                                           image.base, image.base)
+                             : ""));
 }
 
 // Docker refuses a memory limit or reservation below 6 MiB (its daemon's
@@ -343,6 +385,85 @@ void check_apt_duplicates(const ResolvedImage& image, Diagnostics& diagnostics) 
     check(target.settings.apt);
 }
 
+// Whether `path` is `dir` or inside it.
+bool within(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || path.rfind(dir + "/", 0) == 0;
+}
+
+// Where the build phase writes: the sources' destinations, the workdir, the
+// dependency installs' output, and any absolute path a build command names.
+bool produced_by_build(const ResolvedImage& image, const std::string& path) {
+  const spec::Settings& s = image.settings;
+  for (const spec::Copy& copy : s.copies) {
+    if (within(path, copy.dest)) return true;
+  }
+  if (s.workdir && within(path, s.workdir->value)) return true;
+  for (const ResolvedPack& rp : image.packs) {
+    for (const spec::PackDeps& deps : rp.pack->deps) {
+      if (!deps.into.empty() && deps.into[0] == '/' && within(path, deps.into)) return true;
+    }
+  }
+  for (const spec::Run& build : s.builds) {
+    // The command names the path or a directory holding it (`-o /out/server`).
+    for (std::size_t at = build.command.find('/'); at != std::string::npos;
+         at = build.command.find('/', at + 1)) {
+      const std::size_t end = build.command.find_first_of(" \t;&|'\"", at);
+      const std::string named = build.command.substr(at, end - at);
+      if (named.size() > 1 && within(path, named)) return true;
+    }
+  }
+  return false;
+}
+
+// Artifacts come from `build` steps (where they write needs the image's packs:
+// a dependency install's output is one place).
+void check_artifacts(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  const std::string& name = image.decl->name.value;
+  for (const spec::Artifact& a : s.artifacts) {
+    if (s.builds.empty()) {
+      diagnostics.error(a.location, fmt::format("image '{}' takes an artifact but has no 'build' "
+                                                "step to make it; add the build steps, or copy "
+                                                "the file with 'copy'",
+                                                name));
+    } else if (!produced_by_build(image, a.source) && a.source.rfind("/etc/", 0) != 0 &&
+               a.source.rfind("/usr/", 0) != 0 && a.source.rfind("/opt/", 0) != 0) {
+      diagnostics.error(a.location, fmt::format("no build step of image '{}' produces '{}': it "
+                                                "is not under the sources, the workdir or a "
+                                                "dependency install, and no build command names "
+                                                "it",
+                                                name, a.source));
+    }
+  }
+}
+
+// An image whose runtime has no shell takes no step that needs one.
+void check_runtime_shell(const ResolvedImage& image, Diagnostics& diagnostics) {
+  const spec::Settings& s = image.settings;
+  if (!s.runtime || has_shell(s.runtime->value)) return;
+  // Each use of a shell, reported in the order of the text.
+  std::vector<std::pair<Location, std::string>> uses;
+  for (const spec::Run& run : s.runs)
+    uses.emplace_back(run.location, "run a shell-form step; make it a 'build' step");
+  if (!s.apt.empty()) uses.emplace_back(s.apt.front().location, "install OS packages");
+  if (!s.dirs.empty()) uses.emplace_back(s.dirs.front().location, "create directories with 'dirs'");
+  if (s.healthcheck && s.healthcheck->exec.empty())
+    uses.emplace_back(s.healthcheck->location,
+                      "run a shell-form health check; give it as a list: "
+                      "healthcheck [\"/app\", \"-health\"]");
+  if (s.builds.empty())
+    uses.emplace_back(s.runtime->location,
+                      "get its sources without a build phase ('build' and 'artifact')");
+  std::stable_sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.file, a.first.line, a.first.column) <
+           std::tie(b.first.file, b.first.line, b.first.column);
+  });
+  for (const auto& [at, what] : uses)
+    diagnostics.error(at, fmt::format("runtime '{}' has no shell, so image '{}' cannot {}",
+                                      s.runtime->value, image.decl->name.value, what));
+}
+
 // Passwordless sudo lets every job do what root can in the container.
 void check_sudo(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
@@ -363,6 +484,7 @@ void check_image_settings(const ResolvedImage& image, Diagnostics& diagnostics) 
   check_secrets(image, diagnostics);
   check_resources(image, diagnostics);
   check_sudo(image, diagnostics);
+  check_runtime_shell(image, diagnostics);
 }
 
 void check_image_packs(const ResolvedImage& image, Diagnostics& diagnostics) {
@@ -372,6 +494,7 @@ void check_image_packs(const ResolvedImage& image, Diagnostics& diagnostics) {
   check_os(image, diagnostics);
   check_runtime_in_base(image, diagnostics);
   check_apt_duplicates(image, diagnostics);
+  check_artifacts(image, diagnostics);
 }
 
 void check_image(const ResolvedImage& image, Diagnostics& diagnostics) {

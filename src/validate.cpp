@@ -67,13 +67,22 @@ void check_instruction(const ir::Image& image, const ir::Instruction& in, Counts
 
 // The image runs as a numeric non-root user: the last USER of the final stage. A
 // runner's ends as root, and its entrypoint runs the runner as the user.
+// The USER a stage runs as: its own last USER, or that of the stage it starts from.
+std::string effective_user(const ir::Image& image, const ir::Stage& stage, int depth = 0) {
+  for (auto in = stage.instructions.rbegin(); in != stage.instructions.rend(); ++in) {
+    if (const auto* u = std::get_if<ir::User>(&in->op)) return u->user;
+  }
+  if (depth > 64) return "";
+  for (const ir::Stage& parent : image.stages) {
+    if (parent.name == stage.from) return effective_user(image, parent, depth + 1);
+  }
+  return "";  // a base image's own user: not known to be numeric
+}
+
 void check_final_user(const ir::Image& image, Diagnostics& diagnostics) {
   for (const ir::Stage& stage : image.stages) {
     if (stage.name != "final") continue;
-    std::string user;
-    for (const ir::Instruction& in : stage.instructions) {
-      if (const auto* u = std::get_if<ir::User>(&in.op)) user = u->user;
-    }
+    const std::string user = effective_user(image, stage);
     if (image.drops_privileges) {
       if (user != "root")
         internal(diagnostics, image, "a runner's final USER is not root, so it cannot drop");

@@ -67,10 +67,12 @@ TEST_CASE("the other instructions") {
   CHECK(printed(ir::User{"10001:10001"}) == "USER 10001:10001");
   CHECK(printed(ir::Workdir{"/app"}) == "WORKDIR /app");
   CHECK(printed(ir::Expose{{"8000", "53/udp"}}) == "EXPOSE 8000 53/udp");
-  CHECK(printed(ir::Healthcheck{"curl -f http://localhost/", "30s", "3s", "5s", 3}) ==
+  CHECK(printed(ir::Healthcheck{"curl -f http://localhost/", {}, "30s", "3s", "5s", 3}) ==
         "HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD curl -f "
         "http://localhost/");
-  CHECK(printed(ir::Healthcheck{"true", "", "", "", 0}) == "HEALTHCHECK CMD true");
+  CHECK(printed(ir::Healthcheck{"true", {}, "", "", "", 0}) == "HEALTHCHECK CMD true");
+  CHECK(printed(ir::Healthcheck{"", {"/server", "-health"}, "10s", "", "", 0}) ==
+        "HEALTHCHECK --interval=10s CMD [\"/server\", \"-health\"]");
   CHECK(printed(ir::Cmd{{"python", "-c", "print(\"hi\")"}}) ==
         "CMD [\"python\", \"-c\", \"print(\\\"hi\\\")\"]");
   CHECK(printed(ir::Entrypoint{{"/entry.sh"}}) == "ENTRYPOINT [\"/entry.sh\"]");

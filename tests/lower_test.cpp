@@ -101,6 +101,14 @@ bool is_apt_with(const ir::Instruction& in, const std::string& package) {
          (run->script + "\n").find("\n  " + package + "\n") != std::string::npos;
 }
 
+// The RUN of `kind` in a stage, or null.
+const ir::Run* run_of(const ir::Stage& s, ir::StepKind kind) {
+  for (const ir::Run* run : all<ir::Run>(s)) {
+    if (run->kind == kind) return run;
+  }
+  return nullptr;
+}
+
 const char* kApp =
     "image app {\n  packs lang\n  user app 10001\n  deps lang.lock\n  copy . /app\n"
     "  workdir /app\n  dirs /app/tmp\n  env APP_ENV=production\n  apt libextra\n"
@@ -113,22 +121,25 @@ TEST_CASE("a dependency build needs build-only packages: runtime, build and fina
   const auto l = lower_spec(kApp);
   REQUIRE(!l->diagnostics.has_errors());
   const ir::Image& app = l->image("app");
+  // With a target, the final image parts before its sources (`app`).
   CHECK(stage_names(app) ==
-        std::vector<std::string>{"base", "runtime", "build", "final", "dev", "release"});
+        std::vector<std::string>{"base", "runtime", "build", "app", "final", "dev", "release"});
   CHECK(stage(app, "build").from == "runtime");
-  CHECK(stage(app, "final").from == "runtime");
-  // lang-dev only in the build stage; the final stage copies the install's output.
+  CHECK(stage(app, "app").from == "runtime");
+  CHECK(stage(app, "final").from == "app");
+  // lang-dev only in the build stage; the image copies the install's output.
   CHECK(find_in(stage(app, "build"), [](const auto& in) { return is_apt_with(in, "lang-dev"); }) >=
         0);
-  for (const char* name : {"runtime", "final"})
+  for (const char* name : {"runtime", "app", "final"})
     CHECK(find_in(stage(app, name), [](const auto& in) { return is_apt_with(in, "lang-dev"); }) <
           0);
-  const auto copies = all<ir::Copy>(stage(app, "final"));
+  const auto copies = all<ir::Copy>(stage(app, "app"));
   REQUIRE(!copies.empty());
   CHECK(copies.front()->from == "build");
   CHECK(copies.front()->sources == std::vector<std::string>{"/opt/venv"});
-  CHECK(copies.front()->chown == "10001:10001");
-  CHECK(ir::copied_from(stage(app, "final")) == std::vector<std::string>{"build"});
+  // Dependencies are code: root's, read-only to the user.
+  CHECK(copies.front()->chown == "0:0");
+  CHECK(ir::copied_from(stage(app, "app")) == std::vector<std::string>{"build"});
   // The lean image is the last stage, which a plain `docker build` builds.
   CHECK(app.stages.back().name == "release");
   CHECK(app.stages.back().from == "final");
@@ -136,29 +147,30 @@ TEST_CASE("a dependency build needs build-only packages: runtime, build and fina
   CHECK(app.targets == std::vector<std::string>{"dev"});
 }
 
-TEST_CASE("the final stage: own packages, environment, run steps, sources, metadata, in order") {
+TEST_CASE("the final image: own packages, environment, run steps, then sources, metadata") {
   const auto l = lower_spec(kApp);
-  const ir::Stage& final = stage(l->image("app"), "final");
-  const int own_apt = find_in(final, [](const auto& in) { return is_apt_with(in, "libextra"); });
-  const int env = find_in(final, [](const auto& in) {
+  const ir::Stage& app = stage(l->image("app"), "app");
+  const int own_apt = find_in(app, [](const auto& in) { return is_apt_with(in, "libextra"); });
+  const int env = find_in(app, [](const auto& in) {
     const auto* e = std::get_if<ir::Env>(&in.op);
     return e != nullptr && e->vars.front().first == "APP_ENV";
   });
-  const int run = find_in(final, [](const auto& in) {
+  const int run = find_in(app, [](const auto& in) {
     const auto* r = std::get_if<ir::Run>(&in.op);
     return r != nullptr && r->kind == ir::StepKind::custom;
   });
-  const int sources = find_in(final, [](const auto& in) { return in.layer == ir::Layer::sources; });
-  const int cmd =
-      find_in(final, [](const auto& in) { return std::holds_alternative<ir::Cmd>(in.op); });
   CHECK(own_apt >= 0);
   CHECK(own_apt < env);
   CHECK(env < run);
-  CHECK(run < sources);
-  CHECK(sources < cmd);
   // The image's OS packages are installed as root, then the user is back.
-  CHECK(std::get<ir::User>(final.instructions.at(own_apt - 1).op).user == "root");
-  CHECK(std::get<ir::User>(final.instructions.at(own_apt + 1).op).user == "10001:10001");
+  CHECK(std::get<ir::User>(app.instructions.at(own_apt - 1).op).user == "root");
+  CHECK(std::get<ir::User>(app.instructions.at(own_apt + 1).op).user == "10001:10001");
+  const ir::Stage& final = stage(l->image("app"), "final");
+  const int sources = find_in(final, [](const auto& in) { return in.layer == ir::Layer::sources; });
+  const int cmd =
+      find_in(final, [](const auto& in) { return std::holds_alternative<ir::Cmd>(in.op); });
+  REQUIRE(sources >= 0);
+  CHECK(sources < cmd);
   const auto* copy = std::get_if<ir::Copy>(&final.instructions.at(sources).op);
   REQUIRE(copy != nullptr);
   CHECK(copy->sources == std::vector<std::string>{"."});
@@ -166,7 +178,31 @@ TEST_CASE("the final stage: own packages, environment, run steps, sources, metad
   CHECK(copy->from.empty());
 }
 
-TEST_CASE("adding an OS package to an image changes only the final stage, from its apt layer") {
+TEST_CASE("the code is root's; only the image's dirs are the user's, made after the sources") {
+  const auto l = lower_spec(kApp);
+  const ir::Image& app = l->image("app");
+  const ir::Stage& final = stage(app, "final");
+  const auto copies = all<ir::Copy>(final);
+  REQUIRE(copies.size() == 1);
+  CHECK(copies[0]->chown == "0:0");
+  const auto runs = all<ir::Run>(final);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]->script == "install -d -o 10001 -g 10001 /app/tmp");
+  // The workdir itself is made root's in the runtime stage; the build stage gives
+  // it to the user, whose installers write there.
+  const ir::Run* setup = run_of(stage(app, "runtime"), ir::StepKind::user_setup);
+  REQUIRE(setup != nullptr);
+  CHECK(setup->script.find("install -d -m 755 /app") != std::string::npos);
+  bool build_owns = false;
+  for (const ir::Run* run : all<ir::Run>(stage(app, "build")))
+    build_owns = build_owns || run->script == "install -d -o 10001 -g 10001 /app";
+  CHECK(build_owns);
+  // A `copy … writable` belongs to the user.
+  const auto w = lower_spec("image x {\n  copy data /srv/data writable\n}\n");
+  CHECK(all<ir::Copy>(stage(w->image("x"), "final")).front()->chown == "1001:1001");
+}
+
+TEST_CASE("adding an OS package to an image changes only its stage before the sources") {
   std::string more = kApp;
   more.replace(more.find("apt libextra"), 12, "apt libextra tree");
   const auto before = lower_spec(kApp);
@@ -181,13 +217,96 @@ TEST_CASE("adding an OS package to an image changes only the final stage, from i
     bool changed = false;
     for (std::size_t j = 0; j < x.size(); ++j) {
       if (print_instruction(x[j]) == print_instruction(y[j])) continue;
-      CHECK(a.stages[i].name == "final");
+      CHECK(a.stages[i].name == "app");
       CHECK(is_apt_with(y[j], "tree"));
       changed = true;
       break;  // what follows an edited layer rebuilds anyway
     }
-    CHECK(changed == (a.stages[i].name == "final"));
+    CHECK(changed == (a.stages[i].name == "app"));
   }
+}
+
+TEST_CASE("a target starts before the sources and gets them after its own additions") {
+  const auto l = lower_spec(kApp);
+  const ir::Stage& dev = stage(l->image("app"), "dev");
+  CHECK(dev.from == "app");
+  const int apt = find_in(dev, [](const auto& in) { return is_apt_with(in, "devtool"); });
+  const int sources = find_in(dev, [](const auto& in) {
+    const auto* copy = std::get_if<ir::Copy>(&in.op);
+    return copy != nullptr && copy->from.empty();
+  });
+  const int cmd =
+      find_in(dev, [](const auto& in) { return std::holds_alternative<ir::Cmd>(in.op); });
+  CHECK(apt >= 0);
+  CHECK(apt < sources);
+  CHECK(sources < cmd);  // the image's metadata, repeated: the target does not start from final
+  const ir::Image& image = l->image("app");
+  REQUIRE(image.dev_services.size() == 1);
+  CHECK(image.dev_services[0].target == "dev");
+  CHECK(image.dev_services[0].binds ==
+        std::vector<std::pair<std::string, std::string>>{{".", "/app"}});
+  CHECK(image.dev_services[0].rebuild_on == std::vector<std::string>{"lang.lock"});
+}
+
+namespace {
+
+const char* kCompiled =
+    "image srv {\n  packs tool\n  user app 10001\n  workdir /src\n  copy . /src\n"
+    "  build \"make -o /out/srv\"\n  runtime scratch\n  artifact /out/srv /srv\n"
+    "  artifact /etc/ssl/certs/ca-certificates.crt\n  healthcheck [\"/srv\", \"-health\"]\n"
+    "  cmd [\"/srv\"]\n  target dev {\n    cmd [\"make\", \"run\"]\n  }\n}\n";
+
+}  // namespace
+
+TEST_CASE("a build phase: sources and build steps in the build stage, artifacts onto scratch") {
+  const auto l = lower_spec(kCompiled);
+  REQUIRE(l->diagnostics.all().empty());
+  const ir::Image& srv = l->image("srv");
+  CHECK(stage_names(srv) == std::vector<std::string>{"base", "fetch", "pack-tool", "runtime",
+                                                     "deps", "build", "final", "dev", "release"});
+  CHECK(stage(srv, "build").from == "deps");
+  CHECK(stage(srv, "dev").from == "deps");
+  const ir::Stage& build = stage(srv, "build");
+  const auto sources = all<ir::Copy>(build);
+  REQUIRE(sources.size() == 1);
+  CHECK(sources[0]->chown == "10001:10001");  // the build writes into the tree
+  const auto steps = all<ir::Run>(build);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0]->kind == ir::StepKind::build);
+  CHECK(steps[0]->script == "make -o /out/srv");
+  // The user owns the workdir and the artifact's directory in the build stage.
+  bool owns_out = false;
+  for (const ir::Run* run : all<ir::Run>(stage(srv, "deps")))
+    owns_out = owns_out || run->script == "install -d -o 10001 -g 10001 /src /out";
+  CHECK(owns_out);
+  const ir::Stage& final = stage(srv, "final");
+  CHECK(final.from == "scratch");
+  CHECK(all<ir::Shell>(final).empty());  // no shell there
+  CHECK(all<ir::Run>(final).empty());
+  const auto artifacts = all<ir::Copy>(final);
+  REQUIRE(artifacts.size() == 2);
+  CHECK(artifacts[0]->from == "build");
+  CHECK(artifacts[0]->sources == std::vector<std::string>{"/out/srv"});
+  CHECK(artifacts[0]->dest == "/srv");
+  CHECK(artifacts[0]->chown == "0:0");
+  CHECK(artifacts[1]->dest == "/etc/ssl/certs/ca-certificates.crt");
+  CHECK(all<ir::User>(final).back()->user == "10001:10001");
+  REQUIRE(srv.healthcheck);
+  CHECK(srv.healthcheck->exec == std::vector<std::string>{"/srv", "-health"});
+}
+
+TEST_CASE("init: tini as PID 1, from the packages or, without a shell, the static one") {
+  const auto l = lower_spec("image x {\n  init true\n  cmd [\"app\"]\n}\n");
+  const ir::Image& x = l->image("x");
+  CHECK(find_in(stage(x, "runtime"), [](const auto& in) { return is_apt_with(in, "tini"); }) >= 0);
+  CHECK(all<ir::Entrypoint>(stage(x, "final")).back()->args ==
+        std::vector<std::string>{"/usr/bin/tini", "--"});
+  std::string compiled = kCompiled;
+  compiled.replace(compiled.find("  cmd"), 0, "  init true\n");
+  const auto s = lower_spec(compiled);
+  const ir::Stage& final = stage(s->image("srv"), "final");
+  CHECK(all<ir::Copy>(final).front()->sources == std::vector<std::string>{"/usr/bin/tini-static"});
+  CHECK(all<ir::Entrypoint>(final).back()->args == std::vector<std::string>{"/tini", "--"});
 }
 
 TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them locked") {
@@ -206,25 +325,60 @@ TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them lock
   CHECK(run.mounts[1].locked);
   CHECK(run.script ==
         "apt-get update\n&& apt-get install -y --no-install-recommends\n  bash\n  curl\n  zsh");
+  // Lists and .debs are per architecture: both mounts are the platform's own, and the
+  // stage declares the ARG that names it, right after its SHELL.
+  CHECK(run.mounts[0].per_platform);
+  CHECK(run.mounts[1].per_platform);
+  const auto* arg = std::get_if<ir::Arg>(&final.instructions[1].op);
+  REQUIRE(arg != nullptr);
+  CHECK(arg->name == "TARGETARCH");
+}
+
+TEST_CASE("cache mounts: compiler caches per platform, package caches shared; each image's list") {
+  const auto l = lower_spec(
+      "image x {\n  packs lang\n  cache go-build\n  deps lang.lock\n  run \"build\"\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  std::vector<std::string> ids;
+  for (const ir::Mount& m : x.cache_mounts)
+    ids.push_back(m.id + (m.per_platform ? "-${TARGETARCH}" : ""));
+  // apt's two, then the pack's cache of its deps step and setup steps, then the
+  // image's own in its run step (go-build per platform).
+  CHECK(std::count(ids.begin(), ids.end(), "apt-cache-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "apt-lists-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "langcache-1001") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "go-build-1001-${TARGETARCH}") == 1);
+  // The CI's list: every image's, once each, with an archive name.
+  REQUIRE(!l->build.ci.caches.empty());
+  CHECK(l->build.ci.caches.size() == x.cache_mounts.size());
+  CHECK(l->build.ci.platforms.size() == 1);
+  CHECK(l->build.ci.platforms[0].platform == "linux/amd64");
+  CHECK(l->build.ci.platforms[0].group == "ci-linux-amd64");
 }
 
 TEST_CASE("owned directories are created one by one, parents inside the home included") {
-  const auto l = lower_spec("image x {\n  cache pip\n  dirs /srv/data ~/work/out\n}\n");
-  const ir::Stage& final = stage(l->image("x"), "final");
-  const int at = find_in(final, [](const auto& in) {
-    const auto* r = std::get_if<ir::Run>(&in.op);
-    return r != nullptr && r->kind == ir::StepKind::user_setup;
-  });
-  REQUIRE(at >= 0);
-  const auto& script = std::get<ir::Run>(final.instructions[at].op).script;
-  CHECK(script.substr(script.rfind('\n') + 1) ==
+  // A runner's are all made with its user; an application's own dirs after its
+  // sources, the packs' and the caches' with the user.
+  const auto r = lower_spec("runner x {\n  cache pip\n  dirs /srv/data ~/work/out\n}\n");
+  const ir::Run* setup = run_of(stage(r->image("x"), "final"), ir::StepKind::user_setup);
+  REQUIRE(setup != nullptr);
+  CHECK(setup->script.substr(setup->script.rfind('\n') + 1) ==
         "&& install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/pip /srv/data "
         "/home/runner/work /home/runner/work/out");
+  const auto l = lower_spec("image x {\n  cache pip\n  dirs /srv/data ~/work/out\n}\n");
+  const ir::Run* user = run_of(stage(l->image("x"), "runtime"), ir::StepKind::user_setup);
+  REQUIRE(user != nullptr);
+  CHECK(user->script.substr(user->script.rfind('\n') + 1) ==
+        "&& install -d -o 1001 -g 1001 /home/runner/.cache /home/runner/.cache/pip");
+  const ir::Run* dirs = run_of(stage(l->image("x"), "final"), ir::StepKind::user_setup);
+  REQUIRE(dirs != nullptr);
+  CHECK(dirs->script ==
+        "install -d -o 1001 -g 1001 /srv/data /home/runner/work /home/runner/work/out");
 }
 
 TEST_CASE("a pack's first steps as root join the RUN that creates the user") {
   const auto l = lower_spec("image x {\n  packs rooty\n}\n");
-  const ir::Stage& final = stage(l->image("x"), "final");
+  const ir::Stage& final = stage(l->image("x"), "runtime");
   const auto runs = all<ir::Run>(final);
   REQUIRE(runs.size() >= 2);
   CHECK(runs[0]->kind == ir::StepKind::user_setup);
@@ -241,7 +395,8 @@ TEST_CASE("fetching packs get their own stage with a checksum for every version 
   const auto l = lower_spec("image x {\n  packs tool\n}\n");
   REQUIRE(!l->diagnostics.has_errors());
   const ir::Image& x = l->image("x");
-  CHECK(stage_names(x) == std::vector<std::string>{"base", "fetch", "pack-tool", "final"});
+  CHECK(stage_names(x) ==
+        std::vector<std::string>{"base", "fetch", "pack-tool", "runtime", "final"});
   const ir::Stage& pack = stage(x, "pack-tool");
   CHECK(pack.from == "fetch");
   const auto args = all<ir::Arg>(pack);
@@ -260,8 +415,8 @@ TEST_CASE("fetching packs get their own stage with a checksum for every version 
   CHECK(script.find("2.0/amd64) arch=x86_64 sha256=" + kSum2) != std::string::npos);
   CHECK(script.find("\"${TOOL_MIRROR}/tool-${TOOL_VERSION}-${arch}.tar.gz\"") != std::string::npos);
   CHECK(script.find(" | ") == std::string::npos);  // no pipe: correct even where SHELL is ignored
-  // The final stage copies the unpacked directory, and only that.
-  const auto copies = all<ir::Copy>(stage(x, "final"));
+  // The runtime stage copies the unpacked directory, and only that.
+  const auto copies = all<ir::Copy>(stage(x, "runtime"));
   REQUIRE(copies.size() == 1);
   CHECK(copies[0]->from == "pack-tool");
   CHECK(copies[0]->sources == std::vector<std::string>{"/opt/tool"});
@@ -301,7 +456,9 @@ TEST_CASE("secrets are mounts of the steps that need them, never ARG or ENV") {
         for (const auto& var : env->vars)
           CHECK(var.first != "LANG_TOKEN");
       }
-      CHECK_FALSE(std::holds_alternative<ir::Arg>(in.op));
+      // (TARGETARCH names the per-platform caches: an ARG without a value.)
+      const auto* arg = std::get_if<ir::Arg>(&in.op);
+      CHECK((arg == nullptr || (arg->name == "TARGETARCH" && !arg->value)));
       const auto* run = std::get_if<ir::Run>(&in.op);
       if (run == nullptr) continue;
       for (const ir::Mount& m : run->mounts) {
@@ -382,4 +539,72 @@ TEST_CASE(".dockerignore: allow-list mode puts the spec's patterns first") {
   CHECK(lines[2] == "!src/");
   CHECK(std::find(lines.begin(), lines.end(), "docker") != lines.end());
   CHECK(l->image("x").context_inputs.size() == 1);
+}
+
+TEST_CASE("downloads: archive members, a single file, a setup command and per-version URLs") {
+  const auto l = lower_spec(
+      "pack cli {\n  version 2.0\n  fetch @mirror@/cli-@version@.tgz\n  mirror https://e.org\n"
+      "  sha256 2.0 amd64 " +
+      kSum1 +
+      "\n  extract /usr/local/lib/cli strip 1 only cli/cli\n}\n"
+      "pack plugin {\n  version 0.1\n  fetch https://e.org/plugin-@arch@\n  sha256 0.1 amd64 " +
+      kSum1 +
+      "\n  extract /usr/local/lib/cli/plugins file cli-plugin\n}\n"
+      "pack kit {\n  version 1.0+b2\n  versions 1.0+b2 1.1+b3\n"
+      "  fetch https://e.org/@version-build@/kit-@version-base@%2B@version-build@-@arch@.txz\n"
+      "  fetch https://e.org/@version-build@/kit-@version-base@-full-@arch@.txz for 1.1+b3\n"
+      "  arch amd64=x86_64\n  sha256 1.0+b2 amd64 " +
+      kSum1 + "\n  sha256 1.1+b3 amd64 " + kSum2 +
+      "\n  extract /tmp/kit strip 1\n"
+      "  fetch-run \"/tmp/kit/install.sh --prefix=/opt/kit --target=@arch@-@version@\" into "
+      "/opt/kit\n  path /opt/kit/bin\n}\n"
+      "image x {\n  packs cli plugin kit\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  const std::string cli = print_instruction(stage(x, "pack-cli").instructions.back());
+  CHECK(cli.find("tar -xf /tmp/cli.archive -C /usr/local/lib/cli --strip-components=1 cli/cli") !=
+        std::string::npos);
+  const std::string plugin = print_instruction(stage(x, "pack-plugin").instructions.back());
+  CHECK(plugin.find("install -m 755 /tmp/plugin.archive /usr/local/lib/cli/plugins/cli-plugin") !=
+        std::string::npos);
+  CHECK(plugin.find("tar ") == std::string::npos);
+  CHECK(plugin.find("0.1/amd64) arch=amd64 sha256=") != std::string::npos);
+  const std::string kit = print_instruction(stage(x, "pack-kit").instructions.back());
+  // Each version's own URL in its case arm; the download reads ${url}.
+  CHECK(kit.find("1.0+b2/amd64) arch=x86_64 url=\"https://e.org/${KIT_VERSION#*+}/kit-"
+                 "${KIT_VERSION%%+*}%2B${KIT_VERSION#*+}-${arch}.txz\" sha256=" +
+                 kSum1) != std::string::npos);
+  CHECK(kit.find("1.1+b3/amd64) arch=x86_64 url=\"https://e.org/${KIT_VERSION#*+}/kit-"
+                 "${KIT_VERSION%%+*}-full-${arch}.txz\" sha256=" +
+                 kSum2) != std::string::npos);
+  CHECK(kit.find("-o /tmp/kit.archive \"${url}\"") != std::string::npos);
+  CHECK(kit.find("&& /tmp/kit/install.sh --prefix=/opt/kit --target=${arch}-${KIT_VERSION}") !=
+        std::string::npos);
+  // The image copies the prefix, not the unpacked installer (in the runtime stage,
+  // which the final one starts from).
+  std::vector<std::string> copied;
+  for (const ir::Copy* copy : all<ir::Copy>(stage(x, "runtime")))
+    copied.push_back(copy->from + " " + copy->sources.at(0));
+  CHECK(copied == std::vector<std::string>{"pack-cli /usr/local/lib/cli", "pack-kit /opt/kit",
+                                           "pack-plugin /usr/local/lib/cli/plugins"});
+}
+
+TEST_CASE("a distribution's version gets no PATH entry inside the pack's download") {
+  const auto l = lower_spec(
+      "pack rt {\n  version 1\n  versions 1 2.0\n  system 1 rt-deb\n"
+      "  fetch https://e.org/rt-@version@.tgz\n  sha256 2.0 amd64 " +
+      kSum1 +
+      "\n  extract /opt/rt\n  path /opt/rt/bin /opt/rt-tools\n}\n"
+      "image sys {\n  packs rt\n}\nimage up {\n  packs rt@2\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const auto path_of = [&](const std::string& image) {
+    for (const ir::Env* env : all<ir::Env>(stage(l->image(image), "runtime"))) {
+      for (const auto& [key, value] : env->vars) {
+        if (key == "PATH") return value;
+      }
+    }
+    return std::string();
+  };
+  CHECK(path_of("sys") == "/opt/rt-tools:$PATH");
+  CHECK(path_of("up") == "/opt/rt/bin:/opt/rt-tools:$PATH");
 }

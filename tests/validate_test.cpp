@@ -95,7 +95,7 @@ TEST_CASE("WORKDIR is absolute") {
 
 TEST_CASE("one CMD, ENTRYPOINT and HEALTHCHECK per stage") {
   for (const ir::Op& extra : {ir::Op{ir::Cmd{{"b"}}}, ir::Op{ir::Entrypoint{{"a"}}},
-                              ir::Op{ir::Healthcheck{"true", "", "", "", 0}}}) {
+                              ir::Op{ir::Healthcheck{"true", {}, "", "", "", 0}}}) {
     ir::Image image = sound();
     final_of(image).instructions.push_back(op(extra));
     final_of(image).instructions.push_back(op(extra));

@@ -42,6 +42,9 @@ struct CompileOptions {
   /// one check that reads the disk. "" leaves it out (tests, the fuzzer,
   /// `--no-context-check`).
   std::string context_dir;
+  /// The root of the git repository holding the spec, as a path to open ("" outside
+  /// one): where a workflow written with `ci-workflow` goes.
+  std::string repository_root;
   /// The spec and the output directory as the generated files name them.
   LowerOptions lower{"Rigfile", "docker"};
 };

@@ -47,6 +47,9 @@ const char* family_description(BaseFamily family);
 /// The repository name of an image reference: its last path component, without
 /// tag or digest ("docker.io/library/python:3.12-slim" -> "python").
 std::string_view repository_name(std::string_view reference);
+/// False for images known to have no shell: `scratch` and the distroless images
+/// (gcr.io/distroless/…, but not their `debug` tags, which carry busybox).
+bool has_shell(std::string_view reference);
 
 /// The default base image of an application image and of a runner.
 inline constexpr const char* kDefaultImageBase = "debian:bookworm-slim";

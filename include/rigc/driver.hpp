@@ -17,15 +17,18 @@ struct DriverOptions {
   bool color = false;
   bool force = false;
   std::string format = "text";
-  bool check_only = false;          ///< fmt --check
-  std::vector<std::string> specs;   ///< fmt SPEC…: several specs (empty: `spec`)
-  std::string name;                 ///< new runner/pack NAME
-  std::vector<std::string> packs;   ///< new runner --packs
-  std::vector<std::string> labels;  ///< new runner --labels
-  std::string limits;               ///< new runner --limits cpus=2,memory=4G
-  std::string extends;              ///< new runner --extends OTHER
-  bool no_context_check = false;    ///< --no-context-check: deps/copy sources not looked for
-  bool with_spec = false;           ///< packs: the spec was named, list its packs too
+  bool check_only = false;            ///< fmt --check
+  std::vector<std::string> specs;     ///< fmt SPEC…: several specs (empty: `spec`)
+  std::string name;                   ///< new runner/pack NAME
+  std::vector<std::string> packs;     ///< new runner --packs
+  std::vector<std::string> labels;    ///< new runner --labels
+  std::string limits;                 ///< new runner --limits cpus=2,memory=4G
+  std::string extends;                ///< new runner --extends OTHER
+  bool no_context_check = false;      ///< --no-context-check: deps/copy sources not looked for
+  bool with_spec = false;             ///< packs: the spec was named, list its packs too
+  std::string pin_pack, pin_version;  ///< pin PACK VERSION
+  std::string mirror;                 ///< pin --mirror: replaces the pack's @mirror@
+  bool no_download = false;           ///< pin --no-download: trust the published list
 };
 
 int run_build(const DriverOptions& options);
@@ -40,5 +43,11 @@ int run_new_pack(const DriverOptions& options);
 /// one per line: every pack known with the spec's own, or the spec's images and
 /// runners. Tolerates a broken spec (whatever was read); prints no diagnostics.
 int run_complete(const DriverOptions& options);
+/// `rigc pin PACK VERSION [SPEC]`: the version's checksums from upstream (through
+/// the pack's mirror), written into the spec's `defaults` as a `pin`.
+int run_pin(const DriverOptions& options);
+/// `rigc pin --check [SPEC]`: the pins and downloaded versions that have a newer
+/// upstream release on their line (exit 1 when some do).
+int run_pin_check(const DriverOptions& options);
 
 }  // namespace rigc

@@ -43,7 +43,11 @@ struct ResolvedImage {
 };
 
 struct Resolved {
-  std::vector<ResolvedImage> images;            ///< in file order
+  std::vector<ResolvedImage> images;  ///< in file order: the images without errors
+  /// Images that resolution reported errors for, as far as they were resolved
+  /// (without packs when their closure failed). Lowering leaves them out; `rigc
+  /// pin` reads them, since a missing checksum is an error that a pin fixes.
+  std::vector<ResolvedImage> left_out;
   std::vector<std::string> ignore;              ///< the spec's ignore patterns
   std::map<std::string, spec::PackDecl> packs;  ///< every known pack by name
 };
@@ -56,6 +60,14 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
 /// The version of `pack` that `asked` selects: itself when listed, otherwise the
 /// highest listed version that starts with `asked` + "."; "" when none.
 std::string select_version(const spec::PackDecl& pack, const std::string& asked);
+
+/// True when version `a` sorts before `b`: dot-separated parts, those that are both
+/// numbers compared as numbers ("1.9" < "1.10"), the others as text.
+bool version_less(const std::string& a, const std::string& b);
+
+/// The first `parts` dot-separated components of `version`: its line ("24" of
+/// 24.21.0 with 1, "3.13" of 3.13.15+20260814 with 2).
+std::string version_line(const std::string& version, int parts);
 
 /// The allowed versions of a pack (its `versions`, or just `version`).
 std::vector<std::string> pack_versions(const spec::PackDecl& pack);
@@ -103,6 +115,16 @@ struct ReportBudget {
 /// its name. A pack the spec declares twice is an error; the first one counts.
 PacksByName merge_pack_library(std::vector<spec::PackDecl> library,
                                const std::vector<spec::PackDecl>& own, Diagnostics& diagnostics);
+
+/// Applies the spec's `pin`s (of `defaults`) to `packs`, without copying a pack
+/// into the spec: a pinned version, with the pin's checksums, replaces the pack's
+/// downloaded versions of its line (Fetch::line(): node 24.22.3 replaces 24.21.0),
+/// and becomes the default when the default was on that line. Reports, at the pin,
+/// an unknown pack, a pack that downloads nothing, a `system` version and a second
+/// pin on one line of a pack; a pack with such a pin is marked broken, so that the
+/// images needing it are left out without further errors. Broken packs are skipped.
+void apply_pins(const std::vector<spec::Pin>& pins, PacksByName& packs, ReportBudget& budget,
+                Diagnostics& diagnostics);
 
 /// Checks one pack on its own: its default and `system` versions are among its
 /// versions, the packs it requires exist in `known`, every version has a `system`
@@ -185,14 +207,17 @@ std::vector<ResolvedPack> install_order(const std::vector<ResolvedPack>& packs, 
 /// distroless, scratch; unless `os` vouches for it), a path for every image cache
 /// that is not a stock one, Docker's length limits on the repository and the
 /// target tags, secrets declared twice, memory below Docker's minimum and
-/// reservations above the limits, and passwordless sudo (a warning).
+/// reservations above the limits, passwordless sudo (a warning), and a step that
+/// needs a shell on a `runtime` without one (in the order of the text).
 void check_image_settings(const ResolvedImage& image, Diagnostics& diagnostics);
 
 /// The checks that need the image's packs: a sha256 for each fetched pack on each
 /// platform, a path for every pack cache that is not a stock one, a pack
 /// installing each `deps` with every file its command needs (the lockfile), the
 /// packages of the base's release for `apt-for` packs, a base that already carries
-/// a pack's runtime (a warning), and `apt` packages a pack installs (warnings).
+/// a pack's runtime (a warning), `apt` packages a pack installs (warnings), and
+/// each `artifact` made by a `build` step (its sources, workdir, a dependency
+/// install's output, or a path a build command names).
 void check_image_packs(const ResolvedImage& image, Diagnostics& diagnostics);
 
 /// Both of the above, in that order.

@@ -28,6 +28,8 @@ constexpr void for_each_field(Visit&& visit) {
   visit("docker", &Settings::docker);
   visit("drain", &Settings::drain);
   visit("auth", &Settings::auth);
+  visit("runtime", &Settings::runtime);
+  visit("ci-workflow", &Settings::ci_workflow);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -38,6 +40,8 @@ constexpr void for_each_field(Visit&& visit) {
   visit("replicas", &Settings::replicas);
   visit("ephemeral", &Settings::ephemeral);
   visit("sudo", &Settings::sudo);
+  visit("init", &Settings::init);
+  visit("renovate", &Settings::renovate);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);
@@ -50,8 +54,12 @@ constexpr void for_each_field(Visit&& visit) {
   visit("deps", &Settings::deps);
   visit("copy", &Settings::copies);
   visit("run", &Settings::runs);
+  visit("build", &Settings::builds);
+  visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
+  visit("ci-runner", &Settings::ci_runners);
   visit("target", &Settings::targets);
+  visit("pin", &Settings::pins);
 }
 
 /// The number of list values in `settings` (every list entry, each `deps` file,

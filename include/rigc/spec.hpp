@@ -55,6 +55,14 @@ struct Copy {
   std::string source;
   std::string dest;
   Location location;
+  bool writable = false;  ///< `copy SRC DEST writable`: owned by the image user
+};
+
+/// `artifact SRC [DEST]`: what the final image takes from the build phase.
+struct Artifact {
+  std::string source;  ///< absolute, in the build stage
+  std::string dest;    ///< absolute, in the final image (the source's path when unset)
+  Location location;
 };
 
 struct Run {
@@ -71,7 +79,8 @@ struct Secret {
 };
 
 struct Healthcheck {
-  std::string command;
+  std::string command;                   ///< a shell command, or
+  std::vector<std::string> exec;         ///< the exec form, for images without a shell
   std::string interval, timeout, start;  ///< canonical durations, "" when unset
   int retries = 0;                       ///< 0 when unset
   Location location;
@@ -89,16 +98,43 @@ struct ExecForm {
   Location location;
 };
 
+/// `ci-runner PLATFORM LABEL …` or `ci-runner PLATFORM qemu`: where the generated
+/// workflow builds one platform.
+struct CiRunner {
+  std::string platform;
+  std::vector<std::string> labels;  ///< the job's runs-on labels; empty with `qemu`
+  bool qemu = false;                ///< built on the default amd64 runner under emulation
+  Location location;
+};
+
 struct Target;
+
+/// One architecture's checksum in a `pin`.
+struct PinnedSum {
+  At<std::string> arch;
+  At<std::string> sha256;
+};
+
+/// `pin PACK VERSION sha256 ARCH HEX …` in `defaults`: moves a fetching pack to
+/// VERSION with these checksums, without a copy of the pack.
+struct Pin {
+  At<std::string> pack;
+  At<std::string> version;
+  std::vector<PinnedSum> sums;
+  Location location;  ///< the statement
+};
 
 /// The statements of `defaults`, `image`, `runner` and `target` blocks. Optional
 /// members are single-valued (replaced by a later block), vectors are lists (added to).
 struct Settings {
   std::optional<At<std::string>> base, registry, tag, workdir, restart, group, dockerfile;
-  std::optional<At<std::string>> os;      ///< `os debian-12|ubuntu-24.04`: the base's release
-  std::optional<At<std::string>> docker;  ///< runners: `docker none|socket|dind`
-  std::optional<At<std::string>> drain;   ///< runners: how long a stop waits for a job
-  std::optional<At<std::string>> auth;    ///< runners: `auth app|pat|token` (Compose secrets)
+  std::optional<At<std::string>> os;       ///< `os debian-12|ubuntu-24.04`: the base's release
+  std::optional<At<std::string>> docker;   ///< runners: `docker none|socket|dind`
+  std::optional<At<std::string>> drain;    ///< runners: how long a stop waits for a job
+  std::optional<At<std::string>> auth;     ///< runners: `auth app|pat|token` (Compose secrets)
+  std::optional<At<std::string>> runtime;  ///< the final image's own base (`scratch`, …)
+  /// defaults: `ci-workflow .github/workflows/NAME.yml`, where the workflow is written
+  std::optional<At<std::string>> ci_workflow;
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -106,7 +142,9 @@ struct Settings {
   std::optional<Resources> limits, reserve;
   std::optional<At<int>> replicas;
   std::optional<At<bool>> ephemeral;
-  std::optional<At<bool>> sudo;  ///< runners: passwordless sudo for jobs
+  std::optional<At<bool>> sudo;      ///< runners: passwordless sudo for jobs
+  std::optional<At<bool>> init;      ///< an init (tini) as the image's PID 1
+  std::optional<At<bool>> renovate;  ///< defaults: write renovate.json for the pins
   std::vector<PackRef> packs;
   std::vector<At<std::string>> apt, labels, dirs, expose;
   std::vector<Pair> env, args, oci_labels;
@@ -114,8 +152,12 @@ struct Settings {
   std::vector<Deps> deps;
   std::vector<Copy> copies;
   std::vector<Run> runs;
+  std::vector<Run> builds;  ///< `build` steps: after the sources, in the build stage
+  std::vector<Artifact> artifacts;
   std::vector<Secret> secrets;
+  std::vector<CiRunner> ci_runners;  ///< defaults only: the workflow's runner per platform
   std::vector<Target> targets;
+  std::vector<Pin> pins;  ///< defaults only: the resolver applies them to the packs
 };
 
 /// `target NAME { … }` inside an image: an extra build stage on top of the final one.
@@ -139,18 +181,62 @@ struct Checksum {
   std::string arch;
   std::string sha256;
   Location location;
+  bool pinned = false;  ///< from the spec's `pin`, not the pack
 };
 
-/// How a pack downloads an upstream archive.
+/// `fetch URL for VERSION …`: the download of some versions, when it differs from
+/// the pack's default URL (another file name, another build flavour).
+struct VersionUrl {
+  At<std::string> url;
+  std::vector<At<std::string>> versions;
+};
+
+/// `checksums sha256sums|json URL`: where upstream publishes the archives'
+/// SHA-256, for `rigc pin` (absent: it downloads the archives and hashes them).
+struct ChecksumSource {
+  At<std::string> format;  ///< "sha256sums" or "json"
+  At<std::string> url;     ///< with the URL placeholders of `fetch`
+};
+
+/// `releases URL "PATTERN" [line N]`: where upstream lists its versions, for
+/// `rigc pin --check`. PATTERN is the text around each version (@version@ in it).
+struct ReleaseSource {
+  At<std::string> url;
+  At<std::string> pattern;
+  int line = 1;  ///< leading version components an update keeps (node 24 -> 24.x)
+  Location location;
+};
+
+/// `renovate DATASOURCE PACKAGE`: how Renovate looks this pack's versions up.
+struct RenovateSource {
+  At<std::string> datasource;  ///< e.g. github-releases, node-version
+  At<std::string> package;     ///< e.g. actions/runner
+};
+
+/// How a pack downloads an upstream archive (or a single file).
 struct Fetch {
-  At<std::string> url;     ///< with @mirror@, @version@ and @arch@
-  std::string mirror;      ///< default of the <PACK>_MIRROR build ARG
-  std::vector<Pair> arch;  ///< TARGETARCH -> upstream spelling
+  At<std::string> url;  ///< with @mirror@, @version@, @version-base@, @version-build@, @arch@
+  std::vector<VersionUrl> version_urls;  ///< `fetch URL for VERSION …`
+  std::string mirror;                    ///< default of the <PACK>_MIRROR build ARG
+  std::vector<Pair> arch;                ///< TARGETARCH -> upstream spelling
   std::vector<Checksum> checksums;
   std::string extract;  ///< absolute directory
   int strip = 0;
   bool owned = false;
+  std::vector<std::string> only;       ///< `only MEMBER …`: the archive members unpacked
+  std::string file;                    ///< `file NAME`: a single file, installed as DIR/NAME
+  std::optional<At<std::string>> run;  ///< `fetch-run "CMD"`: run in DIR after unpacking
+  std::string into;  ///< `fetch-run … into /DIR`: what is copied out instead of DIR
+  std::optional<ChecksumSource> published;  ///< `checksums`
+  std::optional<ReleaseSource> releases;
+  std::optional<RenovateSource> renovate;
   Location location;
+
+  /// The directory the final image copies: `into`, or the extract directory.
+  const std::string& copied() const { return into.empty() ? extract : into; }
+  /// How many leading version components make a line (`releases … line N`, default
+  /// 1): a pin replaces the versions of its line, and an update stays on it.
+  int line() const { return releases ? releases->line : 1; }
 };
 
 struct PackDeps {
@@ -200,10 +286,11 @@ struct PackDecl {
   /// last path component of the reference: `provided-by python`): an image built
   /// on one of them with the pack gets two and a warning.
   std::vector<At<std::string>> provided_by;
-  bool stock = false;  ///< from packs/ (embedded) rather than a spec or --pack-path
-  /// The declaration had errors (or resolution found it wrong): only its name is
-  /// kept, and later stages leave out every image that needs it, without
-  /// reporting more.
+  std::vector<Pin> pins;  ///< the spec's pins applied to this pack (by the resolver)
+  bool stock = false;     ///< from packs/ (embedded) rather than a spec or --pack-path
+  /// The declaration had errors (or resolution found it wrong, or a pin of it):
+  /// only its name is kept, and later stages leave out every image that needs it,
+  /// without reporting more.
   bool broken = false;
 };
 

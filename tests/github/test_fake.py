@@ -80,9 +80,25 @@ class Env:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def start_time(pid):
+    """The process's start time (field 22 of /proc/PID/stat), None once it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
 def kill_session(process):
     """SIGKILL to everything a run.sh started: all of it is in the session it
-    leads, whatever process groups it made (the listener's, a job's)."""
+    leads, whatever process groups it made (the listener's, a job's). A leader
+    already reaped has a PID the kernel may have given another process (other
+    suites run at the same time): if one with that PID started at another time,
+    the session is someone else's."""
+    if process.returncode is not None:
+        now = start_time(process.pid)
+        if now is not None and now != getattr(process, "start_time", now):
+            return
     for entry in os.listdir("/proc"):
         try:
             with open(f"/proc/{entry}/stat") as f:
@@ -227,6 +243,7 @@ class Runner:
             self.process = subprocess.Popen(as_runner(["./run.sh", *arguments]), cwd=directory, stdout=out,
                                             stderr=subprocess.STDOUT, env=runner_env(directory, extra_env),
                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process.start_time = start_time(self.process.pid)
         env.runners.append(self.process)
 
     @property

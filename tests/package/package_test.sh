@@ -66,6 +66,9 @@ case "$needed" in
 esac
 depends="$(dpkg-deb -f "$deb" Depends)"
 if [[ "$depends" =~ ^libc6\ \(\>=\ 2\.[0-9]+\)$ ]]; then ok "$deb depends on libc6 alone: $depends"; else fail "$deb depends on: $depends"; fi
+# rigc pin opens libcurl with dlopen, which dpkg-shlibdeps cannot see.
+recommends="$(dpkg-deb -f "$deb" Recommends)"
+if [ "$recommends" = libcurl4 ]; then ok "$deb recommends libcurl4 (rigc pin)"; else fail "$deb recommends: $recommends"; fi
 listing="$(dpkg-deb -c "$deb")"
 for path in ./usr/bin/rigc ./usr/share/bash-completion/completions/rigc ./usr/share/zsh/vendor-completions/_rigc \
   ./usr/share/fish/vendor_completions.d/rigc.fish ./usr/share/man/man1/rigc.1.gz; do

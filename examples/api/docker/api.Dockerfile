@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on debian:bookworm-slim
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -21,18 +22,20 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       xz-utils \
       zstd
 
-# runtime: everything the image runs with, before its dependencies
+# runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (python), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       python3 \
-      python3-venv
+      python3-venv \
+      tini
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
@@ -43,7 +46,8 @@ ENV LANG=C.UTF-8 \
 # The user app (10001:10001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid 10001 --no-log-init --create-home --home-dir /home/app --shell /bin/bash app \
-    && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip /app /app/tmp /app/log
+    && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip \
+    && install -d -m 755 /app
 WORKDIR /app
 USER 10001:10001
 RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
@@ -52,56 +56,82 @@ RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10
 # build: dependencies built with build-only packages
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 USER root
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       gcc \
       python3-dev
+# In the build stage the user owns the workdir and where the artifacts go.
+RUN install -d -o 10001 -g 10001 /app
 USER 10001:10001
 # Dependencies: installed before the sources, so they rebuild only when requirements.txt changes.
 COPY --chown=10001:10001 requirements.txt /app/
 RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
     pip install -r requirements.txt
 
-# final: the application image
-FROM runtime AS final
+# app: the application before its sources (targets start here)
+FROM runtime AS app
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-USER 10001:10001
-COPY --from=build --chown=10001:10001 /opt/venv /opt/venv
+COPY --from=build --chown=0:0 /opt/venv /opt/venv
 ENV APP_ENV=production
 # Buildah drops a cache mount's directory from the image (containers/buildah#4927):
 # the user's cache directories again, so volumes mounted there stay the user's.
 RUN mkdir -p /home/app/.cache/pip
-# Sources last: an edit rebuilds only what follows.
-COPY --chown=10001:10001 . /app
+
+# final: the application image
+FROM app AS final
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Sources last, owned by root: an edit rebuilds only what follows.
+COPY --chown=0:0 app /app
+USER root
+# The directories the application writes: its own, each on its own.
+RUN install -d -o 10001 -g 10001 /app/tmp /app/log
+USER 10001:10001
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=api \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base python@3.11"
+    dev.rigc.packs="base python@3"
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --retries=3 CMD python -c 'import sys; sys.exit(0)'
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["python", "-u", "app.py"]
 
-# dev: target 'dev': the final image plus its additions
-FROM final AS dev
+# dev: target 'dev': the image before its sources, its additions, then the sources
+FROM app AS dev
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 USER root
 # OS packages of target dev.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       git
 USER 10001:10001
 ENV APP_ENV=development
+COPY --chown=0:0 app /app
+USER root
+# The directories the application writes: its own, each on its own.
+RUN install -d -o 10001 -g 10001 /app/tmp /app/log
+USER 10001:10001
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=api \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=debian:bookworm-slim \
+    dev.rigc.packs="base python@3"
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["python", "-u", "app.py"]
 
 # release: the default target: the lean final image (a plain `docker build` builds the last stage)
 FROM final AS release

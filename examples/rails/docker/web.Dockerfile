@@ -2,14 +2,15 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/web.Dockerfile .
 
-# base: the OS image, shared by every image on debian:bookworm-slim
-FROM debian:bookworm-slim AS base
+# base: the OS image, shared by every image on ruby:3.4-slim-bookworm
+FROM ruby:3.4-slim-bookworm AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -21,90 +22,55 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       xz-utils \
       zstd
 
-# fetch: download tools for the pack stages; never in the final image
-FROM base AS fetch
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# Download tools.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      ca-certificates \
-      curl \
-      unzip \
-      xz-utils
-
-# pack-npm: pack npm 10.9.9, downloaded and checked; only /usr/local/lib/npm is copied out
-FROM fetch AS pack-npm
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG NPM_VERSION=10.9.9
-ARG NPM_MIRROR=https://registry.npmjs.org
-ARG TARGETARCH
-# Download, verify the SHA-256 (a mismatch fails the build), unpack.
-RUN case "${NPM_VERSION}/${TARGETARCH}" in \
-      10.9.9/amd64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      10.9.9/arm64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
-    esac \
-    && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
-    && printf '%s  %s\n' "${sha256}" /tmp/npm.archive > /tmp/npm.sha256 \
-    && sha256sum -c /tmp/npm.sha256 \
-    && mkdir -p /usr/local/lib/npm \
-    && tar -xf /tmp/npm.archive -C /usr/local/lib/npm --strip-components=1 \
-    && rm /tmp/npm.archive /tmp/npm.sha256
-
-# runtime: everything the image runs with, before its dependencies
+# runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# OS packages of the packs (node, ruby), one layer.
+ARG TARGETARCH
+# OS packages of the packs (ruby), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
+      libjemalloc2 \
       libpq5 \
       libyaml-0-2 \
-      nodejs \
-      ruby \
-      ruby-bundler
-COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm
+      tini
 # The packs' environment.
 ENV LANG=C.UTF-8 \
-    npm_config_prefix=/opt/npm-global \
-    npm_config_cache=/home/rails/.npm \
-    npm_config_update_notifier=false \
     BUNDLE_PATH=/usr/local/bundle \
     BUNDLE_DEPLOYMENT=1 \
     BUNDLE_WITHOUT=development:test \
     GEM_HOME=/usr/local/bundle \
     BUNDLE_USER_CACHE=/home/rails/.cache/bundle \
-    PATH=/opt/npm-global/bin:/usr/local/lib/nodejs/bin:/usr/local/bundle/bin:$PATH
-# The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively; then the packs' steps as root.
+    PATH=/usr/local/bundle/bin:$PATH
+# The user rails (1000:1000) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1000 rails \
     && useradd --uid 1000 --gid 1000 --no-log-init --create-home --home-dir /home/rails --shell /bin/bash rails \
-    && install -d -o 1000 -g 1000 /opt/npm-global /home/rails/.npm /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle /rails /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage \
-    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/npm/bin/npx-cli.js /usr/local/bin/npx
+    && install -d -o 1000 -g 1000 /usr/local/bundle /home/rails/.cache /home/rails/.cache/bundle \
+    && install -d -m 755 /rails
 WORKDIR /rails
 USER 1000:1000
 
-# build: dependencies built with build-only packages
-FROM runtime AS build
+# deps: the toolchain and the dependencies, before the code
+FROM runtime AS deps
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 USER root
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       build-essential \
+      git \
       libpq-dev \
-      libyaml-dev \
-      ruby-dev
+      libyaml-dev
+# In the build stage the user owns the workdir and where the artifacts go.
+RUN install -d -o 1000 -g 1000 /rails
 USER 1000:1000
 # Dependencies: installed before the sources, so they rebuild only when Gemfile Gemfile.lock changes.
 COPY --chown=1000:1000 Gemfile Gemfile.lock /rails/
@@ -112,29 +78,57 @@ RUN --mount=type=cache,target=/home/rails/.cache/bundle,id=bundler-1000,uid=1000
     --mount=type=secret,id=gem_credentials,target=/run/secrets/gem_credentials,uid=1000,required=true \
     BUNDLE_GEMS__EXAMPLE__COM="$(cat /run/secrets/gem_credentials)" && export BUNDLE_GEMS__EXAMPLE__COM && bundle install --jobs 4
 
+# build: the sources, built
+FROM deps AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# The sources, then the build.
+COPY --chown=1000:1000 . /rails
+RUN --mount=type=cache,target=/home/rails/.cache/bundle,id=bundler-1000,uid=1000,gid=1000 \
+    --mount=type=secret,id=gem_credentials,target=/run/secrets/gem_credentials,uid=1000,required=true \
+    BUNDLE_GEMS__EXAMPLE__COM="$(cat /run/secrets/gem_credentials)" && export BUNDLE_GEMS__EXAMPLE__COM && SECRET_KEY_BASE_DUMMY=1 ./bin/rails assets:precompile
+
 # final: the application image
 FROM runtime AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-USER 1000:1000
-COPY --from=build --chown=1000:1000 /usr/local/bundle /usr/local/bundle
+COPY --from=build --chown=0:0 /rails /rails
+COPY --from=build --chown=0:0 /usr/local/bundle /usr/local/bundle
 ENV RAILS_ENV=production \
     RAILS_LOG_TO_STDOUT=1 \
     RAILS_SERVE_STATIC_FILES=1
-# Sources last: an edit rebuilds only what follows.
-COPY --chown=1000:1000 . /rails
+USER root
+# The directories the application writes: its own, each on its own.
+RUN install -d -o 1000 -g 1000 /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage /rails/db
+USER 1000:1000
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=web \
     org.opencontainers.image.version=latest \
-    org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base npm@10.9.9 node@18 ruby"
+    org.opencontainers.image.base.name=ruby:3.4-slim-bookworm \
+    dev.rigc.packs="base ruby"
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 CMD curl -fsS http://localhost:3000/up
-CMD ["bundle", "exec", "rails", "server", "-b", "0.0.0.0"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 CMD curl -fsS http://127.0.0.1:3000/up
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["./bin/rails", "server", "-b", "0.0.0.0"]
 
-# console: target 'console': the final image plus its additions
-FROM final AS console
+# console: target 'console': the image before its sources, its additions, then the sources
+FROM deps AS console
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-CMD ["bundle", "exec", "rails", "console"]
+ENV RAILS_ENV=production \
+    RAILS_LOG_TO_STDOUT=1 \
+    RAILS_SERVE_STATIC_FILES=1
+COPY --chown=0:0 . /rails
+USER root
+# The directories the application writes: its own, each on its own.
+RUN install -d -o 1000 -g 1000 /rails/tmp /rails/tmp/pids /rails/tmp/cache /rails/log /rails/storage /rails/db
+USER 1000:1000
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=web \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=ruby:3.4-slim-bookworm \
+    dev.rigc.packs="base ruby"
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 CMD curl -fsS http://127.0.0.1:3000/up
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["./bin/rails", "console"]
 
 # release: the default target: the lean final image (a plain `docker build` builds the last stage)
 FROM final AS release

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ubuntu:24.04
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -21,14 +22,15 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       xz-utils \
       zstd
 
-# runtime: everything the image runs with, before its dependencies
+# runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (python), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       python3 \
@@ -52,11 +54,12 @@ RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
 # build: dependencies built with build-only packages
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       gcc \
@@ -68,51 +71,66 @@ RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && pip install -r requirements.txt
 
-# final: the application image
-FROM runtime AS final
+# app: the application before its sources (targets start here)
+FROM runtime AS app
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# The spec asks for 'user root' (DL3002 is suppressed on purpose).
-# hadolint ignore=DL3002
-USER root
 COPY --from=build --chown=0:0 /opt/venv /opt/venv
 ARG BUILD_FLAVOR=slim
 RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && python3 -c 'print(42)' \
     && apt-get --version
+
+# final: the application image
+FROM app AS final
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=tools \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base python@3.11" \
+    dev.rigc.packs="base python@3" \
     org.opencontainers.image.source=https://example.com/tools
 
-# test: target 'test': the final image plus its additions
-FROM final AS test
+# test: target 'test': the image before its sources, its additions, then the sources
+FROM app AS test
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of target test.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       make
 RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf,uid=0,required=true \
     --mount=type=secret,id=index_url,target=/run/secrets/index_url,uid=0,required=true \
     PIP_INDEX_URL="$(cat /run/secrets/index_url)" && export PIP_INDEX_URL && pytest --version
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=tools \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
+    dev.rigc.packs="base python@3" \
+    org.opencontainers.image.source=https://example.com/tools
 
-# docs: target 'docs': the final image plus its additions
-FROM final AS docs
+# docs: target 'docs': the image before its sources, its additions, then the sources
+FROM app AS docs
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of target docs.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       pandoc
+# Metadata last: it changes nothing on disk.
+LABEL org.opencontainers.image.title=tools \
+    org.opencontainers.image.version=latest \
+    org.opencontainers.image.base.name=ubuntu:24.04 \
+    dev.rigc.packs="base python@3" \
+    org.opencontainers.image.source=https://example.com/tools
 CMD ["pandoc", "--version"]
 
 # release: the default target: the lean final image (a plain `docker build` builds the last stage)
