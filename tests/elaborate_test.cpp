@@ -432,6 +432,16 @@ spec::Settings every_member(const std::string& tag) {
   s.artifacts = {spec::Artifact{"/" + tag, "/" + tag, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
+  s.scale = spec::Scale{static_cast<std::uint32_t>(tag.size()), 9, {}, {}, {}};
+  s.container_mode = at("mode-" + tag);
+  s.work_volume = spec::WorkVolume{tag, 1, "", {}, {}};
+  s.github_url = at("url-" + tag);
+  s.github_secret = at("secret-" + tag);
+  s.arc_controller = at("arc-" + tag);
+  s.listener = spec::Resources{"listener-" + tag, "", 0, {}};
+  s.dind = spec::Resources{"dind-" + tag, "", 0, {}};
+  s.node_selector = {spec::Pair{"node", tag, true, {}}};
+  s.tolerations = {spec::Toleration{tag, "", "", false, {}}};
   return s;
 }
 
@@ -464,6 +474,14 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.replicas->value == 4);
   CHECK(s.ephemeral->value);
   CHECK_FALSE(s.sudo->value);
+  CHECK(s.scale->min == 4);
+  CHECK(s.container_mode->value == "mode-over");
+  CHECK(s.work_volume->size == "over");
+  CHECK(s.github_url->value == "url-over");
+  CHECK(s.github_secret->value == "secret-over");
+  CHECK(s.arc_controller->value == "arc-over");
+  CHECK(s.listener->cpus == "listener-over");
+  CHECK(s.dind->cpus == "dind-over");
   // Lists: the earlier block's entries, then the later block's.
   const auto names = [](const auto& list, auto field) {
     std::vector<std::string> out;
@@ -489,6 +507,8 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
         std::vector<std::string>{"build-into", "build-over"});
   CHECK(names(s.artifacts, &spec::Artifact::source) == std::vector<std::string>{"/into", "/over"});
   CHECK(names(s.secrets, &spec::Secret::id) == both);
+  CHECK(names(s.node_selector, &spec::Pair::value) == both);
+  CHECK(names(s.tolerations, &spec::Toleration::key) == both);
   // Targets: `dev` replaced in place (as a whole), the new one added.
   REQUIRE(s.targets.size() == 3);
   CHECK(s.targets[0].name.value == "dev");
@@ -517,8 +537,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 14 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 14 + (1 + 2) + (2 + 2));
+  // 16 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 16 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

@@ -58,5 +58,6 @@ const Emitter& compose_emitter();
 const Emitter& bake_emitter();
 const Emitter& workflow_emitter();
 const Emitter& runs_on_emitter();
+const Emitter& arc_emitter();
 
 }  // namespace rigc

@@ -56,6 +56,16 @@ constexpr void for_each_field(Visit&& visit) {
   visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
   visit("target", &Settings::targets);
+  visit("scale", &Settings::scale);
+  visit("container-mode", &Settings::container_mode);
+  visit("work-volume", &Settings::work_volume);
+  visit("github-url", &Settings::github_url);
+  visit("github-secret", &Settings::github_secret);
+  visit("arc-controller", &Settings::arc_controller);
+  visit("listener", &Settings::listener);
+  visit("dind", &Settings::dind);
+  visit("node-selector", &Settings::node_selector);
+  visit("tolerations", &Settings::tolerations);
 }
 
 /// The number of list values in `settings` (every list entry, each `deps` file,

@@ -639,15 +639,17 @@ test_jit() {
 }
 
 # Started as the runner user itself (Kubernetes runAsUser): JIT only, one notice.
+# As ARC starts it: ACTIONS_RUNNER_INPUT_JITCONFIG and no RUNNER_URL (the JIT
+# configuration holds it).
 test_nonroot() {
-  case_name="started as the runner user"
+  case_name="started as the runner user, as ARC starts it (no RUNNER_URL)"
   new_runner nonroot
   chown "$runner_uid:$runner_gid" "$dir/tmp"
   local jit job
   jit="$(jit_config nonroot-one)"
   secret "the JIT configuration" "$jit"
   as=(setpriv "--reuid=$runner_uid" "--regid=$runner_gid" --clear-groups)
-  start_entry 1 ACTIONS_RUNNER_INPUT_JITCONFIG="$jit"
+  start_entry 1 RUNNER_URL= ACTIONS_RUNNER_INPUT_JITCONFIG="$jit"
   as=()
   await "Listening for Jobs" "$dir/1.out" || return
   expect_count "$dir/1.err" "not root" 1
