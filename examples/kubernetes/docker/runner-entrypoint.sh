@@ -200,7 +200,8 @@ if [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}${RIGC_JITCONFIG_FD:-}${RUNNER_JITCO
 fi
 [ -n "${RUNNER_URL:-}" ] || [ "$jit_given" = true ] ||
   fatal "RUNNER_URL is not set: the repository, organisation or enterprise to register with, e.g. https://github.com/acme"
-runner_url="${RUNNER_URL%/}"
+runner_url="${RUNNER_URL:-}"
+runner_url="${runner_url%/}"
 scope=""
 scope_path=""
 api_url=""
