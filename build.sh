@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 packages=(cmake ninja-build g++ pkg-config python3
   tao-pegtl-dev libyaml-cpp-dev libcli11-dev libfmt-dev doctest-dev
-  libdtl-dev nlohmann-json3-dev libssl-dev libbenchmark-dev)
+  libdtl-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,7 +32,7 @@ MIXES = [
     (["git"], [], [], []),
     (["cpp", "ccache"], ["ccache"], [], ["cpp"]),
     (["python"], ["pip"], ["requirements.txt"], ["python"]),
-    (["node@20"], ["npm"], ["package.json", "package-lock.json"], []),
+    (["node@24"], ["npm"], ["package.json", "package-lock.json"], []),
     (["go"], ["go-mod", "go-build"], [], ["go"]),
     (["rust"], ["cargo"], ["Cargo.toml", "Cargo.lock"], []),
     (["java"], ["maven"], ["pom.xml"], []),

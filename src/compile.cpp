@@ -23,14 +23,14 @@ std::string relative_or_dot(const fs::path& to, const fs::path& from) {
 }
 
 // The root of the git repository holding `dir` (the nearest ancestor with a
-// `.git`), or `dir` itself outside a repository. Workflows name paths from there.
-fs::path repository_root(const fs::path& dir) {
+// `.git`), or "" outside a repository. Workflows name paths from there.
+fs::path find_repository_root(const fs::path& dir) {
   std::error_code ec;
   for (fs::path p = dir.lexically_normal(); !p.empty(); p = p.parent_path()) {
     if (fs::exists(p / ".git", ec)) return p;
     if (p == p.root_path()) break;
   }
-  return dir;
+  return {};
 }
 
 }  // namespace
@@ -49,7 +49,10 @@ CompileOptions compile_options(const std::string& spec_path, const std::string& 
   options.lower.spec_name = spec.filename().string();
   options.lower.output_dir = out_rel.empty() ? "." : out_rel.string();
   options.lower.context = relative_or_dot(spec_dir, out);
-  options.lower.repo_dir = relative_or_dot(spec_dir, repository_root(spec_dir));
+  const fs::path root = spec.empty() ? fs::path() : find_repository_root(spec_dir);
+  options.repository_root = root.string();
+  options.lower.in_repository = !root.empty();
+  options.lower.repo_dir = relative_or_dot(spec_dir, root.empty() ? spec_dir : root);
   return options;
 }
 

@@ -7,6 +7,7 @@
 
 #include "rigc/file_io.hpp"
 #include "rigc/manifest.hpp"
+#include "rigc/output.hpp"
 #include "rigc/text.hpp"
 
 namespace rigc {
@@ -27,21 +28,23 @@ std::string unified_diff(const std::string& before, const std::string& after,
   return out.str();
 }
 
-CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files) {
+CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files,
+                          const std::string& repository_root) {
   CheckReport report;
   std::set<std::string> produced;
   for (const OutputFile& file : files)
-    produced.insert(file.path);
+    produced.insert(manifest_key(file));
   for (const OutputFile& file : files) {
-    const fs::path path = fs::path(dir) / file.path;
+    const std::string key = manifest_key(file);
+    const fs::path path = output_path(dir, repository_root, key);
     std::string current;
     if (!read_regular_file(path, current)) {
-      report.missing.push_back(file.path);
+      report.missing.push_back(key);
       continue;
     }
     if (current != file.content) {
-      report.changed.push_back(file.path);
-      const std::string label = (fs::path(dir) / file.path).lexically_normal().string();
+      report.changed.push_back(key);
+      const std::string label = path.lexically_normal().string();
       report.diff +=
           unified_diff(current, file.content, label + " (on disk)", label + " (generated)");
     }
@@ -52,7 +55,9 @@ CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>&
   if (read_regular_file(fs::path(dir) / kManifestName, manifest)) {
     for (const auto& [path, hash] : parse_manifest(manifest)) {
       std::error_code ec;
-      if (produced.count(path) == 0 && fs::exists(fs::symlink_status(fs::path(dir) / path, ec))) {
+      if (path.rfind(":/", 0) == 0 && repository_root.empty()) continue;
+      if (produced.count(path) == 0 &&
+          fs::exists(fs::symlink_status(output_path(dir, repository_root, path), ec))) {
         report.stale.push_back(path);
       }
     }

@@ -19,6 +19,13 @@ void mount_text(const ir::Mount& m, std::string& out) {
     if (m.locked) out += ",sharing=locked";
     out += ",id=";
     out += m.id;
+    // Expanded by Buildah and BuildKit's Dockerfile frontend 1.3 and later (the
+    // builders CI uses); dockerd 20.10's built-in frontend keeps it as written, one id
+    // for every platform, as before.
+    if (m.per_platform) out += "-${TARGETARCH}";
+  } else if (m.type == ir::Mount::Type::bind) {
+    out += "--mount=type=bind,target=";
+    out += m.target;
   } else {
     out += "--mount=type=secret,id=";
     out += m.id;
@@ -116,6 +123,19 @@ std::string print_instruction(const ir::Instruction& instruction) {
   return out;
 }
 
+void stages_text(const std::vector<ir::Stage>& stages, std::string& out) {
+  for (const ir::Stage& stage : stages) {
+    ((((out += "\n# ") += stage.name) += ": ") += stage.purpose) += '\n';
+    ((((out += "FROM ") += stage.from) += " AS ") += stage.name) += '\n';
+    for (const ir::Instruction& in : stage.instructions) {
+      for (const std::string& comment : in.comments)
+        ((out += "# ") += comment) += '\n';
+      std::visit(Printer{out}, in.op);
+      out += '\n';
+    }
+  }
+}
+
 std::string dockerfile_text(const ir::Build& build, const ir::Image& image) {
   std::string out;
   out.reserve(8192);
@@ -126,16 +146,7 @@ std::string dockerfile_text(const ir::Build& build, const ir::Image& image) {
                                                    {"kind", image.runner ? "runner" : "image"},
                                                    {"name", image.name},
                                                    {"dockerfile", path}});
-  for (const ir::Stage& stage : image.stages) {
-    ((((out += "\n# ") += stage.name) += ": ") += stage.purpose) += '\n';
-    ((((out += "FROM ") += stage.from) += " AS ") += stage.name) += '\n';
-    for (const ir::Instruction& in : stage.instructions) {
-      for (const std::string& comment : in.comments)
-        ((out += "# ") += comment) += '\n';
-      std::visit(Printer{out}, in.op);
-      out += '\n';
-    }
-  }
+  stages_text(image.stages, out);
   out.shrink_to_fit();  // a thousand Dockerfiles are kept in memory until written
   return out;
 }

@@ -88,13 +88,14 @@ int run_build(const DriverOptions& options) {
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
   Diagnostics io;
-  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io);
+  const std::string& root = c.options.repository_root;
+  const WriteSummary summary = write_outputs(output_dir, c.result.files, options.force, io, root);
   print_diagnostics(io, c.sources, options);
   if (io.has_errors()) return kExitError;
   for (const std::string& path : summary.written)
-    std::cout << "wrote " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "wrote " << output_path(output_dir, root, path) << "\n";
   for (const std::string& path : summary.removed)
-    std::cout << "removed stale " << (fs::path(output_dir) / path).string() << "\n";
+    std::cout << "removed stale " << output_path(output_dir, root, path) << "\n";
   std::cout << fmt::format("{}: {} written, {} unchanged, {} removed\n", output_dir,
                            summary.written.size(), summary.unchanged.size(),
                            summary.removed.size());
@@ -105,13 +106,14 @@ int run_check(const DriverOptions& options) {
   SpecCompilation c;
   if (!compile_spec(options, Stop::files, c)) return kExitError;
   const std::string& output_dir = c.options.output_dir;
-  const CheckReport report = check_outputs(output_dir, c.result.files);
+  const std::string& root = c.options.repository_root;
+  const CheckReport report = check_outputs(output_dir, c.result.files, root);
   const bool github = options.error_format == ErrorFormat::github;
   std::cout << report.diff;
   const auto report_each = [&](const std::vector<std::string>& paths, const char* kind,
                                const char* what) {
     for (const std::string& path : paths) {
-      const std::string where = (fs::path(output_dir) / path).string();
+      const std::string where = output_path(output_dir, root, path);
       if (github) {
         std::cout << annotation(c, path, fmt::format("{} {}", where, what));
       } else {
@@ -187,27 +189,34 @@ int run_packs(const DriverOptions& options) {
     std::cout << root.dump(2) << "\n";
     return 0;
   }
+  // Names in one column, as wide as the longest.
+  std::size_t width = 11;
+  for (const spec::PackDecl& p : packs)
+    width = std::max(width, p.name.value.size());
+  const std::string indent(width + 1, ' ');
   for (const spec::PackDecl& p : packs) {
-    std::cout << fmt::format("{:<11} {}\n", p.name.value, p.description);
+    std::cout << fmt::format("{:<{}} {}\n", p.name.value, width, p.description);
     const auto versions = pack_versions(p);
     if (!versions.empty()) {
-      std::cout << fmt::format("            versions: {} (default {}){}\n",
-                               text::join(versions, ", "),
-                               p.version ? p.version->value : versions.front(),
-                               p.fetch ? "; downloads are checked with SHA-256" : "");
+      std::cout << fmt::format(
+          "{}versions: {} (default {}){}\n", indent, text::join(versions, ", "),
+          p.version ? p.version->value : versions.front(),
+          !p.fetch                     ? ""
+          : p.fetch->checksums.empty() ? "; no checksum ships: `rigc pin` one"
+                                       : "; downloads are checked with SHA-256");
     }
     if (!p.requires_.empty())
-      std::cout << "            requires: " << text::join(names(p.requires_), ", ") << "\n";
+      std::cout << indent << "requires: " << text::join(names(p.requires_), ", ") << "\n";
     for (const spec::SystemVersion& v : p.system) {
       if (!v.requires_.empty()) {
-        std::cout << fmt::format("            at {}:    requires {}\n", v.version,
+        std::cout << fmt::format("{}at {}:    requires {}\n", indent, v.version,
                                  text::join(names(v.requires_), ", "));
       }
     }
     if (!p.caches.empty())
-      std::cout << "            caches:   " << text::join(caches(p), ", ") << "\n";
+      std::cout << indent << "caches:   " << text::join(caches(p), ", ") << "\n";
     if (!p.labels.empty())
-      std::cout << "            labels:   " << text::join(names(p.labels), ", ") << "\n";
+      std::cout << indent << "labels:   " << text::join(names(p.labels), ", ") << "\n";
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 // Readers of pack statements. The statement table binds each to the member of
-// spec::PackDecl it fills; the five `fetch` statements (fetch, mirror, arch,
-// sha256, extract) fill one spec::Fetch, which the first of them creates.
+// spec::PackDecl it fills; the `fetch` statements (fetch, mirror, arch, sha256,
+// extract, fetch-run, and checksums, releases and renovate, which say where
+// upstream publishes what `rigc pin` reads) fill one spec::Fetch, which the first
+// of them creates.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -40,6 +42,46 @@ spec::Fetch& fetch_of(spec::PackDecl& p, Location where) {
 
 bool is_url(const std::string& url) {
   return syntax::is_url(url) && url.find('\'') == std::string::npos;
+}
+
+// A URL of a fetch statement: http(s) or from the mirror.
+std::optional<At<std::string>> read_url(Args& a) {
+  auto url = a.word("a URL");
+  if (!url) return std::nullopt;
+  if (!is_url(url->value)) {
+    a.error(url->location,
+            fmt::format("invalid URL '{}'; expected http(s)://… or @mirror@/…", url->value));
+    return std::nullopt;
+  }
+  return url;
+}
+
+// A member of an archive (`only docker/docker`) or a file name (`file docker-buildx`):
+// relative, without '..', in characters that need no quoting anywhere.
+bool check_member(Args& a, const At<std::string>& member, bool plain_name) {
+  const std::string& v = member.value;
+  const bool safe = std::all_of(v.begin(), v.end(), [&](char c) {
+    return (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) ||
+           std::string(plain_name ? "._+-" : "._+-/").find(c) != std::string::npos;
+  });
+  if (v.empty() || v.size() > kMaxWord || !safe || v[0] == '/' || v[0] == '-' ||
+      v.find("..") != std::string::npos) {
+    a.error(member.location,
+            fmt::format("invalid {} '{}': use letters, digits and . _ + -{}, without '..'",
+                        plain_name ? "file name" : "archive member", v, plain_name ? "" : " /"));
+    return false;
+  }
+  return true;
+}
+
+// `only MEMBER …`, up to the end of the statement.
+void read_only_members(Args& a, spec::Fetch& fetch) {
+  if (a.done()) a.take("an archive member", {ast::ValueKind::word});
+  while (a.ok() && !a.done()) {
+    auto member = a.word("an archive member");
+    if (!member || !check_member(a, *member, false)) return;
+    fetch.only.push_back(member->value);
+  }
 }
 
 }  // namespace
@@ -158,14 +200,23 @@ std::optional<At<std::string>> read_pack_verify(Args& a) {
 }
 
 void read_pack_fetch(Args& a, spec::PackDecl& p) {
-  auto url = a.word("a URL");
+  auto url = read_url(a);
   if (!url) return;
-  if (!is_url(url->value)) {
-    a.error(url->location,
-            fmt::format("invalid URL '{}'; expected http(s)://… or @mirror@/…", url->value));
+  spec::Fetch& fetch = fetch_of(p, a.node().head.location);
+  if (a.keyword("for")) {
+    spec::VersionUrl per_version{*url, {}};
+    read_pack_versions(a, per_version.versions);
+    if (a.ok()) fetch.version_urls.push_back(std::move(per_version));
     return;
   }
-  fetch_of(p, a.node().head.location).url = *url;
+  if (!fetch.url.value.empty()) {
+    a.error(url->location,
+            fmt::format("the pack's URL is already set on line {}; another URL applies to some "
+                        "versions only: fetch URL for VERSION …",
+                        fetch.url.location.line));
+    return;
+  }
+  fetch.url = *url;
 }
 
 void read_pack_mirror(Args& a, spec::PackDecl& p) {
@@ -218,6 +269,7 @@ void read_pack_extract(Args& a, spec::PackDecl& p) {
   auto& fetch = fetch_of(p, a.node().head.location);
   fetch.extract = dir->value;
   while (a.ok() && !a.done()) {
+    const Location at = a.peek()->location;
     if (a.keyword("owned")) {
       fetch.owned = true;
     } else if (a.keyword("strip")) {
@@ -229,11 +281,101 @@ void read_pack_extract(Args& a, spec::PackDecl& p) {
         return;
       }
       fetch.strip = static_cast<int>(*value);
+    } else if (a.keyword("only")) {
+      read_only_members(a, fetch);
+    } else if (a.keyword("file")) {
+      auto name = a.word("a file name");
+      if (!name || !check_member(a, *name, true)) return;
+      fetch.file = name->value;
     } else {
-      a.error(a.peek()->location, "expected 'strip N' or 'owned'");
+      a.error(at, "expected 'strip N', 'owned', 'only MEMBER …' or 'file NAME'");
+      return;
+    }
+    if (!fetch.file.empty() && (fetch.strip > 0 || !fetch.only.empty())) {
+      a.error(at,
+              "'file NAME' installs a download that is not an archive: it takes no 'strip' "
+              "or 'only'");
       return;
     }
   }
+}
+
+void read_pack_fetch_run(Args& a, spec::PackDecl& p) {
+  auto command = a.string("a quoted command");
+  if (!command || !check_command(a, *command, "the fetch-run command", false)) return;
+  auto& fetch = fetch_of(p, a.node().head.location);
+  fetch.run = *command;
+  if (a.keyword("into")) {
+    auto into = a.text("an absolute directory");
+    if (!into || !check_absolute(a, *into, "fetch-run directory", false)) return;
+    fetch.into = into->value;
+  }
+}
+
+void read_pack_checksums(Args& a, spec::PackDecl& p) {
+  auto format = a.word("sha256sums or json");
+  if (!format) return;
+  if (format->value != "sha256sums" && format->value != "json") {
+    a.error(format->location,
+            fmt::format("unknown checksum list '{}'; expected sha256sums (lines of HEX  FILE) or "
+                        "json (objects naming the file and its sha256)",
+                        format->value));
+    return;
+  }
+  auto url = read_url(a);
+  if (!url) return;
+  fetch_of(p, a.node().head.location).published = spec::ChecksumSource{*format, *url};
+}
+
+void read_pack_releases(Args& a, spec::PackDecl& p) {
+  auto url = read_url(a);
+  if (!url) return;
+  auto pattern = a.string("the quoted text around each version, with @version@");
+  if (!pattern || !no_line_break(a, *pattern, "a releases pattern")) return;
+  const std::string& text = pattern->value;
+  const std::size_t at = text.find("@version@");
+  if (at == 0 || at == std::string::npos || text.find("@version@", at + 1) != std::string::npos) {
+    a.error(pattern->location,
+            "a releases pattern holds @version@ once, after the text that "
+            "comes before each version: \"/releases/tag/v@version@\"");
+    return;
+  }
+  spec::ReleaseSource releases{*url, *pattern, 1, a.node().head.location};
+  if (a.keyword("line")) {
+    auto n = a.word("a number");
+    if (!n) return;
+    const auto value = parse_id(n->value);
+    if (!value || *value < 1 || *value > 4) {
+      a.error(n->location,
+              "line takes a number from 1 to 4: the leading version components "
+              "an update keeps");
+      return;
+    }
+    releases.line = static_cast<int>(*value);
+  }
+  fetch_of(p, a.node().head.location).releases = releases;
+}
+
+void read_pack_renovate(Args& a, spec::PackDecl& p) {
+  auto datasource = a.word("a Renovate datasource");
+  if (!datasource) return;
+  if (!syntax::is_label_key(datasource->value)) {
+    a.error(datasource->location,
+            fmt::format("invalid Renovate datasource '{}'", datasource->value));
+    return;
+  }
+  auto package = a.word("the package name Renovate looks up");
+  if (!package) return;
+  const std::string& name = package->value;
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) ||
+           std::string("._/@-").find(c) != std::string::npos;
+  });
+  if (name.empty() || name.size() > kMaxWord || !plain) {
+    a.error(package->location, fmt::format("invalid package name '{}'", name));
+    return;
+  }
+  fetch_of(p, a.node().head.location).renovate = spec::RenovateSource{*datasource, *package};
 }
 
 }  // namespace rigc::elab

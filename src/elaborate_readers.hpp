@@ -50,6 +50,9 @@ std::optional<At<std::string>> read_drain(Args& a);
 std::optional<At<std::string>> read_auth(Args& a);
 std::optional<At<std::string>> read_group(Args& a);
 std::optional<At<std::string>> read_dockerfile(Args& a);
+std::optional<spec::Pin> read_pin(Args& a);  // defaults only
+std::optional<spec::CiRunner> read_ci_runner(Args& a);
+std::optional<At<std::string>> read_ci_workflow(Args& a);
 
 // One word of a fixed set (`docker none|socket|dind`): a close match is suggested,
 // otherwise the whole set is listed.
@@ -94,5 +97,9 @@ void read_pack_mirror(Args& a, spec::PackDecl& p);
 void read_pack_arch(Args& a, spec::PackDecl& p);
 void read_pack_sha256(Args& a, spec::PackDecl& p);
 void read_pack_extract(Args& a, spec::PackDecl& p);
+void read_pack_fetch_run(Args& a, spec::PackDecl& p);
+void read_pack_checksums(Args& a, spec::PackDecl& p);
+void read_pack_releases(Args& a, spec::PackDecl& p);
+void read_pack_renovate(Args& a, spec::PackDecl& p);
 
 }  // namespace rigc::elab

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "rigc/elaborate.hpp"
@@ -628,6 +629,110 @@ std::optional<At<std::string>> read_dockerfile(Args& a) {
   if (v->value != "1.7" && v->value != "builtin") {
     a.error(v->location, fmt::format("unsupported Dockerfile level '{}'; use 'builtin' (the "
                                      "default) or '1.7'",
+                                     v->value));
+    return std::nullopt;
+  }
+  return v;
+}
+
+// `pin PACK VERSION sha256 ARCH HEX [ARCH HEX …]`: the checksums that move a fetching
+// pack to VERSION. Which pack and version it may name is the resolver's to say.
+std::optional<spec::Pin> read_pin(Args& a) {
+  spec::Pin pin;
+  pin.location = a.node().head.location;
+  auto pack = a.word("a pack name");
+  if (!pack || !check_name(a, *pack, "pack")) return std::nullopt;
+  auto version = a.word("a version");
+  if (!version) return std::nullopt;
+  if (!is_version(version->value)) {
+    a.error(version->location, fmt::format("invalid version '{}'", version->value));
+    return std::nullopt;
+  }
+  pin.pack = *pack;
+  pin.version = *version;
+  if (!a.keyword("sha256")) {
+    a.error(a.done() ? a.end() : a.peek()->location,
+            "expected 'sha256' and a checksum per architecture: pin PACK VERSION sha256 amd64 "
+            "HEX arm64 HEX");
+    return std::nullopt;
+  }
+  if (a.done()) a.take("an architecture (amd64, arm64, …)", {ast::ValueKind::word});
+  while (a.ok() && !a.done()) {
+    auto arch = a.word("an architecture (amd64, arm64, …)");
+    if (!arch) return std::nullopt;
+    if (!syntax::is_lower_alnum(arch->value)) {
+      a.error(arch->location, fmt::format("invalid architecture '{}'", arch->value));
+      return std::nullopt;
+    }
+    auto hex = a.word("the SHA-256 of that architecture's download, in hex");
+    if (!hex) return std::nullopt;
+    if (!syntax::is_sha256_hex(hex->value)) {
+      a.error(hex->location, "a SHA-256 is 64 lowercase hex digits");
+      return std::nullopt;
+    }
+    for (const spec::PinnedSum& sum : pin.sums) {
+      if (sum.arch.value == arch->value) {
+        a.error(arch->location, fmt::format("architecture '{}' is pinned twice", arch->value));
+        return std::nullopt;
+      }
+    }
+    pin.sums.push_back({*arch, *hex});
+  }
+  if (!a.ok()) return std::nullopt;
+  return pin;
+}
+
+// `ci-runner PLATFORM qemu` or `ci-runner PLATFORM LABEL …`.
+std::optional<spec::CiRunner> read_ci_runner(Args& a) {
+  spec::CiRunner runner;
+  runner.location = a.node().head.location;
+  auto platform = a.word("a platform, e.g. linux/arm64");
+  if (!platform) return std::nullopt;
+  const auto& known = known_platforms();
+  if (std::find(known.begin(), known.end(), platform->value) == known.end()) {
+    a.error(platform->location, fmt::format("unknown platform '{}'{}", platform->value,
+                                            did_you_mean(platform->value, known)));
+    return std::nullopt;
+  }
+  runner.platform = platform->value;
+  if (a.done()) {
+    a.error(a.end(), "'ci-runner' needs the runner's labels, e.g. ubuntu-24.04-arm, or 'qemu'");
+    return std::nullopt;
+  }
+  while (!a.done()) {
+    auto label = a.word("a runner label");
+    if (!label) return std::nullopt;
+    if (label->value == "qemu") {
+      runner.qemu = true;
+    } else if (!is_runner_label(label->value)) {
+      a.error(label->location, fmt::format("invalid runner label '{}': letters, digits, '.', '_' "
+                                           "and '-'",
+                                           label->value));
+      return std::nullopt;
+    } else {
+      runner.labels.push_back(label->value);
+    }
+  }
+  if (runner.qemu && !runner.labels.empty()) {
+    a.error(runner.location, "'ci-runner' takes either 'qemu' or runner labels, not both");
+    return std::nullopt;
+  }
+  return runner;
+}
+
+// `ci-workflow .github/workflows/NAME.yml`: a file GitHub reads, and nothing else.
+std::optional<At<std::string>> read_ci_workflow(Args& a) {
+  auto v = a.word("a workflow file, e.g. .github/workflows/images.yml");
+  if (!v) return std::nullopt;
+  static const std::string dir = ".github/workflows/";
+  const std::string name = v->value.rfind(dir, 0) == 0 ? v->value.substr(dir.size()) : "";
+  const auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  if (!is_runner_label(name) || name[0] == '.' || !(ends_with(".yml") || ends_with(".yaml"))) {
+    a.error(v->location, fmt::format("invalid workflow file '{}'; GitHub reads workflows from "
+                                     ".github/workflows/NAME.yml of the repository",
                                      v->value));
     return std::nullopt;
   }

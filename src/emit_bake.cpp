@@ -1,9 +1,12 @@
 // docker-bake.hcl and docker-bake.json: one document model, rendered twice, so
-// the two files cannot disagree. The HCL uses a small subset (blocks with a
-// label, string / list / map attributes) that the tests parse back.
+// the two files cannot disagree; and docker-bake.ci.hcl / .json, the overlay CI
+// adds on the default branch (cache export, push by digest, attestations,
+// metadata-action's labels). The HCL uses a small subset (blocks with a label,
+// string / list / map attributes) that the tests parse back.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <unordered_map>
@@ -57,11 +60,19 @@ Json array(std::vector<std::string> items) {
   return out;
 }
 
-// A Bake target: its attributes in the order both files list them.
+// A registry cache entry of `t`, its ref written with ${REGISTRY}.
+std::string registry_cache(const std::string& repository, const ir::BuildTarget& t,
+                           const std::string& ref, const char* suffix) {
+  return cache(repository, t, "type=registry,ref=", ref, suffix);
+}
+
+// A Bake target: its attributes in the order both files list them. It reads the
+// registry cache of each platform and writes none: a plain `docker buildx bake`
+// needs no write access to the registry (CI's overlay writes it).
 Json target(const ir::Build& build, const ir::BuildTarget& t, bool same_platforms) {
   const std::string repo = repository(build, t);
   Json::object_t j;
-  j.reserve(8);
+  j.reserve(9);
   j.emplace_back("inherits", array({"_common"}));
   j.emplace_back("dockerfile", t.dockerfile);
   j.emplace_back("target", t.stage);
@@ -75,15 +86,40 @@ Json target(const ir::Build& build, const ir::BuildTarget& t, bool same_platform
       args[key] = literal(value);  // a later value of the same key replaces the earlier
     j.emplace_back("args", std::move(args));
   }
-  if (!t.cache_ref.empty()) {
+  if (!t.cache_from.empty()) {
     std::vector<std::string> from;
     for (const std::string& ref : t.cache_from)
-      from.push_back(cache(repo, t, "type=registry,ref=", ref, ""));
+      from.push_back(registry_cache(repo, t, ref, ""));
     j.emplace_back("cache-from", array(std::move(from)));
-    j.emplace_back("cache-to",
-                   array({cache(repo, t, "type=registry,ref=", t.cache_ref, ",mode=max")}));
+  }
+  if (!t.secrets.empty()) {  // read from the environment of `docker buildx bake`
+    std::vector<std::string> secrets;
+    for (const ir::BuildSecret& secret : t.secrets)
+      secrets.push_back("id=" + secret.id + ",env=" + secret.env);
+    j.emplace_back("secret", array(std::move(secrets)));
   }
   return j;
+}
+
+// Adds one entry per target to `targets`. ordered_json finds a key by walking its
+// entries: the targets are indexed here, so that a spec of n images costs n steps,
+// not n^2 (a later target of the same name replaces the earlier, as operator[]
+// would). Its entries are pairs with a const key, which a growing vector copies
+// rather than moves: the caller makes room for every target first.
+template <typename Make>
+void add_targets(const ir::Build& build, Json::object_t& targets, Make make) {
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (auto it = targets.begin(); it != targets.end(); ++it)
+    index.emplace(it->first, static_cast<std::size_t>(it - targets.begin()));
+  for (const ir::BuildTarget& t : build.targets) {
+    Json j = make(t);
+    const auto [at, fresh] = index.emplace(t.name, targets.size());
+    if (fresh) {
+      targets.emplace_back(t.name, std::move(j));
+    } else {
+      (targets.begin() + static_cast<std::ptrdiff_t>(at->second))->second = std::move(j);
+    }
+  }
 }
 
 Json model(const ir::Build& build) {
@@ -94,6 +130,9 @@ Json model(const ir::Build& build) {
   for (const ir::BuildTarget& t : build.targets)
     names.push_back(t.name);
   doc["group"]["default"]["targets"] = std::move(names);
+  // What each CI job builds: the targets of its platform.
+  for (const ir::CiPlatform& p : build.ci.platforms)
+    doc["group"][p.group]["targets"] = p.targets;
 
   // Settings every target shares live in one abstract target they inherit.
   bool same_platforms = !build.targets.empty();
@@ -104,24 +143,49 @@ Json model(const ir::Build& build) {
   if (same_platforms && !build.targets.front().platforms.empty())
     common["platforms"] = build.targets.front().platforms;
 
-  // ordered_json finds a key by walking its entries: the targets are indexed
-  // here, so that a spec of n images costs n steps, not n^2 (a later target of
-  // the same name replaces the earlier, as operator[] would).
-  // Its entries are pairs with a const key, which a growing vector copies
-  // rather than moves: room for every target is made first.
   Json::object_t& targets = (doc["target"] = Json::object()).get_ref<Json::object_t&>();
   targets.reserve(build.targets.size() + 1);
   targets.emplace_back("_common", std::move(common));
-  std::unordered_map<std::string_view, std::size_t> index = {{"_common", 0}};
-  for (const ir::BuildTarget& t : build.targets) {
-    Json j = target(build, t, same_platforms);
-    const auto [at, fresh] = index.emplace(t.name, targets.size());
-    if (fresh) {
-      targets.emplace_back(t.name, std::move(j));
-    } else {
-      (targets.begin() + static_cast<std::ptrdiff_t>(at->second))->second = std::move(j);
-    }
+  add_targets(build, targets,
+              [&](const ir::BuildTarget& t) { return target(build, t, same_platforms); });
+  return doc;
+}
+
+// CI's overlay of a target, for the default branch: metadata-action's labels (the
+// version and revision of this build) with the image's own title, the registry
+// cache of this job's platform written (PLATFORM_PAIR), the image pushed by digest
+// for the merge job to tag, and provenance and SBOM attestations. An image without
+// a registry is pushed nowhere and keeps its layers in the GitHub Actions cache.
+Json ci_target(const ir::Build& build, const ir::BuildTarget& t) {
+  const std::string repo = repository(build, t);
+  Json::object_t j;
+  j.emplace_back("inherits", array({"docker-metadata-action"}));
+  Json::object_t labels;
+  labels["org.opencontainers.image.title"] = literal(t.image);
+  j.emplace_back("labels", std::move(labels));
+  if (t.cache_ref.empty()) {
+    const std::string scope = "type=gha,scope=" + t.name + "-${PLATFORM_PAIR}";
+    j.emplace_back("cache-from", array({scope}));
+    j.emplace_back("cache-to", array({scope + ",mode=max"}));
+    return j;
   }
+  j.emplace_back("cache-to",
+                 array({registry_cache(repo, t, t.cache_ref, "-${PLATFORM_PAIR},mode=max")}));
+  j.emplace_back("output", array({"type=image,name=" + repo +
+                                  ",push-by-digest=true,name-canonical=true,push=true"}));
+  j.emplace_back("attest", array({"type=provenance,mode=max", "type=sbom"}));
+  return j;
+}
+
+Json ci_model(const ir::Build& build) {
+  Json doc;
+  doc["variable"]["PLATFORM_PAIR"]["default"] =
+      build.ci.platforms.empty() ? std::string() : build.ci.platforms.front().pair;
+  Json::object_t& targets = (doc["target"] = Json::object()).get_ref<Json::object_t&>();
+  targets.reserve(build.targets.size() + 1);
+  // metadata-action's bake file fills it in; empty here, so the file reads alone.
+  targets.emplace_back("docker-metadata-action", Json::object());
+  add_targets(build, targets, [&](const ir::BuildTarget& t) { return ci_target(build, t); });
   return doc;
 }
 
@@ -168,10 +232,24 @@ void padded(std::string& out, const std::string& key, std::size_t width) {
   if (key.size() < width) out.append(width - key.size(), ' ');
 }
 
-std::size_t key_width(const Json::object_t& object) {
+// A key of a map value as HCL writes it: an identifier as it is, anything else
+// (a label name with dots) quoted, where HCL would read a.b as an attribute access.
+std::string map_key(const std::string& key) {
+  const bool identifier =
+      !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+      std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      });
+  if (identifier) return key;
+  std::string quoted;
+  hcl_string(quoted, key);
+  return quoted;
+}
+
+std::size_t key_width(const Json::object_t& object, bool quote) {
   std::size_t width = 0;
   for (const auto& [key, value] : object)
-    width = std::max(width, key.size());
+    width = std::max(width, quote ? map_key(key).size() : key.size());
   return width;
 }
 
@@ -191,11 +269,11 @@ void hcl_value(std::string& out, const Json& value, std::size_t indent) {
     return;
   }
   const Json::object_t& object = value.get_ref<const Json::object_t&>();
-  const std::size_t width = key_width(object);
+  const std::size_t width = key_width(object, true);
   out += "{\n";
   for (const auto& [key, item] : object) {
     out.append(indent + 2, ' ');
-    padded(out, key, width);
+    padded(out, map_key(key), width);
     out += " = ";
     hcl_value(out, item, indent + 2);
     out += '\n';
@@ -216,7 +294,7 @@ std::string hcl(const Json& doc) {
       hcl_string(out, label);
       out += " {\n";
       const Json::object_t& object = attributes.get_ref<const Json::object_t&>();
-      const std::size_t width = key_width(object);
+      const std::size_t width = key_width(object, false);
       for (const auto& [key, value] : object) {
         out += "  ";
         padded(out, key, width);
@@ -230,37 +308,43 @@ std::string hcl(const Json& doc) {
   return out;
 }
 
+// `doc` as HCL (after `header`) and as JSON, whose marker is a variable.
+void render(const ir::Build& build, Json doc, const std::string& name, const std::string& header,
+            std::vector<OutputFile>& out) {
+  out.push_back({name + ".hcl", header + hcl(doc), false, {}});
+  // JSON has no comments, and Bake rejects unknown keys: the marker is a variable
+  // that nothing reads.
+  Json json;
+  json["variable"]["RIGC_GENERATED"]["default"] =
+      fmt::format("{} from {}. Do not edit by hand: change the spec and run `rigc build`.",
+                  kGeneratedMarker, build.spec_name);
+  // update() into a missing key is a copy that looks every key up; a move is the
+  // same object.
+  for (auto& [key, value] : doc.get_ref<Json::object_t&>()) {
+    Json& slot = json[key];
+    if (slot.is_null()) {
+      slot = std::move(value);
+    } else {
+      slot.update(value);
+    }
+  }
+  std::string text = json.dump(2);
+  text += '\n';
+  out.push_back({name + ".json", std::move(text), false, {}});
+}
+
 class BakeEmitter final : public Emitter {
  public:
   const char* name() const override { return "bake"; }
   const char* describe() const override {
-    return "docker-bake.hcl, docker-bake.json: every image as a Bake target with a registry "
-           "cache";
+    return "docker-bake.hcl, docker-bake.json: every image as a Bake target that reads a "
+           "registry cache; docker-bake.ci.hcl, docker-bake.ci.json: what CI adds to push";
   }
   void emit(const ir::Build& build, std::vector<OutputFile>& out) const override {
-    Json doc = model(build);
     const TemplateVars vars = {{"spec", build.spec_name}};
-    out.push_back(
-        {"docker-bake.hcl", render_template("bake-header.hcl.txt", vars) + hcl(doc), false, {}});
-    // JSON has no comments, and Bake rejects unknown keys: the marker is a
-    // variable that nothing reads.
-    Json json;
-    json["variable"]["RIGC_GENERATED"]["default"] =
-        fmt::format("{} from {}. Do not edit by hand: change the spec and run `rigc build`.",
-                    kGeneratedMarker, build.spec_name);
-    // update() into a missing key is a copy that looks every key up; a move is
-    // the same object.
-    for (auto& [key, value] : doc.get_ref<Json::object_t&>()) {
-      Json& slot = json[key];
-      if (slot.is_null()) {
-        slot = std::move(value);
-      } else {
-        slot.update(value);
-      }
-    }
-    std::string text = json.dump(2);
-    text += '\n';
-    out.push_back({"docker-bake.json", std::move(text), false, {}});
+    render(build, model(build), "docker-bake", render_template("bake-header.hcl.txt", vars), out);
+    render(build, ci_model(build), "docker-bake.ci",
+           render_template("bake-ci-header.hcl.txt", vars), out);
   }
 };
 

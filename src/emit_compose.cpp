@@ -80,9 +80,9 @@ void build_section(YAML::Emitter& out, const ir::Build& build, const ir::Image& 
   yaml::string(out, image.dockerfile_in_context);
   yaml::key(out, "target");
   yaml::string(out, target);
-  if (!image.cache_ref.empty()) {
+  if (!image.cache_refs.empty()) {  // the registry cache CI writes, per platform
     yaml::key(out, "cache_from");
-    yaml::strings(out, {image.cache_ref});
+    yaml::strings(out, image.cache_refs);
   }
   if (!image.build_secrets.empty()) {
     std::vector<std::string> ids;
@@ -259,8 +259,11 @@ void service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image)
     runner_operations(out, image);
   } else {
     // An init as PID 1 passes `docker compose stop`'s SIGTERM on to the program.
-    yaml::key(out, "init");
-    out << true;
+    // Not a second one: tini under docker-init warns that it cannot reap.
+    if (!image.own_init) {
+      yaml::key(out, "init");
+      out << true;
+    }
   }
   environment_section(out, environment(image));
   ports(out, image);
@@ -276,10 +279,11 @@ std::string in_context(const ir::Build& build, const std::string& path) {
   return build.context == "." ? path : build.context + "/" + path;
 }
 
-// A target's development service (profile `dev`): the target built, and
-// `develop.watch` syncing source edits into the container and rebuilding when a
-// dependency manifest changes (`docker compose watch`). No bind mount: it would
-// hide what the image installed under the sources' path.
+// A target's development service (profile `dev`): the target built, the sources
+// bind-mounted over what the image copied (an anonymous volume keeps each
+// dependency install under them, e.g. node_modules, which the bind would hide),
+// and `develop.watch` syncing source edits and rebuilding when a dependency
+// manifest changes.
 void dev_service(YAML::Emitter& out, const ir::Build& build, const ir::Image& image,
                  const ir::DevService& dev) {
   yaml::key(out, image.name + "-" + dev.target);
@@ -289,8 +293,10 @@ void dev_service(YAML::Emitter& out, const ir::Build& build, const ir::Image& im
   yaml::string(out, image.repository + ":" + image.tag + "-" + dev.target);
   yaml::key(out, "profiles");
   yaml::strings(out, {"dev"});
-  yaml::key(out, "init");
-  out << true;
+  if (!image.own_init) {
+    yaml::key(out, "init");
+    out << true;
+  }
   ir::Vars env;
   for (const auto& [key, value] : dev.env)
     env.emplace_back(key, literal(value));
@@ -302,11 +308,20 @@ void dev_service(YAML::Emitter& out, const ir::Build& build, const ir::Image& im
       yaml::quoted(out, published(port));
     out << YAML::EndSeq;
   }
+  std::vector<std::string> volumes;
+  for (const auto& [source, dest] : dev.binds)
+    volumes.push_back(literal(in_context(build, source) + ":" + dest));
+  for (const std::string& path : dev.keep)
+    volumes.push_back(literal(path));
+  if (!volumes.empty()) {
+    yaml::key(out, "volumes");
+    yaml::strings(out, volumes);
+  }
   yaml::key(out, "develop");
   out << YAML::BeginMap;
   yaml::key(out, "watch");
   out << YAML::BeginSeq;
-  for (const auto& [source, dest] : dev.syncs) {
+  for (const auto& [source, dest] : dev.binds) {
     out << YAML::BeginMap;
     yaml::key(out, "action");
     yaml::scalar(out, "sync");

@@ -159,4 +159,11 @@ std::string format_module(const ast::Module& module) {
   return Formatter().run(module);
 }
 
+std::string format_statement(const ast::Node& node) {
+  std::string code = value_text(node.head);
+  for (const ast::Value& arg : node.args)
+    code += " " + value_text(arg);
+  return code;
+}
+
 }  // namespace rigc

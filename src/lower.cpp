@@ -152,7 +152,7 @@ std::vector<ir::DevService> dev_services(const ImageContext& c) {
   for (const spec::Target& t : c.settings.targets) {
     spec::Settings merged = c.settings;
     merge_settings(merged, t.settings);
-    ir::DevService dev{t.name.value, {}, {}, {}, {}};
+    ir::DevService dev{t.name.value, {}, {}, {}, {}, {}};
     for (const spec::Pair& e : merged.env) {  // the target's value over the image's
       auto it = std::find_if(dev.env.begin(), dev.env.end(),
                              [&](const auto& have) { return have.first == e.key; });
@@ -165,7 +165,16 @@ std::vector<ir::DevService> dev_services(const ImageContext& c) {
     for (const auto& port : merged.expose)
       dev.expose.push_back(port.value);
     for (const spec::Copy& copy : merged.copies)
-      dev.syncs.emplace_back(copy.source, copy.dest);
+      dev.binds.emplace_back(copy.source, copy.dest);
+    // node_modules installed into the workdir would vanish under the bind.
+    for (const DepsStep& step : c.deps) {
+      if (!step.installer || step.installer->into.empty()) continue;
+      const std::string into = absolute_in_workdir(c, step.installer->into);
+      const bool under_bind = std::any_of(dev.binds.begin(), dev.binds.end(), [&](const auto& b) {
+        return into == b.second || into.rfind(b.second == "/" ? "/" : b.second + "/", 0) == 0;
+      });
+      if (under_bind) dev.keep.push_back(into);
+    }
     for (const spec::Deps& deps : merged.deps)
       dev.rebuild_on.insert(dev.rebuild_on.end(), deps.files.begin(), deps.files.end());
     services.push_back(std::move(dev));
@@ -223,6 +232,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   image_settings(c, out);
   out.packs = packs(image);
   out.scale_set = scale_set(c, out, diagnostics);
+  out.own_init = c.init;
   out.stages.push_back(base_stage(c));
   for (ir::Stage& stage : fetch_stages(c))
     out.stages.push_back(std::move(stage));
@@ -231,6 +241,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   Targets targets = target_stages(c, diagnostics);
   for (ir::Stage& stage : targets.stages)
     out.stages.push_back(std::move(stage));
+  finish_cache_mounts(c, out);
   out.default_target = targets.names.empty() ? "final" : "release";
   out.targets = std::move(targets.names);
   out.build_args = build_args(c, out.targets);
@@ -295,6 +306,20 @@ std::string most_common(const std::vector<ir::Image>& images, Get get) {
   return best;
 }
 
+// A registry cache per platform: CI builds each platform in a job of its own, and
+// jobs that wrote one ref would overwrite each other's cache. An image without
+// platforms is built for the builder's, amd64 in CI.
+std::vector<std::string> per_platform(const std::string& ref,
+                                      const std::vector<std::string>& platforms) {
+  std::vector<std::string> refs;
+  if (ref.empty()) return refs;
+  for (const std::string& platform : platforms)
+    refs.push_back(ref + "-" + lowering::platform_pair(platform));
+  if (platforms.empty())
+    refs.push_back(ref + "-" + lowering::platform_pair(lowering::kCiDefaultPlatform));
+  return refs;
+}
+
 ir::BuildTarget default_target(const ir::Build& build, const ir::Image& image) {
   ir::BuildTarget t;
   t.name = image.name;
@@ -309,7 +334,7 @@ ir::BuildTarget default_target(const ir::Build& build, const ir::Image& image) {
   t.tag = image.tag;
   t.platforms = image.platforms;
   t.cache_ref = image.cache_ref;
-  if (!t.cache_ref.empty()) t.cache_from.push_back(t.cache_ref);
+  t.cache_from = image.cache_refs;
   t.args = image.build_args;
   t.secrets = image.build_secrets;
   return t;
@@ -319,7 +344,8 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
   build.registry = most_common(build.images, [](const ir::Image& i) { return i.registry; });
   build.tag = most_common(build.images, [](const ir::Image& i) { return i.tag; });
   std::vector<ir::BuildTarget> extra;
-  for (const ir::Image& image : build.images) {
+  for (ir::Image& image : build.images) {
+    image.cache_refs = per_platform(image.cache_ref, image.platforms);
     ir::BuildTarget t = default_target(build, image);
     for (const std::string& target : image.targets) {
       ir::BuildTarget x = t;
@@ -328,7 +354,8 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
       x.tag_suffix = "-" + target;
       if (!t.cache_ref.empty()) {
         x.cache_ref = t.cache_ref + "-" + target;
-        x.cache_from = {x.cache_ref, t.cache_ref};
+        x.cache_from = per_platform(x.cache_ref, image.platforms);
+        x.cache_from.insert(x.cache_from.end(), t.cache_from.begin(), t.cache_from.end());
       }
       extra.push_back(std::move(x));
     }
@@ -347,6 +374,35 @@ void build_targets(ir::Build& build, Diagnostics& diagnostics) {
   }
 }
 
+// With `renovate true` (in defaults, so every image has it): a custom manager for
+// each pinned pack that names a Renovate datasource.
+std::optional<ir::Renovate> renovate(const Resolved& resolved, const ir::Build& build,
+                                     Diagnostics& diagnostics) {
+  if (resolved.images.empty()) return std::nullopt;
+  const auto& setting = resolved.images.front().settings.renovate;
+  if (!setting || !setting->value) return std::nullopt;
+  ir::Renovate out;
+  out.spec_path = build.repo_dir == "." ? build.spec_name : build.repo_dir + "/" + build.spec_name;
+  for (const auto& [name, pack] : resolved.packs) {
+    if (pack.pins.empty()) continue;
+    if (pack.fetch->renovate) {
+      out.pins.push_back({name, pack.fetch->renovate->datasource.value,
+                          pack.fetch->renovate->package.value, pack.fetch->line()});
+    } else {
+      out.unmanaged.push_back(name);
+    }
+  }
+  if (out.pins.empty()) {
+    diagnostics.warning(setting->location,
+                        out.unmanaged.empty()
+                            ? "'renovate true' configures Renovate for the spec's pins, and it has "
+                              "none: `rigc pin PACK VERSION` adds one"
+                            : "'renovate true': no pinned pack names a Renovate datasource; "
+                              "`rigc pin --check` reports their updates");
+  }
+  return out;
+}
+
 }  // namespace
 
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics) {
@@ -362,6 +418,8 @@ ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnosti
     build.entrypoint = build.entrypoint || image.decl->runner;
   }
   build_targets(build, diagnostics);
+  build.renovate = renovate(resolved, build, diagnostics);
+  build.ci = lowering::lower_ci(resolved, options, build, diagnostics);
   return build;
 }
 

@@ -13,24 +13,74 @@
 namespace rigc::lowering {
 namespace {
 
-bool is_zip(const spec::Fetch& fetch) {
-  const std::string& url = fetch.url.value;
+bool is_zip(const std::string& url) {
   return url.size() >= 4 && url.compare(url.size() - 4, 4, ".zip") == 0;
 }
 
-std::string extract_command(const spec::Fetch& fetch, const std::string& pack) {
+// `text` with the fetch placeholders as shell variables of the download step.
+std::string in_shell(std::string text, const std::string& stem) {
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  };
+  replace("@mirror@", "${" + stem + "_MIRROR}");
+  replace("@version-base@", "${" + stem + "_VERSION%%+*}");
+  replace("@version-build@", "${" + stem + "_VERSION#*+}");
+  replace("@version@", "${" + stem + "_VERSION}");
+  replace("@arch@", "${arch}");
+  return text;
+}
+
+// Unpacks the download (the whole archive or its `only` members; a `file` is
+// installed as an executable), then runs the pack's fetch-run command.
+std::string extract_command(const spec::Fetch& fetch, const std::string& pack,
+                            const std::string& stem) {
   const std::string archive = "/tmp/" + pack + ".archive";
   const std::string dir = text::shell_quote(fetch.extract);
-  if (is_zip(fetch)) return fmt::format("unzip -q {} -d {}", archive, dir);
-  return fmt::format("tar -xf {} -C {}{}", archive, dir,
-                     fetch.strip > 0 ? fmt::format(" --strip-components={}", fetch.strip) : "");
+  std::string members;
+  for (const std::string& member : fetch.only)
+    members += " " + text::shell_quote(member);
+  std::string command;
+  if (!fetch.file.empty()) {
+    command = fmt::format("install -m 755 {} {}", archive,
+                          text::shell_quote(fetch.extract + "/" + fetch.file));
+  } else if (is_zip(fetch.url.value)) {
+    command = fmt::format("unzip -q {}{} -d {}", archive, members, dir);
+  } else {
+    command = fmt::format("tar -xf {} -C {}{}{}", archive, dir,
+                          fetch.strip > 0 ? fmt::format(" --strip-components={}", fetch.strip) : "",
+                          members);
+  }
+  if (fetch.run) command += "\n&& " + in_shell(fetch.run->value, stem);
+  return command;
+}
+
+// The URL a version downloads: its `fetch … for` line, or the pack's URL.
+const std::string& url_of(const spec::Fetch& fetch, const std::string& version) {
+  for (const spec::VersionUrl& per_version : fetch.version_urls) {
+    for (const auto& v : per_version.versions) {
+      if (v.value == version) return per_version.url.value;
+    }
+  }
+  return fetch.url.value;
+}
+
+bool uses_arch(const spec::Fetch& fetch) {
+  const auto has = [](const std::string& text) { return text.find("@arch@") != std::string::npos; };
+  return has(fetch.url.value) || (fetch.run && has(fetch.run->value)) ||
+         std::any_of(fetch.version_urls.begin(), fetch.version_urls.end(),
+                     [&](const spec::VersionUrl& u) { return has(u.url.value); });
 }
 
 // Every version with checksums, so --build-arg can pick another listed one. The
-// upstream spelling of the architecture only where the URL uses it (an archive
-// for every architecture, such as npm's, needs none).
-std::string checksum_cases(const spec::Fetch& fetch) {
-  const bool uses_arch = fetch.url.value.find("@arch@") != std::string::npos;
+// upstream spelling of the architecture only where the URL or the fetch-run
+// command uses it (an archive for every architecture, such as npm's, needs none);
+// the URL itself only when versions download from different URLs.
+std::string checksum_cases(const spec::Fetch& fetch, const std::string& stem) {
+  const bool arch = uses_arch(fetch);
+  const bool per_version = !fetch.version_urls.empty();
   std::string cases;
   for (const spec::Checksum& sum : fetch.checksums) {
     std::string upstream = sum.arch;
@@ -38,25 +88,12 @@ std::string checksum_cases(const spec::Fetch& fetch) {
       if (mapping.key == sum.arch) upstream = mapping.value;
     }
     if (!cases.empty()) cases += '\n';
-    cases += fmt::format("  {}/{}) {}sha256={} ;;", sum.version, sum.arch,
-                         uses_arch ? "arch=" + upstream + " " : "", sum.sha256);
+    cases += fmt::format(
+        "  {}/{}) {}{}sha256={} ;;", sum.version, sum.arch, arch ? "arch=" + upstream + " " : "",
+        per_version ? "url=\"" + in_shell(url_of(fetch, sum.version), stem) + "\" " : "",
+        sum.sha256);
   }
   return cases;
-}
-
-// The URL with its placeholders as shell variables of the download step.
-std::string url_in_shell(const spec::Fetch& fetch, const std::string& stem) {
-  std::string url = fetch.url.value;
-  const auto replace = [&](const std::string& from, const std::string& to) {
-    for (std::size_t at = url.find(from); at != std::string::npos;
-         at = url.find(from, at + to.size())) {
-      url.replace(at, from.size(), to);
-    }
-  };
-  replace("@mirror@", "${" + stem + "_MIRROR}");
-  replace("@version@", "${" + stem + "_VERSION}");
-  replace("@arch@", "${arch}");
-  return url;
 }
 
 ir::Stage pack_stage(const ResolvedPack& rp) {
@@ -66,7 +103,7 @@ ir::Stage pack_stage(const ResolvedPack& rp) {
   const std::string stem = text::arg_stem(name);
   ir::Stage st = new_stage("pack-" + name, "fetch",
                            fmt::format("pack {} {}, downloaded and checked; only {} is copied out",
-                                       name, rp.version, fetch.extract));
+                                       name, rp.version, fetch.copied()));
   st.instructions.push_back(instruction(ir::Arg{stem + "_VERSION", rp.version}, ir::Layer::stage,
                                         "the pack's version; override with --build-arg"));
   if (!fetch.mirror.empty()) {
@@ -78,12 +115,15 @@ ir::Stage pack_stage(const ResolvedPack& rp) {
                                         "the architecture being built"));
   ir::Run run;
   run.kind = ir::StepKind::download;
-  ir::append_command(run, render_template("fetch.sh", {{"stem", stem},
-                                                       {"pack", name},
-                                                       {"cases", checksum_cases(fetch)},
-                                                       {"url", url_in_shell(fetch, stem)},
-                                                       {"dir", text::shell_quote(fetch.extract)},
-                                                       {"extract", extract_command(fetch, name)}}));
+  ir::append_command(
+      run, render_template(
+               "fetch.sh",
+               {{"stem", stem},
+                {"pack", name},
+                {"cases", checksum_cases(fetch, stem)},
+                {"url", fetch.version_urls.empty() ? in_shell(fetch.url.value, stem) : "${url}"},
+                {"dir", text::shell_quote(fetch.extract)},
+                {"extract", extract_command(fetch, name, stem)}}));
   st.instructions.push_back(instruction(
       std::move(run), ir::Layer::toolchains, "changes when the pack's version or checksums change",
       {"Download, verify the SHA-256 (a mismatch fails the build), unpack."}));

@@ -140,6 +140,10 @@ std::string runner_home(const ImageContext& c);
 /// A pack's OS packages for the image's release: `apt`, then `apt-for` of the release.
 std::vector<std::string> pack_apt(const ImageContext& c, const spec::PackDecl& pack);
 
+/// After the stages are made: `ARG TARGETARCH` in each stage whose cache mounts are
+/// per platform, and the image's base and distinct cache mounts (what CI keeps).
+void finish_cache_mounts(const ImageContext& c, ir::Image& image);
+
 /// The runner entrypoint as the build context sees it.
 std::string entrypoint_in_context(const LowerOptions& options);
 
@@ -175,6 +179,18 @@ std::vector<std::string> scale_set_job_env(const ImageContext& c);
 std::string scale_set_docker_group(const ImageContext& c);
 
 // --- one file each ---------------------------------------------------------------
+
+/// The platform CI builds an image without `platforms` for (the runners' own).
+inline constexpr const char* kCiDefaultPlatform = "linux/amd64";
+
+/// "linux/arm/v7" -> "linux-arm-v7": a platform in a tag, a job or an artifact name.
+std::string platform_pair(const std::string& platform);
+
+/// What the workflow needs besides the targets (lower_ci.cpp): a build job per
+/// platform with its runner and Bake group, where the workflow goes, and the cache
+/// mounts it carries between runs with the helper Dockerfile that moves them.
+ir::Ci lower_ci(const Resolved& resolved, const LowerOptions& options, const ir::Build& build,
+                Diagnostics& diagnostics);
 
 ir::Stage base_stage(const ImageContext& c);
 std::vector<ir::Stage> fetch_stages(const ImageContext& c);

@@ -58,8 +58,8 @@ std::vector<ir::Instruction> pack_copies(const ImageContext& c) {
     for (const ResolvedPack& rp : c.image.packs) {
       if (!rp.fetched || rp.pack->kind != kind) continue;
       const spec::Fetch& fetch = *rp.pack->fetch;
-      ir::Copy copy{{fetch.extract},
-                    fetch.extract,
+      ir::Copy copy{{fetch.copied()},
+                    fetch.copied(),
                     "pack-" + rp.pack->name.value,
                     fetch.owned || c.runner ? c.owner : "",
                     "",
@@ -73,11 +73,26 @@ std::vector<ir::Instruction> pack_copies(const ImageContext& c) {
   return out;
 }
 
+namespace {
+
+// Whether `dir` lies in what a fetching pack downloads while this image installs
+// the distribution's version instead (node@18): it does not exist there, so it
+// goes on no PATH.
+bool inside_download(const ResolvedPack& rp, const std::string& dir) {
+  if (rp.fetched || !rp.pack->fetch) return false;
+  const std::string& root = rp.pack->fetch->copied();
+  return dir == root || dir.rfind(root + "/", 0) == 0;
+}
+
+}  // namespace
+
 std::vector<ir::Instruction> pack_environment(const ImageContext& c) {
   ir::Vars vars;
   std::vector<std::string> path;
-  const auto add_path = [&](const std::vector<spec::At<std::string>>& dirs) {
+  const auto add_path = [&](const ResolvedPack& rp,
+                            const std::vector<spec::At<std::string>>& dirs) {
     for (const auto& p : dirs) {
+      if (inside_download(rp, p.value)) continue;
       const std::string dir = text::expand_home(p.value, c.home);
       if (std::find(path.begin(), path.end(), dir) == path.end()) path.push_back(dir);
     }
@@ -89,8 +104,8 @@ std::vector<ir::Instruction> pack_environment(const ImageContext& c) {
   for (const ResolvedPack& rp : c.image.packs) {
     // An application's environment (a virtual environment it runs in) is never a
     // runner's: its jobs bring their own.
-    if (!c.runner) add_path(rp.pack->app_paths);
-    add_path(rp.pack->paths);
+    if (!c.runner) add_path(rp, rp.pack->app_paths);
+    add_path(rp, rp.pack->paths);
     add_env(rp.pack->env);
     if (!c.runner) add_env(rp.pack->app_env);
   }

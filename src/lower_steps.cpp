@@ -25,10 +25,17 @@ std::string slug(const std::string& reference) {
   return out;
 }
 
+// Caches whose content is built for one platform: compiler output. Package
+// downloads and sources (pip, npm, go-mod, cargo, …) serve every platform.
+bool platform_specific(const std::string& cache) {
+  return cache == "go-build" || cache == "ccache";
+}
+
 ir::Mount cache_mount(const ir::Cache& cache, std::uint32_t uid, std::uint32_t gid) {
   ir::Mount m;
   m.target = cache.path;
   m.id = cache.id;
+  m.per_platform = platform_specific(cache.name);
   m.uid = uid;
   m.gid = gid;
   return m;
@@ -37,22 +44,56 @@ ir::Mount cache_mount(const ir::Cache& cache, std::uint32_t uid, std::uint32_t g
 // Both apt directories are cache mounts; only /var/lib/apt is locked. Every apt
 // step rigc emits takes that lock, so apt steps never overlap and the archive
 // cache needs no lock of its own — and Buildah 1.28 hangs on the next RUN when
-// one RUN holds two locked cache mounts (containers/buildah#4342).
+// one RUN holds two locked cache mounts (containers/buildah#4342). Each platform
+// has its own: lists and .debs are per architecture, and a shared lists directory
+// would make every platform's `apt-get update` throw away the other's lists.
 std::vector<ir::Mount> apt_mounts(const std::string& base) {
   const std::string id = slug(base);
   ir::Mount archives;
   archives.target = "/var/cache/apt";
   archives.id = "apt-cache-" + id;
+  archives.per_platform = true;
   ir::Mount lists;
   lists.target = "/var/lib/apt";
   lists.id = "apt-lists-" + id;
+  lists.per_platform = true;
   lists.locked = true;
   return {archives, lists};
 }
 
+// Two mounts of one BuildKit cache: the id and the owner of its directory (BuildKit
+// keys a cache on both; the target and the sharing mode are the step's own).
+bool same_cache(const ir::Mount& a, const ir::Mount& b) {
+  return a.id == b.id && a.per_platform == b.per_platform && a.uid == b.uid && a.gid == b.gid;
+}
+
+bool declares_targetarch(const ir::Instruction& in) {
+  const auto* arg = std::get_if<ir::Arg>(&in.op);
+  return arg != nullptr && arg->name == "TARGETARCH";
+}
+
+bool per_platform_run(const ir::Instruction& in) {
+  const auto* run = std::get_if<ir::Run>(&in.op);
+  return run != nullptr && std::any_of(run->mounts.begin(), run->mounts.end(),
+                                       [](const ir::Mount& m) { return m.per_platform; });
+}
+
+// A stage whose mounts name ${TARGETARCH} declares it first, after its SHELL: the
+// same line in every image, so the stages images share stay byte-identical.
+void declare_targetarch(ir::Stage& stage) {
+  auto& ins = stage.instructions;
+  const auto use = std::find_if(ins.begin(), ins.end(), per_platform_run);
+  if (use == ins.end() || std::any_of(ins.begin(), use, declares_targetarch)) return;
+  const bool shell = !ins.empty() && std::holds_alternative<ir::Shell>(ins.front().op);
+  ins.insert(ins.begin() + (shell ? 1 : 0),
+             instruction(ir::Arg{"TARGETARCH", std::nullopt}, ir::Layer::stage,
+                         "the target architecture, which names the platform's own caches"));
+}
+
 bool same_mount(const ir::Mount& a, const ir::Mount& b) {
-  return a.type == b.type && a.target == b.target && a.id == b.id && a.locked == b.locked &&
-         a.uid == b.uid && a.gid == b.gid && a.required == b.required;
+  return a.type == b.type && a.target == b.target && a.id == b.id &&
+         a.per_platform == b.per_platform && a.locked == b.locked && a.uid == b.uid &&
+         a.gid == b.gid && a.required == b.required;
 }
 
 std::string secret_target(const spec::Secret& secret) {
@@ -347,6 +388,23 @@ std::vector<std::string> pack_apt(const ImageContext& c, const spec::PackDecl& p
 std::string absolute_in_workdir(const ImageContext& c, const std::string& path) {
   if (path.empty() || path[0] == '/' || path[0] == '~') return text::expand_home(path, c.home);
   return c.workdir + (c.workdir == "/" ? "" : "/") + path;
+}
+
+void finish_cache_mounts(const ImageContext& c, ir::Image& image) {
+  image.base = c.base;
+  for (ir::Stage& stage : image.stages) {
+    declare_targetarch(stage);
+    for (const ir::Instruction& in : stage.instructions) {
+      const auto* run = std::get_if<ir::Run>(&in.op);
+      if (run == nullptr) continue;
+      for (const ir::Mount& m : run->mounts) {
+        if (m.type != ir::Mount::Type::cache) continue;
+        if (std::none_of(image.cache_mounts.begin(), image.cache_mounts.end(),
+                         [&](const ir::Mount& have) { return same_cache(have, m); }))
+          image.cache_mounts.push_back(m);
+      }
+    }
+  }
 }
 
 std::string entrypoint_in_context(const LowerOptions& options) {

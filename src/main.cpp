@@ -170,12 +170,15 @@ std::string zsh_completion(const std::vector<Command>& commands, const CLI::App&
         if (option == "--error-format") action = ":format:(human github)";
         if (option == "--format")
           action = c.path == "graph" ? ":format:(dot mermaid)" : ":format:(text json)";
-        if (option == "--packs" || option == "--labels" || option == "--limits")
+        if (option == "--packs" || option == "--labels" || option == "--limits" ||
+            option == "--mirror")
           action = ":value: ";
         out += " \\\n        '" + option + action + "'";
       }
       if (c.path == "completion") {
         out += " \\\n        '1:shell:(bash zsh)'";
+      } else if (c.path == "pin") {
+        out += " \\\n        '1:pack: ' '2:version: ' '3:spec:_files -g \"*.rig(-.) Rigfile(-.)\"'";
       } else if (c.path == "new runner" || c.path == "new pack") {
         out += " \\\n        '1:name: ' '2:spec:_files -g \"*.rig(-.) Rigfile(-.)\"'";
       } else if (c.path != "packs") {
@@ -187,6 +190,21 @@ std::string zsh_completion(const std::vector<Command>& commands, const CLI::App&
   }
   out += "  esac\n}\n_rigc \"$@\"\n";
   return out;
+}
+
+// `rigc pin PACK VERSION [SPEC]`, or `rigc pin --check [SPEC]`: positional
+// arguments that mean different things with and without --check.
+int pin_command(rigc::DriverOptions& options, const std::vector<std::string>& args, bool check) {
+  const std::size_t spec_at = check ? 0 : 2;
+  if (args.size() < spec_at || args.size() > spec_at + 1) {
+    std::cerr << "rigc pin: usage: rigc pin PACK VERSION [SPEC]  or  rigc pin --check [SPEC]\n";
+    return 2;
+  }
+  if (args.size() > spec_at) options.spec = args[spec_at];
+  if (check) return rigc::run_pin_check(options);
+  options.pin_pack = args[0];
+  options.pin_version = args[1];
+  return rigc::run_pin(options);
 }
 
 }  // namespace
@@ -266,13 +284,28 @@ int main(int argc, char** argv) {
   packs->add_option("--format", options.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
+  CLI::App* pin = app.add_subcommand(
+      "pin", "pin a pack's version with its checksums from upstream, or --check for newer ones");
+  std::vector<std::string> pin_args;
+  pin->add_option("args", pin_args, "PACK VERSION [SPEC], or [SPEC] with --check");
+  bool pin_check = false;
+  pin->add_flag("--check", pin_check,
+                "list the pins and downloaded versions with a newer upstream release (exit 1)");
+  pin->add_option("--mirror", options.mirror,
+                  "where to download from instead of the pack's mirror (or set <PACK>_MIRROR)")
+      ->type_name("URL");
+  pin->add_flag("--no-download", options.no_download,
+                "trust the published checksum list without downloading the archives");
+  add_pack_path(pin, options);
+
   CLI::App* completion = app.add_subcommand("completion", "print a shell completion script");
   std::string shell;
   completion->add_option("shell", shell, "bash or zsh")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
 
-  for (CLI::App* command : {build, check, plan, graph, fmt_command, new_runner, new_pack, packs}) {
+  for (CLI::App* command :
+       {build, check, plan, graph, fmt_command, new_runner, new_pack, packs, pin}) {
     add_error_format(command);
   }
 
@@ -299,6 +332,7 @@ int main(int argc, char** argv) {
     if (new_runner->parsed()) return rigc::run_new_runner(options);
     if (new_pack->parsed()) return rigc::run_new_pack(options);
     if (packs->parsed()) return rigc::run_packs(options);
+    if (pin->parsed()) return pin_command(options, pin_args, pin_check);
     if (completion->parsed()) {
       std::vector<Command> commands;
       collect(&app, "", commands);

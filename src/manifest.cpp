@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "rigc/text.hpp"
 
 namespace rigc {
@@ -25,7 +27,26 @@ std::string entry(const std::string& hash, const std::string& path) {
   return fmt::format("{}  {}\n", hash, path);
 }
 
+constexpr std::string_view kRepositoryPrefix = ":/";
+
 }  // namespace
+
+std::string manifest_key(const OutputFile& file) {
+  if (file.root == OutputFile::Root::output) return file.path;
+  return std::string(kRepositoryPrefix) + file.path;
+}
+
+bool repository_key(const std::string& key) {
+  static const std::string dir = ":/.github/workflows/";
+  if (key.rfind(dir, 0) != 0) return false;
+  const std::string name = key.substr(dir.size());
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() > suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return name[0] != '.' && name.find_first_of("/\\") == std::string::npos && safe_relative(name) &&
+         (ends_with(".yml") || ends_with(".yaml"));
+}
 
 OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputFile>& files) {
   std::string text = fmt::format(
@@ -33,8 +54,12 @@ OutputFile make_manifest(const std::string& spec_name, const std::vector<OutputF
       "# Do not edit: `rigc build` uses it to replace and remove only its own files.\n",
       kGeneratedMarker, spec_name);
   for (const OutputFile& file : files) {
-    text += entry(text::sha256_hex(file.content), file.path);
+    if (file.root == OutputFile::Root::repository &&
+        text.find("# Paths after :/") == std::string::npos)
+      text += "# Paths after :/ are from the root of the repository.\n";
   }
+  for (const OutputFile& file : files)
+    text += entry(text::sha256_hex(file.content), manifest_key(file));
   return {kManifestName, text, false, {}};
 }
 
@@ -42,12 +67,13 @@ std::string interim_manifest(const std::map<std::string, std::string>& listed,
                              const std::vector<const OutputFile*>& written) {
   std::string entries;
   for (const OutputFile* file : written) {
-    if (file->path == kManifestName || listed.count(file->path) != 0) continue;
+    const std::string key = manifest_key(*file);
+    if (key == kManifestName || listed.count(key) != 0) continue;
     if (entries.empty()) {
       for (const auto& [path, hash] : listed)
         entries += entry(hash, path);
     }
-    entries += entry(text::sha256_hex(file->content), file->path);
+    entries += entry(text::sha256_hex(file->content), key);
   }
   if (entries.empty()) return entries;
   return fmt::format(
@@ -62,7 +88,9 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
   for (const std::string& line : text::lines(text)) {
     if (line.empty() || line[0] == '#' || line.size() < 67 || line.substr(64, 2) != "  ") continue;
     const std::string path = line.substr(66);
-    if (!safe_relative(path) || path == kManifestName) continue;
+    const bool listed =
+        path.rfind(kRepositoryPrefix, 0) == 0 ? repository_key(path) : safe_relative(path);
+    if (!listed || path == kManifestName) continue;
     entries.emplace_back(path, line.substr(0, 64));
   }
   return entries;

@@ -19,11 +19,24 @@ namespace {
 // The interim manifest's temporary file is told apart from the final one's.
 constexpr const char* kInterim = ".interim";
 
+bool in_repository(const std::string& key) {
+  return key.rfind(":/", 0) == 0;
+}
+
+fs::path location(const fs::path& dir, const std::string& root, const std::string& key) {
+  return fs::path(output_path(dir.string(), root, key));
+}
+
 // What becomes of one generated file, given what is at its path (`listed`: the
 // manifest on disk names it).
 void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, bool listed,
                bool force, WritePlan& plan) {
-  const auto path = [&] { return (dir / file.path).string(); };  // for refusals only
+  const std::string key = manifest_key(file);
+  const auto path = [&] { return location(dir, plan.repository_root, key).string(); };
+  if (in_repository(key) && plan.repository_root.empty()) {
+    plan.refusals.push_back(fmt::format("refusing to write '{}': no git repository", file.path));
+    return;
+  }
   if (!found.blocked.empty()) {
     plan.refusals.push_back(
         fmt::format("refusing to write '{}': '{}' is a symbolic link or not a directory", path(),
@@ -47,6 +60,15 @@ void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, 
                       path(), kManifestName));
       return;
     }
+    // In the repository's .github/workflows/ a file this spec's manifest does not
+    // list may be another spec's workflow, even with rigc's header.
+    if (!force && !listed && in_repository(key)) {
+      plan.refusals.push_back(
+          fmt::format("refusing to overwrite '{}': this spec's {} does not list it (another "
+                      "spec's workflow, or a copy made by hand); move it away or use --force",
+                      path(), kManifestName));
+      return;
+    }
   }
   plan.write.push_back(&file);  // absent, or unreadable: replaced as if absent
 }
@@ -55,7 +77,8 @@ void plan_file(const fs::path& dir, const OutputFile& file, const Found& found, 
 // longer generates.
 void plan_stale(const fs::path& dir, const std::string& name, const std::string& hash,
                 const Found& found, bool force, WritePlan& plan) {
-  const std::string path = (dir / name).string();
+  if (in_repository(name) && plan.repository_root.empty()) return;  // nowhere to look
+  const std::string path = location(dir, plan.repository_root, name).string();
   if (!found.blocked.empty()) {
     plan.refusals.push_back(
         fmt::format("refusing to remove stale '{}': '{}' is a symbolic link or not a directory",
@@ -78,22 +101,25 @@ void plan_stale(const fs::path& dir, const std::string& name, const std::string&
 }
 
 // Removes the temporary files of files[first, last).
-void discard_temporaries(const fs::path& dir, const std::vector<const OutputFile*>& files,
-                         std::size_t first, std::size_t last) {
+void discard_temporaries(const fs::path& dir, const std::string& root,
+                         const std::vector<const OutputFile*>& files, std::size_t first,
+                         std::size_t last) {
   for (std::size_t i = first; i < last; ++i)
-    ::unlink(temporary_for(dir / files[i]->path).c_str());
+    ::unlink(temporary_for(location(dir, root, manifest_key(*files[i]))).c_str());
 }
 
 // Where this build and the previous one wrote: a killed build may have left
 // temporary files in each. (Entries of the manifest on disk behind a symbolic link
 // are not looked into.)
 std::set<std::string> written_directories(const fs::path& dir, const WritePlan& plan) {
+  const std::string& root = plan.repository_root;
   std::set<std::string> directories;
   for (const OutputFile* file : plan.write)
-    directories.insert((dir / file->path).parent_path().string());
+    directories.insert(location(dir, root, manifest_key(*file)).parent_path().string());
   for (const std::string& path : plan.unchanged)
-    directories.insert((dir / path).parent_path().string());
+    directories.insert(location(dir, root, path).parent_path().string());
   for (const auto& [path, hash] : plan.listed) {
+    if (in_repository(path)) continue;  // written there only when this build writes it
     if (link_between(dir, path).empty()) directories.insert((dir / path).parent_path().string());
   }
   return directories;
@@ -103,7 +129,7 @@ std::set<std::string> written_directories(const fs::path& dir, const WritePlan& 
 void remove_stale(const fs::path& dir, const WritePlan& plan, std::set<std::string>& touched,
                   Diagnostics& diagnostics) {
   for (const std::string& name : plan.remove) {
-    const fs::path stale = dir / name;
+    const fs::path stale = location(dir, plan.repository_root, name);
     std::error_code ec;
     if (!fs::remove(stale, ec) && ec) {
       diagnostics.error({}, fmt::format("cannot remove '{}': {}", stale.string(), ec.message()));
@@ -136,15 +162,18 @@ Found look_in(const fs::path& dir, const std::string& relative) {
 }
 
 WritePlan plan_writes(const std::string& dir_name, const std::vector<OutputFile>& files,
-                      const std::string& manifest, const LookUp& look, bool force) {
+                      const std::string& manifest, const LookUp& look, bool force,
+                      const std::string& repository_root) {
   const fs::path dir(dir_name);
   WritePlan plan;
+  plan.repository_root = repository_root;
   for (auto& [path, hash] : parse_manifest(manifest))
     plan.listed[path] = hash;
   std::set<std::string> produced;
   for (const OutputFile& file : files) {
-    produced.insert(file.path);
-    plan_file(dir, file, look(file.path), plan.listed.count(file.path) != 0, force, plan);
+    const std::string key = manifest_key(file);
+    produced.insert(key);
+    plan_file(dir, file, look(key), plan.listed.count(key) != 0, force, plan);
   }
   for (const auto& [path, hash] : plan.listed) {
     if (produced.count(path) == 0) plan_stale(dir, path, hash, look(path), force, plan);
@@ -168,12 +197,12 @@ bool prepare_writes(const std::string& dir_name, const WritePlan& plan, std::str
   std::size_t prepared = 0;
   const auto abandon = [&](const std::string& why) {
     error = why + "; no file was changed";
-    discard_temporaries(dir, plan.write, 0, prepared);
+    discard_temporaries(dir, plan.repository_root, plan.write, 0, prepared);
     ::unlink(temporary_for(manifest, kInterim).c_str());
     return false;
   };
   for (const OutputFile* file : plan.write) {
-    const fs::path path = dir / file->path;
+    const fs::path path = location(dir, plan.repository_root, manifest_key(*file));
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
@@ -205,14 +234,14 @@ void commit_writes(const std::string& dir_name, const WritePlan& plan, WriteSumm
   if (!plan.interim.empty()) {
     if (!replace_with_temporary(dir / kManifestName, error, kInterim)) {
       diagnostics.error({}, error);
-      discard_temporaries(dir, order, 0, order.size());
+      discard_temporaries(dir, plan.repository_root, order, 0, order.size());
       return;
     }
     sync_directory(dir);
   }
   bool removed = false;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    const fs::path path = dir / order[i]->path;
+    const fs::path path = location(dir, plan.repository_root, manifest_key(*order[i]));
     if (order[i]->path == kManifestName) {
       remove_stale(dir, plan, touched, diagnostics);
       removed = true;
@@ -220,23 +249,36 @@ void commit_writes(const std::string& dir_name, const WritePlan& plan, WriteSumm
     }
     if (!replace_with_temporary(path, error)) {
       diagnostics.error({}, error);
-      discard_temporaries(dir, order, i + 1, order.size());
+      discard_temporaries(dir, plan.repository_root, order, i + 1, order.size());
       return;
     }
     touched.insert(path.parent_path().string());
-    summary.written.push_back(order[i]->path);
+    summary.written.push_back(manifest_key(*order[i]));
   }
   if (!removed) remove_stale(dir, plan, touched, diagnostics);  // the manifest was unchanged
   sync_directories(touched);
 }
 
+std::string output_path(const std::string& dir, const std::string& repository_root,
+                        const std::string& key) {
+  if (in_repository(key)) return (fs::path(repository_root) / key.substr(2)).string();
+  return (fs::path(dir) / key).string();
+}
+
+Found look_at(const std::string& dir, const std::string& repository_root, const std::string& key) {
+  if (in_repository(key)) return look_in(repository_root, key.substr(2));
+  return look_in(dir, key);
+}
+
 WriteSummary write_outputs(const std::string& dir, const std::vector<OutputFile>& files, bool force,
-                           Diagnostics& diagnostics) {
+                           Diagnostics& diagnostics, const std::string& repository_root) {
   const fs::path root(dir);
   std::string manifest;
   read_regular_file(root / kManifestName, manifest);
   const WritePlan plan = plan_writes(
-      dir, files, manifest, [&](const std::string& path) { return look_in(root, path); }, force);
+      dir, files, manifest,
+      [&](const std::string& key) { return look_at(dir, repository_root, key); }, force,
+      repository_root);
   for (const std::string& refusal : plan.refusals)
     diagnostics.error({}, refusal);
   if (diagnostics.has_errors()) return {};

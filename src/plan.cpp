@@ -77,6 +77,36 @@ std::string plan_text(const ir::Build& build) {
   return out;
 }
 
+namespace {
+
+// What the workflow does, for tools: a job per platform and the cache mounts it keeps.
+nlohmann::ordered_json ci_json(const ir::Ci& ci) {
+  nlohmann::ordered_json j;
+  j["workflow"] = ci.workflow.empty() ? "github/build-images.yml" : ":/" + ci.workflow;
+  j["output_dir"] = ci.output_dir;
+  j["platforms"] = nlohmann::ordered_json::array();
+  for (const ir::CiPlatform& p : ci.platforms) {
+    j["platforms"].push_back({{"platform", p.platform},
+                              {"pair", p.pair},
+                              {"runs_on", p.runs_on},
+                              {"qemu", p.qemu},
+                              {"group", p.group},
+                              {"targets", p.targets}});
+  }
+  j["cache_mounts"] = nlohmann::ordered_json::array();
+  for (const ir::CiCache& c : ci.caches) {
+    nlohmann::ordered_json m = {
+        {"id", c.mount.id}, {"per_platform", c.mount.per_platform}, {"slot", c.slot}};
+    if (c.mount.uid) m["uid"] = *c.mount.uid;
+    if (c.mount.gid) m["gid"] = *c.mount.gid;
+    j["cache_mounts"].push_back(m);
+  }
+  j["cache_key_files"] = ci.cache_key_files;
+  return j;
+}
+
+}  // namespace
+
 std::string plan_json(const ir::Build& build) {
   nlohmann::ordered_json root;
   root["spec"] = build.spec_name;
@@ -86,6 +116,7 @@ std::string plan_json(const ir::Build& build) {
     nlohmann::ordered_json j;
     j["name"] = image.name;
     j["kind"] = image.runner ? "runner" : "image";
+    j["own_init"] = image.own_init;
     j["dockerfile"] = image.dockerfile;
     j["image"] = image.repository + ":" + image.tag;
     j["platforms"] = image.platforms;
@@ -102,6 +133,7 @@ std::string plan_json(const ir::Build& build) {
     j["registry"] = image.registry;
     j["tag"] = image.tag;
     j["cache_ref"] = image.cache_ref;
+    j["cache_refs"] = image.cache_refs;
     if (image.runner) {
       j["runner_labels"] = image.runner_labels;
       j["pool_label"] = image.pool_label;
@@ -152,13 +184,14 @@ std::string plan_json(const ir::Build& build) {
       nlohmann::ordered_json env = nlohmann::ordered_json::object();
       for (const auto& [key, value] : dev.env)
         env[key] = value;
-      nlohmann::ordered_json syncs = nlohmann::ordered_json::array();
-      for (const auto& [source, dest] : dev.syncs)
-        syncs.push_back({{"source", source}, {"target", dest}});
+      nlohmann::ordered_json binds = nlohmann::ordered_json::array();
+      for (const auto& [source, dest] : dev.binds)
+        binds.push_back({{"source", source}, {"target", dest}});
       j["dev_services"].push_back({{"target", dev.target},
                                    {"env", env},
                                    {"expose", dev.expose},
-                                   {"syncs", syncs},
+                                   {"binds", binds},
+                                   {"keep", dev.keep},
                                    {"rebuild_on", dev.rebuild_on}});
     }
     j["default_target"] = image.default_target;
@@ -179,6 +212,7 @@ std::string plan_json(const ir::Build& build) {
     }
     root["images"].push_back(j);
   }
+  root["ci"] = ci_json(build.ci);
   return root.dump(2) + "\n";
 }
 

@@ -37,22 +37,53 @@ void check_root_user(const ResolvedImage& image, Diagnostics& diagnostics) {
   }
 }
 
-// Every platform needs a checksum for every fetched pack.
+// The pin that gives `pack` its `version`, or null.
+const spec::Pin* pin_of(const spec::PackDecl& pack, const std::string& version) {
+  for (const spec::Pin& pin : pack.pins) {
+    if (pin.version.value == version) return &pin;
+  }
+  return nullptr;
+}
+
+// Every platform needs a checksum for every fetched pack: a missing one is an
+// error now, not a failed build later; at the pin when the version is pinned, and
+// saying so when the pack ships no checksum at all (its users pin their own).
 void check_checksums(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
-  const std::vector<std::string> archs = architectures(s);
+  const std::string& name = image.decl->name.value;
   for (const ResolvedPack& rp : image.packs) {
     if (!rp.fetched) continue;
     const auto& sums = rp.pack->fetch->checksums;
-    for (const std::string& arch : archs) {
+    std::vector<std::string> missing;
+    for (const std::string& arch : architectures(s)) {
       const bool has = std::any_of(sums.begin(), sums.end(), [&](const spec::Checksum& c) {
         return c.version == rp.version && c.arch == arch;
       });
-      if (has) continue;
-      const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
-      diagnostics.error(
-          at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}')", rp.pack->name.value,
-                          rp.version, arch, image.decl->name.value));
+      if (!has) missing.push_back(arch);
+    }
+    if (missing.empty()) continue;
+    const std::string& pack = rp.pack->name.value;
+    const std::string archs = text::join(missing, " and ");
+    const std::string pin_line =
+        fmt::format("pin {} {} sha256 {} HEX", pack, rp.version, text::join(missing, " HEX "));
+    const Location at = s.platforms ? s.platforms->location : image.decl->name.location;
+    if (const spec::Pin* pin = pin_of(*rp.pack, rp.version)) {
+      diagnostics.error(pin->location,
+                        fmt::format("the pin of pack '{}' {} has no sha256 for {}, which image "
+                                    "'{}' builds; `rigc pin {} {}` writes one for every platform",
+                                    pack, rp.version, archs, name, pack, rp.version));
+    } else if (sums.empty()) {
+      diagnostics.error(at, fmt::format("pack '{}' ships no checksum (its upstream publishes "
+                                        "none that rigc could check), so image '{}' needs a pin "
+                                        "with yours in 'defaults': '{}'; `rigc pin {} {}` "
+                                        "downloads it and writes its SHA-256 (compare it with "
+                                        "what upstream says)",
+                                        pack, name, pin_line, pack, rp.version));
+    } else {
+      diagnostics.error(at, fmt::format("pack '{}' {} has no sha256 for {} (image '{}'); give its "
+                                        "checksums in 'defaults' with '{}', which `rigc pin {} "
+                                        "{}` writes",
+                                        pack, rp.version, archs, name, pin_line, pack, rp.version));
     }
   }
 }

@@ -176,8 +176,13 @@ std::optional<std::vector<ResolvedPack>> choose_versions(const WantedPacks& want
                         versions.empty()
                             ? fmt::format("pack '{}' has no versions to choose from", name)
                             : fmt::format("version '{}' of pack '{}' is not available; "
-                                          "versions: {}",
-                                          w.version, name, text::join(versions, ", ")));
+                                          "versions: {}{}",
+                                          w.version, name, text::join(versions, ", "),
+                                          pack.fetch ? fmt::format("; another one needs its "
+                                                                   "checksums: `rigc pin {} "
+                                                                   "VERSION` adds them",
+                                                                   name)
+                                                     : ""));
       ok = false;
       continue;
     }

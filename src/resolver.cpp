@@ -11,23 +11,6 @@
 namespace rigc {
 namespace {
 
-// Compares dotted versions numerically where both parts are numbers.
-bool version_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    const std::size_t ei = std::min(a.find('.', i), a.size());
-    const std::size_t ej = std::min(b.find('.', j), b.size());
-    const std::string pa = a.substr(i, ei - i), pb = b.substr(j, ej - j);
-    const bool na = !pa.empty() && pa.find_first_not_of("0123456789") == std::string::npos;
-    const bool nb = !pb.empty() && pb.find_first_not_of("0123456789") == std::string::npos;
-    if (na && nb && pa.size() != pb.size()) return pa.size() < pb.size();
-    if (pa != pb) return pa < pb;
-    i = ei + 1;
-    j = ej + 1;
-  }
-  return a.size() - std::min(a.size(), i) < b.size() - std::min(b.size(), j);
-}
-
 std::size_t list_values(const spec::PackDecl& p) {
   std::size_t n = p.requires_.size() + p.after.size() + p.apt.size() + p.build_apt.size() +
                   p.paths.size() + p.dirs.size() + p.labels.size() + p.verify.size() +
@@ -88,6 +71,60 @@ void check_system_only(const spec::PackDecl& pack, const std::vector<std::string
   }
 }
 
+// Reports a word between two '@' in `text` that looks like a placeholder but is
+// none of those a fetch knows, such as a misspelt @verison@.
+void check_placeholders(const spec::PackDecl& pack, const std::string& text, Location where,
+                        Diagnostics& diagnostics) {
+  static const char* const kKnown[] = {"mirror", "version", "version-base", "version-build",
+                                       "arch"};
+  for (std::size_t at = text.find('@'); at != std::string::npos;) {
+    const std::size_t end = text.find('@', at + 1);
+    if (end == std::string::npos) return;
+    const std::string word = text.substr(at + 1, end - at - 1);
+    const bool candidate =
+        !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos;
+    if (!candidate) {
+      at = end;
+      continue;
+    }
+    if (std::none_of(std::begin(kKnown), std::end(kKnown),
+                     [&](const char* known) { return word == known; })) {
+      diagnostics.error(where, fmt::format("unknown placeholder '@{}@' in pack '{}'; a fetch knows "
+                                           "@mirror@, @version@, @version-base@, "
+                                           "@version-build@ and @arch@",
+                                           word, pack.name.value));
+    }
+    at = text.find('@', end + 1);
+  }
+}
+
+// What a fetch adds to its URL: per-version URLs for versions the pack has, a
+// fetch-run command, and the sources `rigc pin` reads, each with known
+// placeholders only.
+void check_fetch_extras(const spec::PackDecl& pack, const std::vector<std::string>& versions,
+                        Diagnostics& diagnostics) {
+  const spec::Fetch& fetch = *pack.fetch;
+  check_placeholders(pack, fetch.url.value, fetch.url.location, diagnostics);
+  for (const spec::VersionUrl& per_version : fetch.version_urls) {
+    check_placeholders(pack, per_version.url.value, per_version.url.location, diagnostics);
+    for (const auto& v : per_version.versions) {
+      if (std::find(versions.begin(), versions.end(), v.value) == versions.end()) {
+        diagnostics.error(v.location, fmt::format("URL for version '{}', which is not in the "
+                                                  "versions of pack '{}'",
+                                                  v.value, pack.name.value));
+      }
+    }
+  }
+  if (fetch.run) check_placeholders(pack, fetch.run->value, fetch.run->location, diagnostics);
+  if (fetch.published) {
+    check_placeholders(pack, fetch.published->url.value, fetch.published->url.location,
+                       diagnostics);
+  }
+  if (fetch.releases) {
+    check_placeholders(pack, fetch.releases->url.value, fetch.releases->url.location, diagnostics);
+  }
+}
+
 // A fetch needs a URL that names each version, the directory to unpack into, its
 // mirror when the URL uses one, and a sha256 only for versions the pack has.
 void check_fetch(const spec::PackDecl& pack, const std::vector<std::string>& versions,
@@ -117,7 +154,7 @@ void check_fetch(const spec::PackDecl& pack, const std::vector<std::string>& ver
                                   "with 'strip'; remove 'strip' or use a tar archive",
                                   pack.name.value));
   }
-  if (versions.size() > 1 && url.find("@version@") == std::string::npos) {
+  if (versions.size() > 1 && url.find("@version") == std::string::npos) {
     diagnostics.error(
         fetch.url.location,
         fmt::format("pack '{}' has several versions, so its URL needs @version@", pack.name.value));
@@ -129,6 +166,7 @@ void check_fetch(const spec::PackDecl& pack, const std::vector<std::string>& ver
                                                   sum.version, pack.name.value));
     }
   }
+  check_fetch_extras(pack, versions, diagnostics);
 }
 
 // --- Pass 2 helpers: the `extends` chain -------------------------------------
@@ -203,6 +241,44 @@ std::optional<std::vector<const spec::ImageDecl*>> extends_chain(const spec::Ima
 }
 
 }  // namespace
+
+bool version_less(const std::string& a, const std::string& b) {
+  // Part by part; in each, the leading digits as a number, then the rest as text
+  // ("14+20260814": 14, then "+20260814").
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const std::size_t ei = std::min(a.find('.', i), a.size());
+    const std::size_t ej = std::min(b.find('.', j), b.size());
+    std::size_t di = i, dj = j;
+    while (di < ei && a[di] >= '0' && a[di] <= '9')
+      ++di;
+    while (dj < ej && b[dj] >= '0' && b[dj] <= '9')
+      ++dj;
+    if (di > i && dj > j) {
+      const std::string na = a.substr(i, di - i), nb = b.substr(j, dj - j);
+      if (na.size() != nb.size()) return na.size() < nb.size();
+      if (na != nb) return na < nb;
+    } else {
+      di = i;
+      dj = j;
+    }
+    const std::string ra = a.substr(di, ei - di), rb = b.substr(dj, ej - dj);
+    if (ra != rb) return ra < rb;
+    i = ei + 1;
+    j = ej + 1;
+  }
+  return a.size() - std::min(a.size(), i) < b.size() - std::min(b.size(), j);
+}
+
+std::string version_line(const std::string& version, int parts) {
+  std::size_t end = std::string::npos;
+  for (std::size_t i = 0, from = 0; i < static_cast<std::size_t>(parts); ++i) {
+    end = version.find('.', from);
+    if (end == std::string::npos) break;
+    from = end + 1;
+  }
+  return version.substr(0, end);
+}
 
 std::vector<std::string> pack_versions(const spec::PackDecl& pack) {
   std::vector<std::string> versions;
@@ -388,6 +464,7 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
   Resolved out;
   ReportBudget budget;
   out.packs = merge_pack_library(std::move(library), module.packs, diagnostics);
+  if (module.defaults) apply_pins(module.defaults->value.pins, out.packs, budget, diagnostics);
   for (const auto& [name, pack] : out.packs)
     check_pack(pack, out.packs, budget, diagnostics);
   if (module.ignore) {

@@ -119,6 +119,16 @@ void flow_quoted(YAML::Emitter& out, const std::vector<std::string>& values) {
   out << YAML::EndSeq;
 }
 
+void literal(YAML::Emitter& out, const std::string& text) {
+  // yaml-cpp writes a final line break as an empty line of the block: the text
+  // goes without it, and the block keeps its lines (`|-` is not needed: YAML's
+  // clipping leaves one final line break either way).
+  std::string_view lines(text);
+  while (!lines.empty() && lines.back() == '\n')
+    lines.remove_suffix(1);
+  out << YAML::Literal << std::string(lines);
+}
+
 void empty_map(YAML::Emitter& out) {
   out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
 }

@@ -19,7 +19,7 @@ using namespace rigc;
 TEST_CASE("statements become typed settings") {
   const auto r = test::compile(
       "defaults {\n  registry ghcr.io/acme\n  platforms linux/amd64 linux/arm64\n}\n"
-      "runner ci {\n  packs git node@20\n  user ci 2000 3000\n  limits cpus 1.5 memory 1.5G\n"
+      "runner ci {\n  packs git node@24\n  user ci 2000 3000\n  limits cpus 1.5 memory 1.5G\n"
       "  reserve memory 512M\n  replicas 3\n  restart always\n  ephemeral false\n  group "
       "builders\n  labels big fast\n  cache npm\n  cache work /scratch\n}\n");
   REQUIRE(r.rendered() == "");
@@ -28,7 +28,7 @@ TEST_CASE("statements become typed settings") {
   const spec::Settings& s = ci.settings;
   REQUIRE(s.packs.size() == 2);
   CHECK(s.packs[1].name == "node");
-  CHECK(s.packs[1].version == "20");
+  CHECK(s.packs[1].version == "24");
   CHECK(s.user->uid == 2000);
   CHECK(s.user->gid == 3000);
   CHECK(s.limits->cpus == "1.5");
@@ -405,6 +405,7 @@ spec::Settings every_member(const std::string& tag) {
   s.drain = at("drain-" + tag);
   s.auth = at("auth-" + tag);
   s.runtime = at("runtime-" + tag);
+  s.ci_workflow = at(".github/workflows/" + tag + ".yml");
   s.platforms = spec::At<std::vector<std::string>>{{"linux/" + tag}, {}};
   s.user = spec::User{tag, 1, 1, {}};
   s.healthcheck = spec::Healthcheck{tag, {}, "", "", "", 0, {}};
@@ -416,6 +417,7 @@ spec::Settings every_member(const std::string& tag) {
   s.ephemeral = spec::At<bool>{tag == "over", {}};
   s.sudo = spec::At<bool>{tag != "over", {}};
   s.init = spec::At<bool>{tag == "over", {}};
+  s.renovate = spec::At<bool>{tag == "over", {}};
   s.packs = {spec::PackRef{tag, "", {}}};
   s.apt = {at(tag)};
   s.labels = {at(tag)};
@@ -431,6 +433,7 @@ spec::Settings every_member(const std::string& tag) {
   s.builds = {spec::Run{"build-" + tag, false, {}}};
   s.artifacts = {spec::Artifact{"/" + tag, "/" + tag, {}}};
   s.secrets = {spec::Secret{tag, "", "", {}}};
+  s.ci_runners = {spec::CiRunner{"linux/" + tag, {tag}, false, {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
   s.scale = spec::Scale{static_cast<std::uint32_t>(tag.size()), 9, {}, {}, {}};
   s.container_mode = at("mode-" + tag);
@@ -442,6 +445,7 @@ spec::Settings every_member(const std::string& tag) {
   s.dind = spec::Resources{"dind-" + tag, "", 0, {}};
   s.node_selector = {spec::Pair{"node", tag, true, {}}};
   s.tolerations = {spec::Toleration{tag, "", "", false, {}}};
+  s.pins = {spec::Pin{at(tag), at("1.0"), {}, {}}};
   return s;
 }
 
@@ -464,6 +468,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.auth->value == "auth-over");
   CHECK(s.runtime->value == "runtime-over");
   CHECK(s.init->value);
+  CHECK(s.ci_workflow->value == ".github/workflows/over.yml");
   CHECK(s.platforms->value == std::vector<std::string>{"linux/over"});
   CHECK(s.user->name == "over");
   CHECK(s.healthcheck->command == "over");
@@ -482,6 +487,7 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.arc_controller->value == "arc-over");
   CHECK(s.listener->cpus == "listener-over");
   CHECK(s.dind->cpus == "dind-over");
+  CHECK(s.renovate->value);
   // Lists: the earlier block's entries, then the later block's.
   const auto names = [](const auto& list, auto field) {
     std::vector<std::string> out;
@@ -509,6 +515,9 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(names(s.secrets, &spec::Secret::id) == both);
   CHECK(names(s.node_selector, &spec::Pair::value) == both);
   CHECK(names(s.tolerations, &spec::Toleration::key) == both);
+  REQUIRE(s.pins.size() == 2);
+  CHECK(s.pins[0].pack.value == "into");
+  CHECK(s.pins[1].pack.value == "over");
   // Targets: `dev` replaced in place (as a whole), the new one added.
   REQUIRE(s.targets.size() == 3);
   CHECK(s.targets[0].name.value == "dev");
@@ -537,8 +546,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 16 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 16 + (1 + 2) + (2 + 2));
+  // 18 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 18 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 
@@ -595,4 +604,97 @@ TEST_CASE("a reader that fails leaves its member unset, and a list reader keeps 
   REQUIRE(s.dirs.size() == 1);  // read up to the error, as before the split
   CHECK(s.dirs.at(0).value == "/a");
   CHECK(e.spec.packs.at(0).kind == spec::PackKind::tool);
+}
+
+TEST_CASE("pack statements for downloads: members, single files, fetch-run, upstream sources") {
+  const auto e = elaborate_text(
+      "pack tool {\n  version 1.2\n  versions 1.2 1.3+b\n"
+      "  fetch @mirror@/tool-@version@.tgz\n"
+      "  fetch @mirror@/tool-@version-base@-full.tgz for 1.3+b\n"
+      "  extract /opt/tool strip 1 only tool/bin/tool tool/lib\n"
+      "  fetch-run \"/opt/tool/install --arch=@arch@\" into /opt/prefix\n"
+      "  checksums sha256sums @mirror@/SUMS\n"
+      "  releases https://e.org/releases.atom \"/tag/v@version@\\\"\" line 2\n"
+      "  renovate github-releases owner/tool\n}\n"
+      "pack plugin {\n  fetch https://e.org/plugin\n  extract /usr/local/lib/x file x-plugin "
+      "owned\n}\n");
+  REQUIRE(e.rendered() == "");
+  const spec::Fetch& f = *e.spec.packs.at(0).fetch;
+  CHECK(f.url.value == "@mirror@/tool-@version@.tgz");
+  REQUIRE(f.version_urls.size() == 1);
+  CHECK(f.version_urls[0].versions.at(0).value == "1.3+b");
+  CHECK(f.only == std::vector<std::string>{"tool/bin/tool", "tool/lib"});
+  CHECK(f.run->value == "/opt/tool/install --arch=@arch@");
+  CHECK(f.copied() == "/opt/prefix");
+  CHECK(f.published->format.value == "sha256sums");
+  CHECK(f.releases->pattern.value == "/tag/v@version@\"");
+  CHECK(f.line() == 2);
+  CHECK(f.renovate->package.value == "owner/tool");
+  const spec::Fetch& g = *e.spec.packs.at(1).fetch;
+  CHECK(g.file == "x-plugin");
+  CHECK(g.owned);
+  CHECK(g.copied() == "/usr/local/lib/x");
+  CHECK(g.line() == 1);
+}
+
+TEST_CASE("download statements refuse what they cannot lower") {
+  const auto errors = [](const std::string& lines) {
+    Elaborated e;
+    const auto file = e.sources.add("Rigfile", "pack t {\n" + lines + "\n}\n");
+    e.module = parse(e.sources, file, e.diagnostics);
+    e.spec = elaborate(e.module, e.diagnostics);
+    return e.rendered();
+  };
+  CHECK(errors("  extract /opt/t file a/b").find("invalid file name 'a/b'") != std::string::npos);
+  CHECK(errors("  extract /opt/t strip 1 file t").find("'file NAME' installs a download") !=
+        std::string::npos);
+  CHECK(errors("  extract /opt/t only ../etc").find("invalid archive member '../etc'") !=
+        std::string::npos);
+  CHECK(errors("  extract /opt/t only").find("'extract' is missing an archive member") !=
+        std::string::npos);
+  CHECK(errors("  fetch https://e.org/a\n  fetch https://e.org/b")
+            .find("the pack's URL is already set on line 2") != std::string::npos);
+  CHECK(errors("  checksums md5 https://e.org/s").find("unknown checksum list 'md5'") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"v@version@@version@\"").find("holds @version@ once") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"@version@\"").find("holds @version@ once") !=
+        std::string::npos);
+  CHECK(errors("  releases https://e.org/r \"v@version@\" line 9")
+            .find("line takes a number from 1 to 4") != std::string::npos);
+  CHECK(errors("  fetch-run \"\"").find("the fetch-run command is empty") != std::string::npos);
+  CHECK(errors("  renovate Bad/Source x").find("invalid Renovate datasource") != std::string::npos);
+}
+
+TEST_CASE("a pin names a pack, a version and a checksum per architecture, in defaults only") {
+  const std::string hex(64, 'c');
+  const auto pins = elaborate_text("defaults {\n  pin node 26.12.1 sha256 amd64 " + hex +
+                                   " arm64 " + hex + "\n}\n");
+  REQUIRE(pins.rendered() == "");
+  const spec::Pin& pin = pins.spec.defaults->value.pins.at(0);
+  CHECK(pin.pack.value == "node");
+  CHECK(pin.version.value == "26.12.1");
+  REQUIRE(pin.sums.size() == 2);
+  CHECK(pin.sums[1].arch.value == "arm64");
+  const auto errors = [](const std::string& text) {
+    Elaborated e;
+    const auto file = e.sources.add("Rigfile", text);
+    e.module = parse(e.sources, file, e.diagnostics);
+    e.spec = elaborate(e.module, e.diagnostics);
+    return e.rendered();
+  };
+  CHECK(errors("defaults {\n  pin node 26 sha256 amd64 ABC\n}\n")
+            .find("2:28: error: a SHA-256 is 64 lowercase hex digits") != std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 amd64 " + hex + "\n}\n")
+            .find("2:15: error: expected 'sha256'") != std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 sha256\n}\n").find("'pin' is missing an architecture") !=
+        std::string::npos);
+  CHECK(errors("defaults {\n  pin node 26 sha256 amd64 " + hex + " amd64 " + hex + "\n}\n")
+            .find("architecture 'amd64' is pinned twice") != std::string::npos);
+  CHECK(
+      errors("defaults {\n  pin node 26 sha256 amd64\n}\n").find("'pin' is missing the SHA-256") !=
+      std::string::npos);
+  CHECK(errors("image x {\n  pin node 26 sha256 amd64 " + hex + "\n}\n")
+            .find("'pin' is not allowed in an image; it belongs in 'defaults'") !=
+        std::string::npos);
 }

@@ -277,7 +277,10 @@ TEST_CASE("compose: a service per image with limits, replicas, caches and health
   CHECK(cpp["build"]["target"].as<std::string>() == "final");
   CHECK(!cpp["build"]["platforms"]);
   CHECK(!cpp["build"]["cache_to"]);
-  CHECK(cpp["build"]["cache_from"][0].as<std::string>() == "ghcr.io/acme/runners/cpp:buildcache");
+  // The registry cache CI writes, one per platform.
+  CHECK(cpp["build"]["cache_from"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"ghcr.io/acme/runners/cpp:buildcache-linux-amd64",
+                                 "ghcr.io/acme/runners/cpp:buildcache-linux-arm64"});
   CHECK(cpp["image"].as<std::string>() == "ghcr.io/acme/runners/cpp:latest");
   CHECK(cpp["restart"].as<std::string>() == "unless-stopped");
   CHECK(cpp["env_file"][0].as<std::string>() == "runner.env");
@@ -331,15 +334,37 @@ TEST_CASE("bake: the HCL and the JSON come from one model; variables, inherits, 
   CHECK(json["target"]["_common"]["platforms"] ==
         nlohmann::json::array({"linux/amd64", "linux/arm64"}));
   CHECK(cpp["tags"][0] == "${REGISTRY}/cpp:${TAG}");
-  CHECK(cpp["cache-to"][0] == "type=registry,ref=${REGISTRY}/cpp:buildcache,mode=max");
+  // Read per platform, written by nobody but CI's overlay: a plain bake needs no
+  // registry rights.
+  CHECK(cpp["cache-from"] ==
+        nlohmann::json::array({"type=registry,ref=${REGISTRY}/cpp:buildcache-linux-amd64",
+                               "type=registry,ref=${REGISTRY}/cpp:buildcache-linux-arm64"}));
+  CHECK(!cpp.contains("cache-to"));
+  CHECK(json["group"]["ci-linux-arm64"]["targets"] ==
+        nlohmann::json::array({"cpp", "api", "api-dev"}));
   CHECK(cpp["args"]["GH_RUNNER_VERSION"].is_string());
   // Another registry and tag than most images: written out, not through variables.
   CHECK(json["target"]["api"]["tags"][0] == "docker.io/acme/api:v1");
   CHECK(json["target"]["api-dev"]["tags"][0] == "docker.io/acme/api:v1-dev");
   CHECK(json["target"]["api-dev"]["target"] == "dev");
   CHECK(json["target"]["api-dev"]["cache-from"] ==
-        nlohmann::json::array({"type=registry,ref=docker.io/acme/api:buildcache-dev",
-                               "type=registry,ref=docker.io/acme/api:buildcache"}));
+        nlohmann::json::array({"type=registry,ref=docker.io/acme/api:buildcache-dev-linux-amd64",
+                               "type=registry,ref=docker.io/acme/api:buildcache-dev-linux-arm64",
+                               "type=registry,ref=docker.io/acme/api:buildcache-linux-amd64",
+                               "type=registry,ref=docker.io/acme/api:buildcache-linux-arm64"}));
+  // CI's overlay: the cache of the job's platform written, pushed by digest, attested.
+  const auto ci = nlohmann::json::parse(file(r, "docker-bake.ci.json"));
+  const auto& ci_cpp = ci["target"]["cpp"];
+  CHECK(ci_cpp["cache-to"] == nlohmann::json::array({"type=registry,ref=${REGISTRY}/cpp:"
+                                                     "buildcache-${PLATFORM_PAIR},mode=max"}));
+  CHECK(ci_cpp["output"][0] ==
+        "type=image,name=${REGISTRY}/cpp,push-by-digest=true,name-canonical=true,push=true");
+  CHECK(ci_cpp["attest"] == nlohmann::json::array({"type=provenance,mode=max", "type=sbom"}));
+  CHECK(ci_cpp["inherits"] == nlohmann::json::array({"docker-metadata-action"}));
+  CHECK(ci_cpp["labels"]["org.opencontainers.image.title"] == "cpp");
+  CHECK(ci["target"]["docker-metadata-action"].empty());
+  CHECK(file(r, "docker-bake.ci.hcl").find("    \"org.opencontainers.image.title\" = \"cpp\"\n") !=
+        std::string::npos);
   const std::string hcl = file(r, "docker-bake.hcl");
   CHECK(hcl.find("variable \"REGISTRY\" {\n  default = \"ghcr.io/acme/runners\"\n}") !=
         std::string::npos);
@@ -391,14 +416,16 @@ ir::Build bake_input() {
   api.tag = "v1";
   api.platforms = {"linux/amd64", "linux/arm64"};
   api.cache_ref = "ghcr.io/acme/api:buildcache";
-  api.cache_from = {"ghcr.io/acme/api:buildcache"};
+  api.cache_from = {"ghcr.io/acme/api:buildcache-linux-amd64",
+                    "ghcr.io/acme/api:buildcache-linux-arm64"};
   api.args = {{"GREETING", "say \"h\\i\"\tthere \xc3\xa9t\xc3\xa9 ${HOME} %{x}"}, {"EMPTY", ""}};
   ir::BuildTarget dev = api;
   dev.name = "api-dev";
   dev.stage = "dev";
   dev.tag_suffix = "-dev";
   dev.cache_ref = "ghcr.io/acme/api:buildcache-dev";
-  dev.cache_from = {"ghcr.io/acme/api:buildcache-dev", "ghcr.io/acme/api:buildcache"};
+  dev.cache_from = {"ghcr.io/acme/api:buildcache-dev-linux-amd64",
+                    "ghcr.io/acme/api:buildcache-linux-amd64"};
   dev.args = {};
   ir::BuildTarget web;
   web.name = "web";
@@ -418,6 +445,12 @@ ir::Build bake_input() {
   local.tag = "v1";
   local.platforms = {};
   b.targets = {api, dev, web, local};
+  ir::CiPlatform arm;
+  arm.platform = "linux/arm64";
+  arm.pair = "linux-arm64";
+  arm.group = "ci-linux-arm64";
+  arm.targets = {"api", "api-dev", "web"};
+  b.ci.platforms = {arm};
   return b;
 }
 
@@ -426,9 +459,11 @@ ir::Build bake_input() {
 TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same model") {
   std::vector<OutputFile> files;
   bake_emitter().emit(bake_input(), files);
-  REQUIRE(files.size() == 2);
+  REQUIRE(files.size() == 4);
   CHECK(files[0].path == "docker-bake.hcl");
   CHECK(files[1].path == "docker-bake.json");
+  CHECK(files[2].path == "docker-bake.ci.hcl");
+  CHECK(files[3].path == "docker-bake.ci.json");
 
   // The model, spelled out: the marker variable first, then the defaults; the
   // shared context in _common (the platforms differ); per target its
@@ -442,17 +477,17 @@ TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same m
                     {"tags", {"${REGISTRY}/api:${TAG}"}},
                     {"platforms", {"linux/amd64", "linux/arm64"}},
                     {"args", {{"GREETING", greeting}, {"EMPTY", ""}}},
-                    {"cache-from", {"type=registry,ref=${REGISTRY}/api:buildcache"}},
-                    {"cache-to", {"type=registry,ref=${REGISTRY}/api:buildcache,mode=max"}}};
+                    {"cache-from",
+                     {"type=registry,ref=${REGISTRY}/api:buildcache-linux-amd64",
+                      "type=registry,ref=${REGISTRY}/api:buildcache-linux-arm64"}}};
   const Json dev = {{"inherits", {"_common"}},
                     {"dockerfile", "docker/api.Dockerfile"},
                     {"target", "dev"},
                     {"tags", {"${REGISTRY}/api:${TAG}-dev"}},
                     {"platforms", {"linux/amd64", "linux/arm64"}},
                     {"cache-from",
-                     {"type=registry,ref=${REGISTRY}/api:buildcache-dev",
-                      "type=registry,ref=${REGISTRY}/api:buildcache"}},
-                    {"cache-to", {"type=registry,ref=${REGISTRY}/api:buildcache-dev,mode=max"}}};
+                     {"type=registry,ref=${REGISTRY}/api:buildcache-dev-linux-amd64",
+                      "type=registry,ref=${REGISTRY}/api:buildcache-linux-amd64"}}};
   const Json web = {{"inherits", {"_common"}},
                     {"dockerfile", "docker/web.Dockerfile"},
                     {"target", "final"},
@@ -464,7 +499,9 @@ TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same m
                       {"tags", {"local:${TAG}"}}};
   Json model = {
       {"variable", {{"REGISTRY", {{"default", "ghcr.io/acme"}}}, {"TAG", {{"default", "v1"}}}}},
-      {"group", {{"default", {{"targets", {"api", "api-dev", "web", "local"}}}}}},
+      {"group",
+       {{"default", {{"targets", {"api", "api-dev", "web", "local"}}}},
+        {"ci-linux-arm64", {{"targets", {"api", "api-dev", "web"}}}}}},
       {"target",
        {{"_common", {{"context", ".."}}},
         {"api", api},
@@ -488,6 +525,7 @@ TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same m
         "\nvariable \"REGISTRY\" {\n  default = \"ghcr.io/acme\"\n}\n"
         "\nvariable \"TAG\" {\n  default = \"v1\"\n}\n"
         "\ngroup \"default\" {\n  targets = [\"api\", \"api-dev\", \"web\", \"local\"]\n}\n"
+        "\ngroup \"ci-linux-arm64\" {\n  targets = [\"api\", \"api-dev\", \"web\"]\n}\n"
         "\ntarget \"_common\" {\n  context = \"..\"\n}\n"
         "\ntarget \"api\" {\n"
         "  inherits   = [\"_common\"]\n"
@@ -499,8 +537,8 @@ TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same m
         "    GREETING = \"say \\\"h\\\\i\\\"\\tthere \xc3\xa9t\xc3\xa9 $${HOME} %%{x}\"\n"
         "    EMPTY    = \"\"\n"
         "  }\n"
-        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache\"]\n"
-        "  cache-to   = [\"type=registry,ref=${REGISTRY}/api:buildcache,mode=max\"]\n"
+        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache-linux-amd64\", "
+        "\"type=registry,ref=${REGISTRY}/api:buildcache-linux-arm64\"]\n"
         "}\n"
         "\ntarget \"api-dev\" {\n"
         "  inherits   = [\"_common\"]\n"
@@ -508,9 +546,8 @@ TEST_CASE("bake: the JSON is nlohmann's dump(2) of the model, the HCL the same m
         "  target     = \"dev\"\n"
         "  tags       = [\"${REGISTRY}/api:${TAG}-dev\"]\n"
         "  platforms  = [\"linux/amd64\", \"linux/arm64\"]\n"
-        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache-dev\", "
-        "\"type=registry,ref=${REGISTRY}/api:buildcache\"]\n"
-        "  cache-to   = [\"type=registry,ref=${REGISTRY}/api:buildcache-dev,mode=max\"]\n"
+        "  cache-from = [\"type=registry,ref=${REGISTRY}/api:buildcache-dev-linux-amd64\", "
+        "\"type=registry,ref=${REGISTRY}/api:buildcache-linux-amd64\"]\n"
         "}\n"
         "\ntarget \"web\" {\n"
         "  inherits   = [\"_common\"]\n"
@@ -534,38 +571,90 @@ TEST_CASE("bake: spec values cannot interpolate") {
   CHECK(json["target"]["api"]["args"]["GREETING"] == "$${HOME} %%{if x}");
 }
 
-TEST_CASE("workflow: the bake targets, pinned actions, pushes from the default branch only") {
+TEST_CASE("workflow: a job per platform through Bake, pinned actions, pushes from main") {
   const auto r = test::compile(kRunners);
   REQUIRE(r.rendered() == "");
   const std::string text = file(r, "github/build-images.yml");
   const YAML::Node doc = YAML::Load(text);
   CHECK(doc["permissions"]["contents"].as<std::string>() == "read");
-  const YAML::Node job = doc["jobs"]["build"];
+  CHECK(doc["on"]["schedule"][0]["cron"]);
+  CHECK(doc["on"]["workflow_dispatch"]);
+  CHECK(doc["concurrency"]["cancel-in-progress"].as<std::string>() ==
+        "${{ github.event_name == 'pull_request' }}");
+  const YAML::Node jobs = doc["jobs"];
+  CHECK(jobs["build-linux-amd64"]["runs-on"].as<std::string>() == "ubuntu-24.04");
+  CHECK(jobs["build-linux-arm64"]["runs-on"].as<std::string>() == "ubuntu-24.04-arm");
+  CHECK(jobs["merge"]["needs"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"prepare", "build-linux-amd64", "build-linux-arm64"});
+  const YAML::Node merge_steps = jobs["merge"]["steps"];
+  CHECK(merge_steps[merge_steps.size() - 1]["env"]["IMAGES"].as<std::string>() ==
+        "cpp ghcr.io/acme/runners/cpp latest\napi docker.io/acme/api v1\n"
+        "api-dev docker.io/acme/api v1 -dev\n");
+  const YAML::Node job = jobs["build-linux-arm64"];
   CHECK(job["permissions"]["packages"].as<std::string>() == "write");
-  const YAML::Node include = job["strategy"]["matrix"]["include"];
-  REQUIRE(include.size() == 3);
-  CHECK(include[0]["name"].as<std::string>() == "cpp");
-  CHECK(include[0]["tags"].as<std::string>() == "ghcr.io/acme/runners/cpp:latest");
-  CHECK(include[0]["platforms"].as<std::string>() == "linux/amd64,linux/arm64");
-  CHECK(include[0]["registry"].as<std::string>() == "ghcr.io");
-  CHECK(include[2]["name"].as<std::string>() == "api-dev");
-  CHECK(include[2]["target"].as<std::string>() == "dev");
-  CHECK(include[2]["tags"].as<std::string>() == "docker.io/acme/api:v1-dev");
-  int build_push = 0;
+  int bakes = 0;
+  bool qemu = false;
   for (const YAML::Node& step : job["steps"]) {
-    CHECK(!step["run"]);
+    if (step["run"]) {
+      // Scripts are fixed text; the spec's values come through env.
+      CHECK(step["run"].as<std::string>().find("${{") == std::string::npos);
+      continue;
+    }
     const std::string uses = step["uses"].as<std::string>();
     const std::string sha = uses.substr(uses.find('@') + 1);
     CHECK(sha.size() == 40);
     CHECK(sha.find_first_not_of("0123456789abcdef") == std::string::npos);
-    if (uses.rfind("docker/build-push-action@", 0) == 0) {
-      ++build_push;
-      CHECK(step["with"]["push"].as<std::string>() ==
-            "${{ env.PUSH == 'true' && matrix.registry != '' }}");
+    qemu = qemu || uses.rfind("docker/setup-qemu-action@", 0) == 0;
+    if (uses.rfind("docker/bake-action@", 0) == 0) {
+      ++bakes;
+      CHECK(step["with"]["targets"].as<std::string>() == "ci-linux-arm64");
+      CHECK(step["with"]["set"].as<std::string>() == "*.platform=linux/arm64");
+      const std::string files = step["with"]["files"].as<std::string>();
+      CHECK((files.find("docker-bake.ci.hcl") != std::string::npos) ==
+            (step["if"].as<std::string>() == "env.PUSH == 'true'"));
     }
   }
-  CHECK(build_push == 1);
+  CHECK(bakes == 2);
+  CHECK_FALSE(qemu);  // arm64 has a native runner
   CHECK(doc["env"]["PUSH"].as<std::string>().find("default_branch") != std::string::npos);
+}
+
+TEST_CASE("workflow: QEMU only where the spec asks for it, runners the spec names") {
+  const auto r = test::compile(
+      "defaults {\n  platforms linux/amd64 linux/arm64 linux/arm/v7\n"
+      "  ci-runner linux/arm/v7 qemu\n  ci-runner linux/arm64 self-hosted linux arm64\n}\n"
+      "image api {\n  packs python\n}\n");
+  REQUIRE(r.rendered() == "");
+  const YAML::Node jobs = YAML::Load(file(r, "github/build-images.yml"))["jobs"];
+  CHECK(jobs["build-linux-arm64"]["runs-on"].as<std::vector<std::string>>() ==
+        std::vector<std::string>{"self-hosted", "linux", "arm64"});
+  const YAML::Node v7 = jobs["build-linux-arm-v7"];
+  CHECK(v7["runs-on"].as<std::string>() == "ubuntu-24.04");
+  CHECK(v7["steps"][1]["uses"].as<std::string>().rfind("docker/setup-qemu-action@", 0) == 0);
+  CHECK(jobs["build-linux-amd64"]["steps"][1]["name"].as<std::string>() == "Set up Buildx");
+}
+
+TEST_CASE("workflow: a platform without a native runner needs a ci-runner") {
+  const auto r = test::compile("image api {\n  platforms linux/s390x\n}\n");
+  CHECK(r.rendered().find("no GitHub-hosted runner builds 'linux/s390x' natively") !=
+        std::string::npos);
+}
+
+TEST_CASE("cache mounts: per platform where the content is, kept between CI runs") {
+  const auto r = test::compile(kRunners);
+  REQUIRE(r.rendered() == "");
+  const std::string cpp = file(r, "cpp.Dockerfile");
+  CHECK(cpp.find("SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nARG TARGETARCH\n") !=
+        std::string::npos);
+  CHECK(cpp.find("id=apt-lists-ubuntu-24-04-${TARGETARCH}") != std::string::npos);
+  const std::string helper = file(r, "github/cache-mounts.Dockerfile");
+  // The helper mounts each cache as the images do: id and owner (the target is its own).
+  CHECK(helper.find("--mount=type=cache,target=/rigc-cache/apt-lists-ubuntu-24-04,"
+                    "id=apt-lists-ubuntu-24-04-${TARGETARCH}") != std::string::npos);
+  CHECK(helper.find("--mount=type=cache,target=/rigc-cache/pip-10001,id=pip-10001,uid=10001,"
+                    "gid=10001") != std::string::npos);
+  CHECK(helper.find("FROM scratch AS export\nCOPY --from=extract /rigc-cache-out/ /\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("runs-on: self-hosted, linux, each architecture, then the pool's own label") {
@@ -616,9 +705,10 @@ TEST_CASE("no runners: no runs-on.yml, no env example, no registry login") {
   CHECK(!has_file(r, "github/runs-on.yml"));
   CHECK(!has_file(r, "runner.env.example"));
   const YAML::Node doc = YAML::Load(file(r, "github/build-images.yml"));
-  for (const YAML::Node& step : doc["jobs"]["build"]["steps"])
-    CHECK(step["uses"].as<std::string>().rfind("docker/login-action@", 0) != 0);
-  CHECK(!doc["jobs"]["build"]["permissions"]["packages"]);
+  for (const YAML::Node& step : doc["jobs"]["build-linux-amd64"]["steps"])
+    CHECK((!step["uses"] || step["uses"].as<std::string>().rfind("docker/login-action@", 0) != 0));
+  CHECK(!doc["jobs"]["build-linux-amd64"]["permissions"]["packages"]);
+  CHECK(!doc["jobs"]["merge"]);  // nothing is pushed
 }
 
 TEST_CASE("compose: spec values cannot interpolate") {

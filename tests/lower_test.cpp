@@ -243,7 +243,7 @@ TEST_CASE("a target starts before the sources and gets them after its own additi
   const ir::Image& image = l->image("app");
   REQUIRE(image.dev_services.size() == 1);
   CHECK(image.dev_services[0].target == "dev");
-  CHECK(image.dev_services[0].syncs ==
+  CHECK(image.dev_services[0].binds ==
         std::vector<std::pair<std::string, std::string>>{{".", "/app"}});
   CHECK(image.dev_services[0].rebuild_on == std::vector<std::string>{"lang.lock"});
 }
@@ -325,6 +325,35 @@ TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them lock
   CHECK(run.mounts[1].locked);
   CHECK(run.script ==
         "apt-get update\n&& apt-get install -y --no-install-recommends\n  bash\n  curl\n  zsh");
+  // Lists and .debs are per architecture: both mounts are the platform's own, and the
+  // stage declares the ARG that names it, right after its SHELL.
+  CHECK(run.mounts[0].per_platform);
+  CHECK(run.mounts[1].per_platform);
+  const auto* arg = std::get_if<ir::Arg>(&final.instructions[1].op);
+  REQUIRE(arg != nullptr);
+  CHECK(arg->name == "TARGETARCH");
+}
+
+TEST_CASE("cache mounts: compiler caches per platform, package caches shared; each image's list") {
+  const auto l = lower_spec(
+      "image x {\n  packs lang\n  cache go-build\n  deps lang.lock\n  run \"build\"\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  std::vector<std::string> ids;
+  for (const ir::Mount& m : x.cache_mounts)
+    ids.push_back(m.id + (m.per_platform ? "-${TARGETARCH}" : ""));
+  // apt's two, then the pack's cache of its deps step and setup steps, then the
+  // image's own in its run step (go-build per platform).
+  CHECK(std::count(ids.begin(), ids.end(), "apt-cache-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "apt-lists-debian-bookworm-slim-${TARGETARCH}") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "langcache-1001") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "go-build-1001-${TARGETARCH}") == 1);
+  // The CI's list: every image's, once each, with an archive name.
+  REQUIRE(!l->build.ci.caches.empty());
+  CHECK(l->build.ci.caches.size() == x.cache_mounts.size());
+  CHECK(l->build.ci.platforms.size() == 1);
+  CHECK(l->build.ci.platforms[0].platform == "linux/amd64");
+  CHECK(l->build.ci.platforms[0].group == "ci-linux-amd64");
 }
 
 TEST_CASE("owned directories are created one by one, parents inside the home included") {
@@ -427,7 +456,9 @@ TEST_CASE("secrets are mounts of the steps that need them, never ARG or ENV") {
         for (const auto& var : env->vars)
           CHECK(var.first != "LANG_TOKEN");
       }
-      CHECK_FALSE(std::holds_alternative<ir::Arg>(in.op));
+      // (TARGETARCH names the per-platform caches: an ARG without a value.)
+      const auto* arg = std::get_if<ir::Arg>(&in.op);
+      CHECK((arg == nullptr || (arg->name == "TARGETARCH" && !arg->value)));
       const auto* run = std::get_if<ir::Run>(&in.op);
       if (run == nullptr) continue;
       for (const ir::Mount& m : run->mounts) {
@@ -508,4 +539,72 @@ TEST_CASE(".dockerignore: allow-list mode puts the spec's patterns first") {
   CHECK(lines[2] == "!src/");
   CHECK(std::find(lines.begin(), lines.end(), "docker") != lines.end());
   CHECK(l->image("x").context_inputs.size() == 1);
+}
+
+TEST_CASE("downloads: archive members, a single file, a setup command and per-version URLs") {
+  const auto l = lower_spec(
+      "pack cli {\n  version 2.0\n  fetch @mirror@/cli-@version@.tgz\n  mirror https://e.org\n"
+      "  sha256 2.0 amd64 " +
+      kSum1 +
+      "\n  extract /usr/local/lib/cli strip 1 only cli/cli\n}\n"
+      "pack plugin {\n  version 0.1\n  fetch https://e.org/plugin-@arch@\n  sha256 0.1 amd64 " +
+      kSum1 +
+      "\n  extract /usr/local/lib/cli/plugins file cli-plugin\n}\n"
+      "pack kit {\n  version 1.0+b2\n  versions 1.0+b2 1.1+b3\n"
+      "  fetch https://e.org/@version-build@/kit-@version-base@%2B@version-build@-@arch@.txz\n"
+      "  fetch https://e.org/@version-build@/kit-@version-base@-full-@arch@.txz for 1.1+b3\n"
+      "  arch amd64=x86_64\n  sha256 1.0+b2 amd64 " +
+      kSum1 + "\n  sha256 1.1+b3 amd64 " + kSum2 +
+      "\n  extract /tmp/kit strip 1\n"
+      "  fetch-run \"/tmp/kit/install.sh --prefix=/opt/kit --target=@arch@-@version@\" into "
+      "/opt/kit\n  path /opt/kit/bin\n}\n"
+      "image x {\n  packs cli plugin kit\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const ir::Image& x = l->image("x");
+  const std::string cli = print_instruction(stage(x, "pack-cli").instructions.back());
+  CHECK(cli.find("tar -xf /tmp/cli.archive -C /usr/local/lib/cli --strip-components=1 cli/cli") !=
+        std::string::npos);
+  const std::string plugin = print_instruction(stage(x, "pack-plugin").instructions.back());
+  CHECK(plugin.find("install -m 755 /tmp/plugin.archive /usr/local/lib/cli/plugins/cli-plugin") !=
+        std::string::npos);
+  CHECK(plugin.find("tar ") == std::string::npos);
+  CHECK(plugin.find("0.1/amd64) arch=amd64 sha256=") != std::string::npos);
+  const std::string kit = print_instruction(stage(x, "pack-kit").instructions.back());
+  // Each version's own URL in its case arm; the download reads ${url}.
+  CHECK(kit.find("1.0+b2/amd64) arch=x86_64 url=\"https://e.org/${KIT_VERSION#*+}/kit-"
+                 "${KIT_VERSION%%+*}%2B${KIT_VERSION#*+}-${arch}.txz\" sha256=" +
+                 kSum1) != std::string::npos);
+  CHECK(kit.find("1.1+b3/amd64) arch=x86_64 url=\"https://e.org/${KIT_VERSION#*+}/kit-"
+                 "${KIT_VERSION%%+*}-full-${arch}.txz\" sha256=" +
+                 kSum2) != std::string::npos);
+  CHECK(kit.find("-o /tmp/kit.archive \"${url}\"") != std::string::npos);
+  CHECK(kit.find("&& /tmp/kit/install.sh --prefix=/opt/kit --target=${arch}-${KIT_VERSION}") !=
+        std::string::npos);
+  // The image copies the prefix, not the unpacked installer (in the runtime stage,
+  // which the final one starts from).
+  std::vector<std::string> copied;
+  for (const ir::Copy* copy : all<ir::Copy>(stage(x, "runtime")))
+    copied.push_back(copy->from + " " + copy->sources.at(0));
+  CHECK(copied == std::vector<std::string>{"pack-cli /usr/local/lib/cli", "pack-kit /opt/kit",
+                                           "pack-plugin /usr/local/lib/cli/plugins"});
+}
+
+TEST_CASE("a distribution's version gets no PATH entry inside the pack's download") {
+  const auto l = lower_spec(
+      "pack rt {\n  version 1\n  versions 1 2.0\n  system 1 rt-deb\n"
+      "  fetch https://e.org/rt-@version@.tgz\n  sha256 2.0 amd64 " +
+      kSum1 +
+      "\n  extract /opt/rt\n  path /opt/rt/bin /opt/rt-tools\n}\n"
+      "image sys {\n  packs rt\n}\nimage up {\n  packs rt@2\n}\n");
+  REQUIRE(!l->diagnostics.has_errors());
+  const auto path_of = [&](const std::string& image) {
+    for (const ir::Env* env : all<ir::Env>(stage(l->image(image), "runtime"))) {
+      for (const auto& [key, value] : env->vars) {
+        if (key == "PATH") return value;
+      }
+    }
+    return std::string();
+  };
+  CHECK(path_of("sys") == "/opt/rt-tools:$PATH");
+  CHECK(path_of("up") == "/opt/rt/bin:/opt/rt-tools:$PATH");
 }

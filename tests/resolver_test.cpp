@@ -469,7 +469,7 @@ TEST_CASE("versions: one asked for that is not there") {
   CHECK_FALSE(choose_versions(*wanted, packs, lab.diagnostics));
   CHECK(lab.rendered() ==
         "Rigfile:2:9: error: version '3' of pack 'lang' is not available; versions: 1.0, 1.9, "
-        "1.10, 2.0\n"
+        "1.10, 2.0; another one needs its checksums: `rigc pin lang VERSION` adds them\n"
         "    packs lang@3 tool@1\n"
         "          ^~~~~~\n"
         "Rigfile:2:16: error: pack 'tool' has no versions to choose from\n"
@@ -599,7 +599,9 @@ TEST_CASE("spec checks: a sha256 for each fetched pack on each platform") {
   CHECK(checked("image x {\n  packs lang@2\n}\n") == "");  // amd64 by default
   CHECK(checked("image x {\n  packs lang\n  platforms linux/arm64\n}\n") == "");  // not fetched
   CHECK(checked("image x {\n  packs lang@1\n  platforms linux/amd64 linux/arm64\n}\n") ==
-        "Rigfile:3:3: error: pack 'lang' 1.10 has no sha256 for arm64 (image 'x')\n"
+        "Rigfile:3:3: error: pack 'lang' 1.10 has no sha256 for arm64 (image 'x'); give its "
+        "checksums in 'defaults' with 'pin lang 1.10 sha256 arm64 HEX', which `rigc pin "
+        "lang 1.10` writes\n"
         "    platforms linux/amd64 linux/arm64\n"
         "    ^~~~~~~~~\n");
 }
@@ -703,8 +705,8 @@ TEST_CASE("output directory: a runner's build context must hold the output direc
 // What lowering does with a system version's requirements: a lowering test that
 // belongs in lower_test.cpp, kept here until it moves.
 
-TEST_CASE("a system version's own requirements: Debian's node brings npm, node@20 its own") {
-  const auto r = test::compile("image a {\n  packs node\n}\nimage b {\n  packs node@20\n}\n");
+TEST_CASE("a system version's own requirements: Debian's node brings npm, node@24 its own") {
+  const auto r = test::compile("image a {\n  packs node@18\n}\nimage b {\n  packs node@24\n}\n");
   REQUIRE(r.rendered() == "");
   const std::vector<std::string> system = pack_names(r.resolved.images.at(0));
   CHECK(system == std::vector<std::string>{"base", "npm", "node"});
@@ -742,4 +744,122 @@ TEST_CASE("a system line's requirements: checked like requires, packages first")
   CHECK(uses("requires extra")
             .first.find("Rigfile:3:12: error: expected a package name before 'requires'") == 0);
   CHECK(uses("curl requires").first.find("error:") != std::string::npos);
+}
+
+// --- Pass 1, second half: pins -----------------------------------------------
+
+namespace {
+
+const std::string kHex4(64, '4');
+const std::string kHex5(64, '5');
+
+// The versions of a pack after resolution, as listed.
+std::vector<std::string> versions_of(const Resolved& r, const std::string& pack) {
+  return pack_versions(r.packs.at(pack));
+}
+
+// The checksums of `version` of a resolved pack, as "arch=hex" with the pin flag.
+std::vector<std::string> sums_of(const Resolved& r, const std::string& pack,
+                                 const std::string& version) {
+  std::vector<std::string> out;
+  for (const spec::Checksum& c : r.packs.at(pack).fetch->checksums) {
+    if (c.version == version)
+      out.push_back(c.arch + "=" + c.sha256.substr(0, 1) + (c.pinned ? "*" : ""));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("version order: numbers as numbers, a build after '+' as text after the number") {
+  CHECK(version_less("1.9", "1.10"));
+  CHECK_FALSE(version_less("1.10", "1.9"));
+  CHECK(version_less("2.338.0", "2.339.0"));
+  CHECK(version_less("3.12.14+20260814", "3.12.15+20261009"));
+  CHECK(version_less("3.12.14+20260814", "3.12.14+20261009"));
+  CHECK(version_less("3.9.1+x", "3.10.0+x"));
+  CHECK(version_less("1.27", "1.27.1"));
+  CHECK_FALSE(version_less("1.27.1", "1.27.1"));
+  CHECK(version_line("24.21.0", 1) == "24");
+  CHECK(version_line("3.13.15+20260814", 2) == "3.13");
+  CHECK(version_line("18", 2) == "18");
+  CHECK(version_line("1.27.1", 3) == "1.27.1");
+}
+
+TEST_CASE("a pin replaces the downloaded versions of its line, with its own checksums") {
+  Lab lab("defaults {\n  pin lang 2.1 sha256 amd64 " + kHex4 + " arm64 " + kHex5 +
+          "\n}\nimage x {\n  packs lang@2\n  platforms linux/amd64 linux/arm64\n}\n");
+  const Resolved r = lab.resolve();
+  REQUIRE(lab.rendered() == "");
+  // 2.0 (line 2) gave way to 2.1; the 1.x line and the distribution's 1.0 stay.
+  CHECK(versions_of(r, "lang") == std::vector<std::string>{"1.0", "1.9", "1.10", "2.1"});
+  CHECK(sums_of(r, "lang", "2.1") == std::vector<std::string>{"amd64=4*", "arm64=5*"});
+  CHECK(sums_of(r, "lang", "2.0").empty());
+  // The default was the distribution's 1.0, on another line: it stays.
+  CHECK(r.packs.at("lang").version->value == "1.0");
+  REQUIRE(r.images.size() == 1);
+  const auto lang =
+      std::find_if(r.images[0].packs.begin(), r.images[0].packs.end(),
+                   [](const ResolvedPack& p) { return p.pack->name.value == "lang"; });
+  REQUIRE(lang != r.images[0].packs.end());
+  CHECK(lang->version == "2.1");
+  CHECK(lang->fetched);
+  // The library itself is untouched: pins live in the resolution's copy.
+  CHECK(lab.library.packs.at(3).fetch->checksums.size() == 3);
+}
+
+TEST_CASE("a pin moves the default when the default is on its line, and allows a new version") {
+  Lab lab(
+      "pack one {\n  version 1.2.0\n  fetch https://e.org/one-@version@.tgz\n  sha256 1.2.0 "
+      "amd64 " +
+      kHex4 + "\n  extract /opt/one\n}\ndefaults {\n  pin one 1.3.0 sha256 amd64 " + kHex5 +
+      "\n}\nimage x {\n  packs one\n}\nimage y {\n  packs one@1.3.0\n}\n");
+  const Resolved r = lab.resolve();
+  REQUIRE(lab.rendered() == "");
+  CHECK(r.packs.at("one").version->value == "1.3.0");
+  CHECK(versions_of(r, "one") == std::vector<std::string>{"1.3.0"});
+  for (const ResolvedImage& image : r.images)
+    CHECK(image.packs.back().version == "1.3.0");
+}
+
+TEST_CASE("pins: an unknown pack, a pack without downloads, a system version, two on a line") {
+  Lab lab("defaults {\n  pin lnag 2.1 sha256 amd64 " + kHex4 + "\n  pin helper 1 sha256 amd64 " +
+          kHex4 + "\n  pin lang 1.0 sha256 amd64 " + kHex4 + "\n  pin lang 2.1 sha256 amd64 " +
+          kHex4 + "\n  pin lang 2.2 sha256 amd64 " + kHex5 + "\n}\n");
+  lab.resolve();
+  CHECK(lab.rendered() ==
+        "Rigfile:2:7: error: unknown pack 'lnag'; did you mean 'lang'?\n"
+        "    pin lnag 2.1 sha256 amd64 " +
+            kHex4 +
+            "\n"
+            "        ^~~~\n"
+            "Rigfile:3:7: error: pack 'helper' downloads nothing (it has no 'fetch'), so there is "
+            "no checksum to pin\n"
+            "    pin helper 1 sha256 amd64 " +
+            kHex4 +
+            "\n"
+            "        ^~~~~~\n"
+            "Rigfile:4:12: error: version '1.0' of pack 'lang' is the distribution's own: it "
+            "downloads nothing to pin\n"
+            "    pin lang 1.0 sha256 amd64 " +
+            kHex4 +
+            "\n"
+            "             ^~~\n"
+            "Rigfile:6:12: error: pack 'lang' is already pinned on line 5 for its versions 2.x; "
+            "one pin per line of versions\n"
+            "    pin lang 2.2 sha256 amd64 " +
+            kHex5 +
+            "\n"
+            "             ^~~\n");
+}
+
+TEST_CASE("a pinned version without a checksum for a platform is an error at the pin") {
+  CHECK(checked("defaults {\n  pin lang 2.1 sha256 amd64 " + kHex4 +
+                "\n}\nimage x {\n  packs lang@2\n  platforms linux/amd64 linux/arm64\n}\n") ==
+        "Rigfile:2:3: error: the pin of pack 'lang' 2.1 has no sha256 for arm64, which image 'x' "
+        "builds; `rigc pin lang 2.1` writes one for every platform\n"
+        "    pin lang 2.1 sha256 amd64 " +
+            kHex4 +
+            "\n"
+            "    ^~~\n");
 }

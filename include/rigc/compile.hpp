@@ -36,6 +36,9 @@ struct CompileOptions {
   /// loaded into), used instead of loading the stock packs and pack_path again.
   const std::vector<spec::PackDecl>* library = nullptr;
   std::string output_dir = "docker";  ///< where the files go, as a path to open
+  /// The root of the git repository holding the spec, as a path to open ("" outside
+  /// one): where a workflow written with `ci-workflow` goes.
+  std::string repository_root;
   /// The spec and the output directory as the generated files name them.
   LowerOptions lower{"Rigfile", "docker"};
 };

@@ -15,8 +15,11 @@ struct CheckReport {
   bool clean() const { return missing.empty() && changed.empty() && stale.empty(); }
 };
 
-/// Compares `files` (which include the manifest) with `dir`.
-CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files);
+/// Compares `files` (which include the manifest) with `dir`, and the workflow that
+/// `ci-workflow` puts in the repository with `repository_root`. The reports name
+/// files by manifest key (manifest.hpp).
+CheckReport check_outputs(const std::string& dir, const std::vector<OutputFile>& files,
+                          const std::string& repository_root = "");
 
 /// A unified diff of two texts with the given file labels ("" when equal).
 std::string unified_diff(const std::string& before, const std::string& after,

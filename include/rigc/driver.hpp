@@ -17,11 +17,14 @@ struct DriverOptions {
   bool color = false;
   bool force = false;
   std::string format = "text";
-  bool check_only = false;          ///< fmt --check
-  std::string name;                 ///< new runner/pack NAME
-  std::vector<std::string> packs;   ///< new runner --packs
-  std::vector<std::string> labels;  ///< new runner --labels
-  std::string limits;               ///< new runner --limits cpus=2,memory=4G
+  bool check_only = false;            ///< fmt --check
+  std::string name;                   ///< new runner/pack NAME
+  std::vector<std::string> packs;     ///< new runner --packs
+  std::vector<std::string> labels;    ///< new runner --labels
+  std::string limits;                 ///< new runner --limits cpus=2,memory=4G
+  std::string pin_pack, pin_version;  ///< pin PACK VERSION
+  std::string mirror;                 ///< pin --mirror: replaces the pack's @mirror@
+  bool no_download = false;           ///< pin --no-download: trust the published list
 };
 
 int run_build(const DriverOptions& options);
@@ -32,5 +35,11 @@ int run_graph(const DriverOptions& options);
 int run_fmt(const DriverOptions& options);
 int run_new_runner(const DriverOptions& options);
 int run_new_pack(const DriverOptions& options);
+/// `rigc pin PACK VERSION [SPEC]`: the version's checksums from upstream (through
+/// the pack's mirror), written into the spec's `defaults` as a `pin`.
+int run_pin(const DriverOptions& options);
+/// `rigc pin --check [SPEC]`: the pins and downloaded versions that have a newer
+/// upstream release on their line (exit 1 when some do).
+int run_pin_check(const DriverOptions& options);
 
 }  // namespace rigc

@@ -11,12 +11,15 @@
 
 namespace rigc {
 
-/// A generated file, relative to the output directory.
+/// A generated file, relative to the output directory (or, for the one file that
+/// `ci-workflow` puts in .github/workflows/, to the root of the repository).
 struct OutputFile {
+  enum class Root { output, repository };
   std::string path;
   std::string content;
   bool executable = false;
   Location origin;  ///< the spec line responsible (an image's declaration), for annotations
+  Root root = Root::output;
 };
 
 /// An emitter writes one kind of file: one per image (emit_image, e.g. the
@@ -59,5 +62,6 @@ const Emitter& bake_emitter();
 const Emitter& workflow_emitter();
 const Emitter& runs_on_emitter();
 const Emitter& arc_emitter();
+const Emitter& renovate_emitter();
 
 }  // namespace rigc

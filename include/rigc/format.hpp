@@ -13,4 +13,8 @@ namespace rigc {
 
 std::string format_module(const ast::Module& module);
 
+/// One statement without a block as `rigc fmt` writes it, without indentation or
+/// comment: its head and arguments separated by one space, strings quoted.
+std::string format_statement(const ast::Node& node);
+
 }  // namespace rigc

@@ -40,12 +40,15 @@ const char* layer_name(Layer layer);
 
 using Vars = std::vector<std::pair<std::string, std::string>>;
 
-/// A `RUN --mount`: a BuildKit cache or a build secret.
+/// A `RUN --mount`: a BuildKit cache, a build secret, or the build context (bind).
 struct Mount {
-  enum class Type { cache, secret };
+  enum class Type { cache, secret, bind };
   Type type = Type::cache;
-  std::string target;                ///< absolute path in the build container
-  std::string id;                    ///< cache id (shared across images) or secret id
+  std::string target;  ///< absolute path in the build container
+  std::string id;      ///< cache id (shared across images) or secret id
+  /// cache: the content is platform-specific, so the id ends in -${TARGETARCH} (apt's
+  /// lists and archives, compiler caches) and the stage declares ARG TARGETARCH
+  bool per_platform = false;
   bool locked = false;               ///< cache: sharing=locked
   std::optional<std::uint32_t> uid;  ///< owner of the cache directory or secret file
   std::optional<std::uint32_t> gid;  ///< cache only
@@ -181,16 +184,17 @@ struct BuildSecret {
   std::string env;
 };
 
-/// A development service of Compose for an extra target: the target built and
-/// `develop.watch` rules (the sources synced into the container, a rebuild when
-/// a dependency manifest changes). No bind mount: it would hide what the image
-/// installed under the sources' path (node_modules, a virtualenv).
+/// A development service of Compose for an extra target: the target built, the
+/// sources bind-mounted over what the image copied (with a volume of its own
+/// over each dependency install under them, which the bind would hide), and
+/// `develop.watch` rules (sync the sources, rebuild on a dependency manifest).
 struct DevService {
   std::string target;
   Vars env;                         ///< the image's environment with the target's over it
   std::vector<std::string> expose;  ///< the image's ports and the target's
-  std::vector<std::pair<std::string, std::string>> syncs;  ///< context path -> container path
-  std::vector<std::string> rebuild_on;                     ///< dependency manifests (context paths)
+  std::vector<std::pair<std::string, std::string>> binds;  ///< context path -> container path
+  std::vector<std::string> keep;        ///< dependency installs under a bind (anonymous volumes)
+  std::vector<std::string> rebuild_on;  ///< dependency manifests (context paths)
 };
 
 /// A path of the build context that the Dockerfile copies, with the spec line
@@ -281,6 +285,7 @@ struct ScaleSet {
 struct Image {
   std::string name;
   bool runner = false;
+  bool own_init = false;  ///< the image runs its command under an init of its own (tini)
   Location location;
   std::string dockerfile;             ///< output path, e.g. "api.Dockerfile"
   std::string dockerfile_in_context;  ///< the same from the build context: "docker/api.Dockerfile"
@@ -290,6 +295,10 @@ struct Image {
   std::string repository;             ///< "ghcr.io/acme/runners/api" or "api"
   std::string tag;
   std::string cache_ref;  ///< the registry build cache, "REGISTRY/NAME:buildcache"; "" without one
+  /// The registry cache as CI writes it, one per platform (cache_ref-linux-amd64, …): each
+  /// platform is built by a job of its own, which would overwrite a shared one.
+  std::vector<std::string> cache_refs;
+  std::string base;  ///< the base image reference
   std::vector<std::string> platforms;
   std::string default_target;        ///< the stage Compose and Bake build
   std::vector<std::string> targets;  ///< extra targets
@@ -299,6 +308,9 @@ struct Image {
   std::vector<ContextInput> context_inputs;  ///< what the Dockerfile copies from the context
   std::vector<Pack> packs;
   std::vector<Cache> caches;  ///< the image's `cache` statements (volumes at run time)
+  /// Every distinct cache mount of its stages (apt's included), in order of first use:
+  /// what CI carries from one run to the next. Kept when the stages are released.
+  std::vector<Mount> cache_mounts;
   std::string user;
   std::uint32_t uid = 0, gid = 0;
   std::string home;
@@ -346,10 +358,61 @@ struct BuildTarget {
   std::string tag;                 ///< the image's tag
   std::string tag_suffix;          ///< "-dev" for an extra target, "" otherwise
   std::vector<std::string> platforms;
-  std::string cache_ref;                ///< where this build exports its cache, "" without one
-  std::vector<std::string> cache_from;  ///< the caches it reads (its own, then its image's)
+  std::string cache_ref;  ///< its registry cache, less the platform: "" without one
+  /// The caches it reads, per platform (cache_ref-linux-amd64 …): its own, then its image's.
+  std::vector<std::string> cache_from;
   Vars args;
   std::vector<BuildSecret> secrets;
+};
+
+/// A pinned pack in renovate.json: a custom manager that finds its pin in the spec.
+struct RenovatePin {
+  std::string pack;        ///< the pack's name, as the pin writes it
+  std::string datasource;  ///< the pack's `renovate DATASOURCE PACKAGE`
+  std::string package;
+  int line = 1;  ///< Fetch::line(): updates that change these leading components are off
+};
+
+/// renovate.json (`renovate true` in defaults): how Renovate finds the spec's pins,
+/// looks their versions up, and runs `rigc pin` on an update.
+struct Renovate {
+  std::string spec_path;               ///< the spec from the repository root
+  std::vector<RenovatePin> pins;       ///< pinned packs Renovate can look up, by name
+  std::vector<std::string> unmanaged;  ///< pinned packs without a datasource
+};
+
+/// A build job of the generated workflow: one platform, on a runner of its own.
+struct CiPlatform {
+  std::string platform;              ///< "linux/arm64"
+  std::string pair;                  ///< "linux-arm64": the job, its cache refs and artifacts
+  std::vector<std::string> runs_on;  ///< the job's runner labels
+  bool qemu = false;                 ///< emulated on an amd64 runner: QEMU is set up first
+  std::string group;                 ///< the Bake group of what it builds: "ci-linux-arm64"
+  std::vector<std::string> targets;  ///< the Bake targets that have this platform
+  Location location;                 ///< the `platforms` (or `ci-runner`) statement behind it
+};
+
+/// A cache mount the workflow carries from one run to the next.
+struct CiCache {
+  Mount mount;       ///< as the images' Dockerfiles mount it (sharing aside)
+  std::string slot;  ///< its archive (SLOT-ARCH.tar) and its directory in the helper
+};
+
+/// What the generated workflow needs besides the targets.
+struct Ci {
+  std::vector<CiPlatform> platforms;
+  /// Where the workflow goes: "" for github/build-images.yml in the output directory, or
+  /// ".github/workflows/NAME.yml" from the repository root (`ci-workflow`).
+  std::string workflow;
+  std::string output_dir;  ///< the output directory from the repository root ("." at the root)
+  std::vector<CiCache> caches;
+  /// github/cache-mounts.Dockerfile: `inject` fills the builder's cache mounts from
+  /// archives in its context, `export` writes them out (after `extract`).
+  std::vector<Stage> cache_stages;
+  /// What the saved cache mounts are keyed on (from the repository root): every image's
+  /// dependency manifests and the Dockerfiles (their package lists and versions).
+  std::vector<std::string> cache_key_files;
+  std::string cache_key;  ///< the key's fixed start: "rigc-cache-mounts-SPECDIR"
 };
 
 struct Build {
@@ -362,6 +425,8 @@ struct Build {
   std::vector<BuildTarget> targets;  ///< every image's default target, then each extra target
   std::string registry;  ///< the registry most images use ("" if none): Bake's REGISTRY default
   std::string tag;       ///< the tag most images use: Bake's TAG default
+  std::optional<Renovate> renovate;  ///< with `renovate true`
+  Ci ci;
 };
 
 }  // namespace rigc::ir

@@ -15,6 +15,7 @@ struct LowerOptions {
   std::string output_dir;      ///< relative to the spec's directory, e.g. "docker"
   std::string context = "..";  ///< the spec's directory, relative to the output directory
   std::string repo_dir = ".";  ///< the spec's directory, relative to the repository root
+  bool in_repository = false;  ///< a `.git` was found above the spec (a workflow can go there)
 };
 
 ir::Build lower(const Resolved& resolved, const LowerOptions& options, Diagnostics& diagnostics);

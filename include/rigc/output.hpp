@@ -32,12 +32,21 @@ struct Found {
   std::string blocked;
 };
 
-/// What the output directory holds at a path inside it: look_in for the disk, a
-/// table of Found values in tests.
+/// What the output directory holds at a path inside it (a manifest key: ":/…" is
+/// from the repository's root): look_at for the disk, a table of Found values in tests.
 using LookUp = std::function<Found(const std::string& path)>;
 
 /// What the directory `dir` holds at `path`, never read through a symbolic link.
 Found look_in(const std::filesystem::path& dir, const std::string& path);
+
+/// What is at the manifest key `key`: look_in the output directory `dir`, or for a
+/// ":/" key, in `repository_root`.
+Found look_at(const std::string& dir, const std::string& repository_root, const std::string& key);
+
+/// The path on disk of the manifest key `key` (manifest.hpp): under `dir`, or for a
+/// ":/" key under `repository_root`.
+std::string output_path(const std::string& dir, const std::string& repository_root,
+                        const std::string& key);
 
 /// Everything a build will do to the output directory, decided before touching it.
 struct WritePlan {
@@ -52,9 +61,11 @@ struct WritePlan {
   /// remove without having generated it (or through a symbolic link). When there is
   /// any, the rest of the plan is not to be carried out.
   std::vector<std::string> refusals;
+  /// Where ":/" keys are (the `ci-workflow` file); "" outside a repository.
+  std::string repository_root;
 };
 
-/// What a build did, file by file, for `rigc build` to print.
+/// What a build did, file by file (manifest keys), for `rigc build` to print.
 struct WriteSummary {
   std::vector<std::string> written, unchanged, removed;
 };
@@ -64,8 +75,11 @@ struct WriteSummary {
 /// every file, then every stale entry). Touches nothing itself: `dir` only names
 /// paths in the refusals. `force` overwrites and removes files rigc did not
 /// generate (never through a symbolic link, never anything but a regular file).
+/// A file of the repository's root (`ci-workflow`) is written only when absent or
+/// listed in the manifest (or with `force`): another spec's workflow stays.
 WritePlan plan_writes(const std::string& dir, const std::vector<OutputFile>& files,
-                      const std::string& manifest, const LookUp& look, bool force);
+                      const std::string& manifest, const LookUp& look, bool force,
+                      const std::string& repository_root = "");
 
 /// Prepares a plan without refusals: every new content, and the interim manifest,
 /// into a synced temporary file beside its target (directories created), after
@@ -84,6 +98,6 @@ void commit_writes(const std::string& dir, const WritePlan& plan, WriteSummary& 
 /// then writes each changed file through a temporary file and a rename, and
 /// removes the stale files of the previous manifest. Errors go to `diagnostics`.
 WriteSummary write_outputs(const std::string& dir, const std::vector<OutputFile>& files, bool force,
-                           Diagnostics& diagnostics);
+                           Diagnostics& diagnostics, const std::string& repository_root = "");
 
 }  // namespace rigc

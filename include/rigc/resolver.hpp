@@ -57,6 +57,14 @@ Resolved resolve(const spec::Module& module, std::vector<spec::PackDecl> library
 /// highest listed version that starts with `asked` + "."; "" when none.
 std::string select_version(const spec::PackDecl& pack, const std::string& asked);
 
+/// True when version `a` sorts before `b`: dot-separated parts, those that are both
+/// numbers compared as numbers ("1.9" < "1.10"), the others as text.
+bool version_less(const std::string& a, const std::string& b);
+
+/// The first `parts` dot-separated components of `version`: its line ("24" of
+/// 24.21.0 with 1, "3.13" of 3.13.15+20260814 with 2).
+std::string version_line(const std::string& version, int parts);
+
 /// The allowed versions of a pack (its `versions`, or just `version`).
 std::vector<std::string> pack_versions(const spec::PackDecl& pack);
 
@@ -103,6 +111,15 @@ struct ReportBudget {
 /// its name. A pack the spec declares twice is an error; the first one counts.
 PacksByName merge_pack_library(std::vector<spec::PackDecl> library,
                                const std::vector<spec::PackDecl>& own, Diagnostics& diagnostics);
+
+/// Applies the spec's `pin`s (of `defaults`) to `packs`, without copying a pack
+/// into the spec: a pinned version, with the pin's checksums, replaces the pack's
+/// downloaded versions of its line (Fetch::line(): node 24.22.3 replaces 24.21.0),
+/// and becomes the default when the default was on that line. Reports, at the pin,
+/// an unknown pack, a pack that downloads nothing, a `system` version and a second
+/// pin on one line of a pack.
+void apply_pins(const std::vector<spec::Pin>& pins, PacksByName& packs, ReportBudget& budget,
+                Diagnostics& diagnostics);
 
 /// Checks one pack on its own: its default and `system` versions are among its
 /// versions, the packs it requires exist in `known`, every version has a `system`

@@ -29,6 +29,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("drain", &Settings::drain);
   visit("auth", &Settings::auth);
   visit("runtime", &Settings::runtime);
+  visit("ci-workflow", &Settings::ci_workflow);
   visit("platforms", &Settings::platforms);
   visit("user", &Settings::user);
   visit("healthcheck", &Settings::healthcheck);
@@ -40,6 +41,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("ephemeral", &Settings::ephemeral);
   visit("sudo", &Settings::sudo);
   visit("init", &Settings::init);
+  visit("renovate", &Settings::renovate);
   visit("packs", &Settings::packs);
   visit("apt", &Settings::apt);
   visit("labels", &Settings::labels);
@@ -55,6 +57,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("build", &Settings::builds);
   visit("artifact", &Settings::artifacts);
   visit("secret", &Settings::secrets);
+  visit("ci-runner", &Settings::ci_runners);
   visit("target", &Settings::targets);
   visit("scale", &Settings::scale);
   visit("container-mode", &Settings::container_mode);
@@ -66,6 +69,7 @@ constexpr void for_each_field(Visit&& visit) {
   visit("dind", &Settings::dind);
   visit("node-selector", &Settings::node_selector);
   visit("tolerations", &Settings::tolerations);
+  visit("pin", &Settings::pins);
 }
 
 /// The number of list values in `settings` (every list entry, each `deps` file,

@@ -124,7 +124,31 @@ struct ExecForm {
   Location location;
 };
 
+/// `ci-runner PLATFORM LABEL …` or `ci-runner PLATFORM qemu`: where the generated
+/// workflow builds one platform.
+struct CiRunner {
+  std::string platform;
+  std::vector<std::string> labels;  ///< the job's runs-on labels; empty with `qemu`
+  bool qemu = false;                ///< built on the default amd64 runner under emulation
+  Location location;
+};
+
 struct Target;
+
+/// One architecture's checksum in a `pin`.
+struct PinnedSum {
+  At<std::string> arch;
+  At<std::string> sha256;
+};
+
+/// `pin PACK VERSION sha256 ARCH HEX …` in `defaults`: moves a fetching pack to
+/// VERSION with these checksums, without a copy of the pack.
+struct Pin {
+  At<std::string> pack;
+  At<std::string> version;
+  std::vector<PinnedSum> sums;
+  Location location;  ///< the statement
+};
 
 /// The statements of `defaults`, `image`, `runner` and `target` blocks. Optional
 /// members are single-valued (replaced by a later block), vectors are lists (added to).
@@ -135,6 +159,8 @@ struct Settings {
   std::optional<At<std::string>> drain;    ///< runners: how long a stop waits for a job
   std::optional<At<std::string>> auth;     ///< runners: `auth app|pat|token` (Compose secrets)
   std::optional<At<std::string>> runtime;  ///< the final image's own base (`scratch`, …)
+  /// defaults: `ci-workflow .github/workflows/NAME.yml`, where the workflow is written
+  std::optional<At<std::string>> ci_workflow;
   std::optional<At<std::vector<std::string>>> platforms;
   std::optional<User> user;
   std::optional<Healthcheck> healthcheck;
@@ -142,8 +168,9 @@ struct Settings {
   std::optional<Resources> limits, reserve;
   std::optional<At<int>> replicas;
   std::optional<At<bool>> ephemeral;
-  std::optional<At<bool>> sudo;  ///< runners: passwordless sudo for jobs
-  std::optional<At<bool>> init;  ///< an init (tini) as the image's PID 1
+  std::optional<At<bool>> sudo;      ///< runners: passwordless sudo for jobs
+  std::optional<At<bool>> init;      ///< an init (tini) as the image's PID 1
+  std::optional<At<bool>> renovate;  ///< defaults: write renovate.json for the pins
   std::vector<PackRef> packs;
   std::vector<At<std::string>> apt, labels, dirs, expose;
   std::vector<Pair> env, args, oci_labels;
@@ -154,6 +181,7 @@ struct Settings {
   std::vector<Run> builds;  ///< `build` steps: after the sources, in the build stage
   std::vector<Artifact> artifacts;
   std::vector<Secret> secrets;
+  std::vector<CiRunner> ci_runners;  ///< defaults only: the workflow's runner per platform
   std::vector<Target> targets;
   // Runner scale sets on Kubernetes (ARC): docs/kubernetes.md.
   std::optional<Scale> scale;
@@ -165,6 +193,7 @@ struct Settings {
   std::optional<Resources> listener, dind;  ///< the listener's and the dind sidecar's resources
   std::vector<Pair> node_selector;
   std::vector<Toleration> tolerations;
+  std::vector<Pin> pins;  ///< defaults only: the resolver applies them to the packs
 };
 
 /// `target NAME { … }` inside an image: an extra build stage on top of the final one.
@@ -185,18 +214,62 @@ struct Checksum {
   std::string arch;
   std::string sha256;
   Location location;
+  bool pinned = false;  ///< from the spec's `pin`, not the pack
 };
 
-/// How a pack downloads an upstream archive.
+/// `fetch URL for VERSION …`: the download of some versions, when it differs from
+/// the pack's default URL (another file name, another build flavour).
+struct VersionUrl {
+  At<std::string> url;
+  std::vector<At<std::string>> versions;
+};
+
+/// `checksums sha256sums|json URL`: where upstream publishes the archives'
+/// SHA-256, for `rigc pin` (absent: it downloads the archives and hashes them).
+struct ChecksumSource {
+  At<std::string> format;  ///< "sha256sums" or "json"
+  At<std::string> url;     ///< with the URL placeholders of `fetch`
+};
+
+/// `releases URL "PATTERN" [line N]`: where upstream lists its versions, for
+/// `rigc pin --check`. PATTERN is the text around each version (@version@ in it).
+struct ReleaseSource {
+  At<std::string> url;
+  At<std::string> pattern;
+  int line = 1;  ///< leading version components an update keeps (node 24 -> 24.x)
+  Location location;
+};
+
+/// `renovate DATASOURCE PACKAGE`: how Renovate looks this pack's versions up.
+struct RenovateSource {
+  At<std::string> datasource;  ///< e.g. github-releases, node-version
+  At<std::string> package;     ///< e.g. actions/runner
+};
+
+/// How a pack downloads an upstream archive (or a single file).
 struct Fetch {
-  At<std::string> url;     ///< with @mirror@, @version@ and @arch@
-  std::string mirror;      ///< default of the <PACK>_MIRROR build ARG
-  std::vector<Pair> arch;  ///< TARGETARCH -> upstream spelling
+  At<std::string> url;  ///< with @mirror@, @version@, @version-base@, @version-build@, @arch@
+  std::vector<VersionUrl> version_urls;  ///< `fetch URL for VERSION …`
+  std::string mirror;                    ///< default of the <PACK>_MIRROR build ARG
+  std::vector<Pair> arch;                ///< TARGETARCH -> upstream spelling
   std::vector<Checksum> checksums;
   std::string extract;  ///< absolute directory
   int strip = 0;
   bool owned = false;
+  std::vector<std::string> only;       ///< `only MEMBER …`: the archive members unpacked
+  std::string file;                    ///< `file NAME`: a single file, installed as DIR/NAME
+  std::optional<At<std::string>> run;  ///< `fetch-run "CMD"`: run in DIR after unpacking
+  std::string into;  ///< `fetch-run … into /DIR`: what is copied out instead of DIR
+  std::optional<ChecksumSource> published;  ///< `checksums`
+  std::optional<ReleaseSource> releases;
+  std::optional<RenovateSource> renovate;
   Location location;
+
+  /// The directory the final image copies: `into`, or the extract directory.
+  const std::string& copied() const { return into.empty() ? extract : into; }
+  /// How many leading version components make a line (`releases … line N`, default
+  /// 1): a pin replaces the versions of its line, and an update stays on it.
+  int line() const { return releases ? releases->line : 1; }
 };
 
 struct PackDeps {
@@ -239,7 +312,8 @@ struct PackDecl {
   std::vector<Cache> caches;
   std::vector<PackDeps> deps;
   std::optional<Fetch> fetch;
-  bool stock = false;  ///< from packs/ (embedded) rather than a spec or --pack-path
+  std::vector<Pin> pins;  ///< the spec's pins applied to this pack (by the resolver)
+  bool stock = false;     ///< from packs/ (embedded) rather than a spec or --pack-path
 };
 
 struct Module {

@@ -37,6 +37,10 @@ void strings(YAML::Emitter& out, const std::vector<std::string>& values);
 /// A flow sequence of double-quoted strings: ["a", "b"].
 void flow_quoted(YAML::Emitter& out, const std::vector<std::string>& values);
 
+/// A literal block scalar (`|`), for the fixed scripts of `run:` steps: lines kept as
+/// they are. For fixed text only, never a spec's values.
+void literal(YAML::Emitter& out, const std::string& text);
+
 /// An empty flow mapping: {}.
 void empty_map(YAML::Emitter& out);
 

@@ -160,9 +160,10 @@ pack_path=(--pack-path "$work/fixtures/packs")
 # (--pack-path takes several values: the spec goes before it)
 "$rigc" build "$ex/runners/Rigfile" "${pack_path[@]}" >/dev/null
 "$rigc" plan --format json "$ex/runners/Rigfile" "${pack_path[@]}" >"$ex/runners/plan.json"
+# rails downloads Node.js too (the node pack's default is an upstream release)
 for name in api rails; do
-  "$rigc" build "$ex/$name/Rigfile" >/dev/null
-  "$rigc" plan --format json "$ex/$name/Rigfile" >"$ex/$name/plan.json"
+  "$rigc" build "$ex/$name/Rigfile" "${pack_path[@]}" >/dev/null
+  "$rigc" plan --format json "$ex/$name/Rigfile" "${pack_path[@]}" >"$ex/$name/plan.json"
 done
 printf 'gem.example.com:e2e-%s\n' "$RANDOM$RANDOM" >"$work/gem_credentials"
 secret_value="$(cat "$work/gem_credentials")"

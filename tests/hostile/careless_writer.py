@@ -41,6 +41,7 @@ def main():
                       not line.startswith("#")]
     with tempfile.TemporaryDirectory() as work:
         shutil.copy("Rigfile", os.path.join(work, "Rigfile"))
+        os.mkdir(os.path.join(work, ".git"))  # so that a `ci-workflow` compiles
         r = subprocess.run([os.environ["RIGC_REAL"], "build", "Rigfile"], cwd=work,
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -51,13 +52,34 @@ def main():
         for base, _, names in os.walk(scratch):
             for name in names:
                 produced.append(os.path.relpath(os.path.join(base, name), scratch))
+        # The workflow `ci-workflow` puts in the repository: copied to the nearest
+        # directory with a .git, through whatever links are on the way; manifest
+        # entries ":/PATH" removed from there, wherever they point.
+        repo = os.getcwd()
+        while not os.path.exists(os.path.join(repo, ".git")) and os.path.dirname(repo) != repo:
+            repo = os.path.dirname(repo)
+        for base, _, names in os.walk(os.path.join(work, ".github")):
+            for name in names:
+                rel = os.path.relpath(os.path.join(base, name), work)
+                target = os.path.join(repo, rel)
+                if confined(target):
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    shutil.copyfile(os.path.join(base, name), target)
+                produced.append(":/" + rel)
         for entry in listed:
+            if entry.startswith(":/") and entry not in produced:
+                if confined(os.path.join(repo, entry[2:])):
+                    try:
+                        os.remove(os.path.join(repo, entry[2:]))
+                    except OSError:
+                        pass
+                continue
             if entry not in produced and confined(os.path.join(out, entry)):
                 try:
                     os.remove(os.path.join(out, entry))
                 except OSError:
                     pass
-        for rel in sorted(produced):
+        for rel in sorted(p for p in produced if not p.startswith(":/")):
             with open(os.path.join(scratch, rel), "rb") as f:
                 content = f.read()
             target = os.path.join(out, rel)

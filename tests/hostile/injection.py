@@ -99,6 +99,17 @@ TEMPLATES = [
         "@DIR@", "/opt/t"), "word", "https://example.com/" + BENIGN),
     ("extract", FETCH.replace("@URL@", "https://example.com/t.tar.gz").replace(
         "@DIR@", '"{v}"'), "string", "/" + BENIGN),
+    ("extract only", FETCH.replace("@URL@", "https://example.com/t.tar.gz").replace(
+        "@DIR@", "/opt/t only {v}"), "word", BENIGN + "/bin"),
+    ("extract file", FETCH.replace("@URL@", "https://example.com/t").replace(
+        "@DIR@", "/opt/t file {v}"), "word", BENIGN),
+    ("fetch-run", FETCH.replace("@URL@", "https://example.com/t.tar.gz").replace(
+        "@DIR@", '/tmp/t\n  fetch-run "{v}" into /opt/t'), "string", "echo " + BENIGN),
+    ("fetch for", FETCH.replace("@URL@", "https://example.com/t.tar.gz\n  fetch {v} for 1.0")
+     .replace("@DIR@", "/opt/t"), "word", "https://example.com/" + BENIGN + ".tar.gz"),
+    ("pack renovate", "defaults {{\n  renovate true\n  pin t 1.0 sha256 amd64 " + "b" * 64 + "\n}}\n\n"
+     + FETCH.replace("@URL@", "https://example.com/t.tar.gz\n  renovate github-releases {v}")
+     .replace("@DIR@", "/opt/t"), "word", "owner/" + BENIGN),
 ]
 
 # Each carries "zq" so that substituting it back finds only itself.

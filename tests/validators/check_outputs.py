@@ -43,12 +43,21 @@ import bake_hcl
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "node_modules", "dclint", "schemas", "compose.schema.json")
 FIXTURES = os.path.join(HERE, "fixtures")
-TARGET_KEYS = {"inherits", "context", "dockerfile", "target", "tags", "platforms", "args", "cache-from", "cache-to"}
-LIST_KEYS = {"inherits", "tags", "platforms", "cache-from", "cache-to"}
+TARGET_KEYS = {"inherits", "context", "dockerfile", "target", "tags", "platforms", "args", "labels",
+               "cache-from", "cache-to", "output", "attest", "secret"}
+LIST_KEYS = {"inherits", "tags", "platforms", "cache-from", "cache-to", "output", "attest", "secret"}
+MAP_KEYS = {"args", "labels"}
+# What CI's overlay (docker-bake.ci.hcl) may set on a target, and the target that
+# docker/metadata-action's bake file fills in.
+CI_KEYS = {"inherits", "labels", "cache-from", "cache-to", "output", "attest"}
+METADATA_TARGET = "docker-metadata-action"
+CI_DEFAULT_PLATFORM = "linux/amd64"
 # JSON has no comments, so rigc marks docker-bake.json as generated with this variable.
 JSON_ONLY_VARIABLES = {"RIGC_GENERATED"}
 PLATFORM = re.compile(r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")
 MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+HELPER = "github/cache-mounts.Dockerfile"
+CACHE_MOUNT = re.compile(r"--mount=type=cache,(\S+)")
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -218,27 +227,39 @@ class Layout:
         return os.path.normpath(path)
 
 
-def check_bake(out, layout, report):
+def read_bake_pair(out, name, report):
+    """NAME.json and NAME.hcl, which must parse to the same dict; the JSON's dict."""
     try:
-        bake = load_json(os.path.join(out, "docker-bake.json"))
+        bake = load_json(os.path.join(out, name + ".json"))
     except ValueError as e:
-        report.add("docker-bake.json", f"JSON: {e}")
+        report.add(name + ".json", f"JSON: {e}")
         return None
     try:
-        with open(os.path.join(out, "docker-bake.hcl"), encoding="utf-8") as f:
+        with open(os.path.join(out, name + ".hcl"), encoding="utf-8") as f:
             hcl = bake_hcl.parse(f.read())
     except bake_hcl.HclError as e:
-        report.add("docker-bake.hcl", f"HCL subset: {e}")
+        report.add(name + ".hcl", f"HCL subset: {e}")
         hcl = None
     if hcl is not None:
         comparable = json.loads(json.dumps(bake))
-        for name in JSON_ONLY_VARIABLES:
-            comparable.get("variable", {}).pop(name, None)
+        for variable in JSON_ONLY_VARIABLES:
+            comparable.get("variable", {}).pop(variable, None)
         if hcl != comparable:
             for line in describe_difference(hcl, comparable):
-                report.add("docker-bake.hcl", f"differs from docker-bake.json: {line}")
-    check_bake_structure(bake, layout, report)
+                report.add(name + ".hcl", f"differs from {name}.json: {line}")
     return bake
+
+
+def check_bake(out, layout, report):
+    bake = read_bake_pair(out, "docker-bake", report)
+    if bake is not None:
+        check_bake_structure(bake, layout, report)
+    ci = None
+    if os.path.isfile(os.path.join(out, "docker-bake.ci.json")):
+        ci = read_bake_pair(out, "docker-bake.ci", report)
+        if ci is not None and bake is not None:
+            check_ci_overlay(bake, ci, report)
+    return bake, ci
 
 
 def describe_difference(a, b, where=""):
@@ -299,9 +320,9 @@ def check_bake_structure(bake, layout, report):
             elif key in LIST_KEYS:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     report.add(rel, f"target '{name}': '{key}' must be a list of strings")
-            elif key == "args":
+            elif key in MAP_KEYS:
                 if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                    report.add(rel, f"target '{name}': 'args' must map names to strings")
+                    report.add(rel, f"target '{name}': '{key}' must map names to strings")
             elif not isinstance(value, str):
                 report.add(rel, f"target '{name}': '{key}' must be a string")
         for parent in target.get("inherits") or []:
@@ -347,17 +368,103 @@ def cache_fields(entry):
     return dict(part.split("=", 1) if "=" in part else (part, "") for part in entry.split(","))
 
 
+def cache_entry_problem(entry):
+    """Why `entry` is not one cache definition (None when it is): buildx reads one
+    entry as one comma-separated set of key=value attributes, so two caches joined
+    with a comma become one whose later `ref` wins (build-push-action splits its
+    cache inputs on newlines only)."""
+    keys = [part.split("=", 1)[0] for part in entry.split(",") if part]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        return f"'{entry}' is not one cache: '{repeated[0]}=' appears {keys.count(repeated[0])} times"
+    if "type" not in keys:
+        return f"'{entry}' has no type="
+    if any("=" not in part for part in entry.split(",") if part):
+        return f"'{entry}' has an attribute without a value"
+    if cache_fields(entry).get("type") == "registry" and "ref" not in keys:
+        return f"'{entry}' is a registry cache without ref="
+    return None
+
+
 def check_bake_cache(rel, name, t, report):
-    froms = [cache_fields(c) for c in t.get("cache-from") or []]
-    tos = [cache_fields(c) for c in t.get("cache-to") or []]
-    for c in froms + tos:
-        if "type" not in c:
-            report.add(rel, f"target '{name}': a cache entry has no type=")
-    for c in tos:
-        if c.get("mode") != "max":
-            report.add(rel, f"target '{name}': cache-to without mode=max caches only the final stage")
-    if [c.get("ref") for c in froms] != [c.get("ref") for c in tos]:
-        report.add(rel, f"target '{name}': cache-from and cache-to name different caches")
+    for key in ("cache-from", "cache-to"):
+        for entry in t.get(key) or []:
+            problem = cache_entry_problem(entry)
+            if problem:
+                report.add(rel, f"target '{name}': {key} {problem}")
+    if t.get("cache-to"):
+        report.add(rel, f"target '{name}': cache-to in docker-bake.hcl: a plain `docker buildx bake` "
+                   "would export the cache and fail without write access to the registry")
+
+
+def check_ci_overlay(bake, ci, report):
+    """docker-bake.ci: what CI adds on the default branch, to targets that exist."""
+    rel = "docker-bake.ci.json"
+    targets = bake.get("target") or {}
+    overlay = ci.get("target") or {}
+    if METADATA_TARGET not in overlay:
+        report.add(rel, f"no empty target '{METADATA_TARGET}' for metadata-action's bake file to fill")
+    elif overlay[METADATA_TARGET]:
+        report.add(rel, f"target '{METADATA_TARGET}' must be empty (metadata-action's file fills it)")
+    variables = dict(bake_variables(bake), **bake_variables(ci))
+    for name, t in overlay.items():
+        if name == METADATA_TARGET:
+            continue
+        if name not in targets:
+            report.add(rel, f"target '{name}' is not a target of docker-bake.json")
+            continue
+        for key in t:
+            if key not in CI_KEYS:
+                report.add(rel, f"target '{name}': '{key}' is not something CI adds")
+        if METADATA_TARGET not in (t.get("inherits") or []):
+            report.add(rel, f"target '{name}' does not inherit '{METADATA_TARGET}': no version or revision labels")
+        for key in ("cache-from", "cache-to"):
+            for entry in t.get(key) or []:
+                problem = cache_entry_problem(entry)
+                if problem:
+                    report.add(rel, f"target '{name}': {key} {problem}")
+        for entry in t.get("cache-to") or []:
+            if cache_fields(entry).get("mode") != "max":
+                report.add(rel, f"target '{name}': cache-to without mode=max caches only the final stage")
+            if "${PLATFORM_PAIR}" not in entry:
+                report.add(rel, f"target '{name}': cache-to '{entry}' is the same for every platform's job; "
+                           "each would overwrite the others'")
+        outputs = t.get("output") or []
+        if outputs and not all("push-by-digest=true" in o for o in outputs):
+            report.add(rel, f"target '{name}': its output is not pushed by digest (the merge job tags it)")
+        attest = " ".join(t.get("attest") or [])
+        if outputs and ("type=provenance" not in attest or "type=sbom" not in attest):
+            report.add(rel, f"target '{name}': a push without provenance and SBOM attestations")
+    for name in (bake.get("group", {}).get("default", {}) or {}).get("targets") or []:
+        if name not in overlay:
+            report.add(rel, f"target '{name}' of docker-bake.json has no CI overlay")
+    check_ci_cache_reads(bake, overlay, variables, report)
+
+
+def check_ci_cache_reads(bake, overlay, variables, report):
+    """What CI writes for a platform is what every build reads: each cache-to ref,
+    for each ci-PLATFORM group the target is in, is among the target's cache-from."""
+    groups = {g[3:]: (v or {}).get("targets") or [] for g, v in (bake.get("group") or {}).items()
+              if g.startswith("ci-")}
+    targets = bake.get("target") or {}
+    for name, t in overlay.items():
+        if name not in targets:
+            continue
+        try:
+            reads = resolve_target(targets, name).get("cache-from") or []
+        except ValueError:
+            continue
+        reads = [substitute(r, variables) for r in reads]
+        for entry in t.get("cache-to") or []:
+            if cache_fields(entry).get("type") != "registry":
+                continue
+            for pair, members in groups.items():
+                if name not in members:
+                    continue
+                written = substitute(entry, dict(variables, PLATFORM_PAIR=pair)).replace(",mode=max", "")
+                if written not in reads:
+                    report.add("docker-bake.ci.json", f"target '{name}': CI writes '{written}' "
+                               "but no build reads it (not in its cache-from)")
 
 
 # ---------------------------------------------------------------- agreement
@@ -415,6 +522,28 @@ def split_list(text, separators):
     return [part.strip() for part in re.split(separators, text or "") if part.strip()]
 
 
+def repo_root_for_source(layout, source, report, rel):
+    """The repository root the workflow assumes: the output directory less `source`
+    (bake-action's local source, from which Bake runs). A golden case's expected/
+    stands for the plan's output directory."""
+    out = os.path.join(layout.spec_dir, layout.output_dir)
+    if source == ".":
+        root = out
+    elif out.endswith(os.sep + source):
+        root = out[: -len(source) - 1]
+    else:
+        report.add(rel, f"bake-action source '{source}' is not the output directory ({out})")
+        return None
+    if os.path.basename(layout.out) == layout.output_dir:
+        r = subprocess.run(["git", "-C", layout.out, "rev-parse", "--show-toplevel"],
+                           capture_output=True, text=True, check=False)
+        top = r.stdout.strip()
+        if r.returncode == 0 and os.path.realpath(top) != os.path.realpath(root):
+            report.add(rel, f"bake-action source is '{source}', but the output directory is "
+                       f"'{os.path.relpath(out, top)}' in the repository")
+    return root
+
+
 def repo_root_for(layout, context, report, rel):
     """The repository root the workflow assumes: the spec directory less `context`.
     In a git work tree where rigc wrote in place, it must be the real top level."""
@@ -446,7 +575,7 @@ def check_agreement(plan, layout, compose, bake, workflow, runs_on, report):
     if builds is not None:
         check_bake_agreement(images, builds, layout, report)
     if builds is not None and workflow is not None:
-        check_workflow_agreement(builds, workflow, layout, report)
+        check_workflow_agreement(builds, workflow, layout, report, bake, plan)
     if runs_on is not None or runners:
         check_runs_on(runners, runs_on or {}, report)
 
@@ -478,13 +607,17 @@ def check_compose_agreement(images, compose, layout, report):
             report.add(rel, f"image '{name}' has no service")
             continue
         runner = image.get("kind") == "runner"
-        if s.get("init") is not True:
+        # One init as PID 1: Compose's, or the image's own (tini), never both.
+        if image.get("own_init"):
+            if "init" in s:
+                report.add(rel, f"service '{name}': the image has an init of its own; init: {s['init']!r} adds a second")
+        elif s.get("init") is not True:
             report.add(rel, f"service '{name}': init: true is missing (PID 1 must pass SIGTERM on)")
         build = s.get("build") or {}
         want_build = {"context": "..", "dockerfile": f"{layout.output_dir}/{image['dockerfile']}",
                       "target": image.get("default_target", "final")}
-        if image.get("cache_ref"):
-            want_build["cache_from"] = [image["cache_ref"]]
+        if image.get("cache_refs"):  # the registry cache CI writes, per platform
+            want_build["cache_from"] = image["cache_refs"]
         if image.get("build_secrets"):
             want_build["secrets"] = [secret["id"] for secret in image["build_secrets"]]
         for key in sorted(set(want_build) | set(build)):
@@ -608,10 +741,11 @@ def check_dev_service(rel, name, image, dev, s, layout, report):
     context = ".."
     def host(path):
         return context if path in (".", "") else (path if context == "." else f"{context}/{path}")
-    if s.get("volumes"):
-        report.add(rel, f"service '{name}': a development service mounts {s.get('volumes')!r}; it syncs its sources instead")
+    want_volumes = [f"{host(b['source'])}:{b['target']}" for b in dev.get("binds") or []] + list(dev.get("keep") or [])
+    if (s.get("volumes") or []) != want_volumes:
+        report.add(rel, f"service '{name}': volumes are {s.get('volumes')!r}, the plan's sources say {want_volumes!r}")
     watch = ((s.get("develop") or {}).get("watch")) or []
-    want_watch = [{"action": "sync", "path": host(b["source"]), "target": b["target"]} for b in dev.get("syncs") or []]
+    want_watch = [{"action": "sync", "path": host(b["source"]), "target": b["target"]} for b in dev.get("binds") or []]
     want_watch += [{"action": "rebuild", "path": host(f)} for f in dev.get("rebuild_on") or []]
     if watch != want_watch:
         report.add(rel, f"service '{name}': develop.watch is {watch!r}, the plan says {want_watch!r}")
@@ -663,15 +797,23 @@ def check_bake_agreement(images, builds, layout, report):
         base = {"dockerfile": dockerfile, "target": image.get("default_target", "final"),
                 "tags": [image["image"]], "platforms": image.get("platforms") or [],
                 "args": image.get("build_args") or {}}
-        if image.get("cache_ref"):
-            base["cache-from"] = [f"type=registry,ref={image['cache_ref']}"]
-            base["cache-to"] = [f"type=registry,ref={image['cache_ref']},mode=max"]
+        pairs = [p.replace("/", "-") for p in image.get("platforms") or [CI_DEFAULT_PLATFORM]]
+        own = [f"type=registry,ref={image['cache_ref']}-{pair}" for pair in pairs] if image.get("cache_ref") else []
+        if own:
+            base["cache-from"] = own
+        base["cache-to"] = None
+        # A build secret from the environment of `docker buildx bake`, as Compose reads it.
+        secrets = [f"id={x['id']},env={x['env']}" for x in image.get("build_secrets") or []]
+        base["secret"] = secrets or None
         expected[image["name"]] = base
         for extra in image.get("targets") or []:
-            expected[f"{image['name']}-{extra}"] = {"dockerfile": dockerfile, "target": extra,
-                                                    "tags": [f"{image['image']}-{extra}"],
-                                                    "platforms": image.get("platforms") or [],
-                                                    "args": image.get("build_args") or {}}
+            x = {"dockerfile": dockerfile, "target": extra, "tags": [f"{image['image']}-{extra}"],
+                 "platforms": image.get("platforms") or [], "args": image.get("build_args") or {},
+                 "cache-to": None, "secret": secrets or None}
+            if own:
+                x["cache-from"] = [f"type=registry,ref={image['cache_ref']}-{extra}-{pair}"
+                                   for pair in pairs] + own
+            expected[f"{image['name']}-{extra}"] = x
     for name in builds:
         if name not in expected:
             report.add(rel, f"target '{name}' is neither an image nor an extra target of the plan")
@@ -686,43 +828,149 @@ def check_bake_agreement(images, builds, layout, report):
                 report.add(rel, f"target '{name}': {key} is {have!r}, the plan says {value!r}")
 
 
-def check_workflow_agreement(builds, workflow, layout, report):
+def check_workflow_agreement(builds, workflow, layout, report, bake=None, plan=None):
+    """The workflow builds through the Bake file: every bake-action step runs from the
+    output directory with docker-bake.hcl, a ci-PLATFORM group and that platform, and
+    together the jobs build every target for each of its platforms, once for pull
+    requests and once for pushes (with docker-bake.ci.hcl)."""
     rel = "github/build-images.yml"
-    wf = workflow_builds(workflow, report, rel)
-    roots = {}
-    for name in wf:
-        if name not in builds:
-            report.add(rel, f"builds '{name}', which is not a bake target")
+    check_workflow_cache_inputs(workflow, rel, report)
+    groups = ((bake or {}).get("group") or {})
+    want = set()
     for name, t in builds.items():
-        got = wf.get(name)
-        if got is None:
-            report.add(rel, f"bake target '{name}' is not built by the workflow")
+        for platform in t.get("platforms") or [CI_DEFAULT_PLATFORM]:
+            want.add((name, platform))
+    built = {"pull request": [], "push": []}
+    roots = {}
+    ci_platforms = {p["platform"]: p for p in ((plan or {}).get("ci") or {}).get("platforms") or []}
+    for job_name, job, step in bake_steps(workflow):
+        w = step.get("with") or {}
+        files = split_list(w.get("files"), r"[,\n]")
+        kind = "push" if "./docker-bake.ci.hcl" in files else "pull request"
+        where = f"job '{job_name}' step '{step.get('name', 'bake')}'"
+        source = os.path.normpath(str(w.get("source", "")))
+        if source not in roots:
+            roots[source] = repo_root_for_source(layout, source, report, rel)
+        if not files or files[0] != "./docker-bake.hcl":
+            report.add(rel, f"{where}: does not build from ./docker-bake.hcl (files: {files!r})")
+        if kind == "push" and files.index("./docker-bake.ci.hcl") < files.index("./docker-bake.hcl") \
+                if "./docker-bake.hcl" in files else False:
+            report.add(rel, f"{where}: docker-bake.ci.hcl must come after docker-bake.hcl")
+        # Each build secret's variable, from the repository secret of that name.
+        for secret in {x["env"] for i in (plan or {}).get("images") or [] for x in i.get("build_secrets") or []}:
+            got = (step.get("env") or {}).get(secret)
+            if got != f"${{{{ secrets.{secret} }}}}":
+                report.add(rel, f"{where}: env.{secret} is {got!r}, not the repository secret ${{{{ secrets.{secret} }}}} "
+                                "the Bake file's build secret reads")
+        platforms = [s[len("*.platform="):] for s in split_list(w.get("set"), r"\n") if s.startswith("*.platform=")]
+        if len(platforms) != 1:
+            report.add(rel, f"{where}: sets {len(platforms)} platforms, not the one of its job")
             continue
-        # Without a context input, build-push-action builds the Git context: the root.
-        context = got.get("context", ".")
-        if context is None:
-            report.add(rel, f"'{name}': context is an expression this check cannot follow")
+        platform = platforms[0]
+        group = str(w.get("targets", ""))
+        members = (groups.get(group) or {}).get("targets")
+        if members is None:
+            report.add(rel, f"{where}: builds '{group}', which is not a group of the Bake file")
             continue
-        if context not in roots:
-            roots[context] = repo_root_for(layout, context, report, rel)
-        root = roots[context]
-        if root is not None and got.get("file") is not None:
-            wf_file = os.path.normpath(os.path.join(root, got["file"]))
-            bake_file = os.path.normpath(os.path.join(layout.out, t.get("context", ""), t.get("dockerfile", "")))
-            if wf_file != bake_file:
-                report.add(rel, f"'{name}': file '{got['file']}' is {os.path.relpath(wf_file, root)} from the "
-                           f"repository root, but the bake file builds {os.path.relpath(bake_file, root)} "
-                           "(build-push-action reads `file` from the workspace, not from `context`)")
-        comparisons = (("target", got.get("target"), t.get("target")),
-                       ("platforms", split_list(got.get("platforms"), r"[,\n]"), t.get("platforms") or []),
-                       ("tags", split_list(got.get("tags"), r"[,\n]"), t.get("tags") or []))
-        for key, have, want in comparisons:
-            if have != want:
-                report.add(rel, f"'{name}': {key} is {have!r}, the bake file says {want!r}")
-        if t.get("cache-from"):
-            have = split_list(got.get("cache-from"), r"\n")
-            if have != t["cache-from"]:
-                report.add(rel, f"'{name}': cache-from is {have!r}, the bake file says {t['cache-from']!r}")
+        for name in members:
+            if (name, platform) not in want:
+                report.add(rel, f"{where}: builds '{name}' for {platform}, which the Bake file does not ask for")
+            built[kind].append((name, platform))
+        check_job_runner(job_name, job, platform, ci_platforms.get(platform), rel, report)
+    for kind, pairs in built.items():
+        for name, platform in sorted(want - set(pairs)):
+            report.add(rel, f"bake target '{name}' is not built for {platform} on a {kind}")
+        for pair in sorted({p for p in pairs if pairs.count(p) > 1}):
+            report.add(rel, f"'{pair[0]}' is built for {pair[1]} twice on a {kind}")
+
+
+def bake_steps(workflow):
+    for job_name, job in ((workflow or {}).get("jobs") or {}).items():
+        for step in (job or {}).get("steps") or []:
+            if str((step or {}).get("uses", "")).startswith("docker/bake-action@"):
+                yield job_name, job, step
+
+
+def check_job_runner(job_name, job, platform, ci, rel, report):
+    """A job builds its platform on the runner the plan names, with QEMU exactly when
+    the plan emulates it."""
+    if ci is None:
+        report.add(rel, f"job '{job_name}': builds {platform}, which the plan's CI does not build")
+        return
+    runs_on = job.get("runs-on")
+    runs_on = [runs_on] if isinstance(runs_on, str) else runs_on
+    if runs_on != ci.get("runs_on"):
+        report.add(rel, f"job '{job_name}': runs on {runs_on!r}, the plan's runner for {platform} is {ci.get('runs_on')!r}")
+    qemu = any(str((s or {}).get("uses", "")).startswith("docker/setup-qemu-action@") for s in job.get("steps") or [])
+    if qemu != bool(ci.get("qemu")):
+        report.add(rel, f"job '{job_name}': {'sets up' if qemu else 'does not set up'} QEMU, "
+                   f"the plan {'emulates' if ci.get('qemu') else 'builds natively'} {platform}")
+
+
+def check_workflow_cache_inputs(workflow, rel, report):
+    """Every cache entry the workflow passes itself (build-push-action's cache-from and
+    cache-to, which it splits on newlines; Bake `set` overrides) is one cache."""
+    for job_name, job in ((workflow or {}).get("jobs") or {}).items():
+        for step in (job or {}).get("steps") or []:
+            uses = str((step or {}).get("uses", ""))
+            w = (step or {}).get("with") or {}
+            entries = []
+            if uses.startswith("docker/build-push-action@"):
+                for key in ("cache-from", "cache-to"):
+                    entries += [(key, e) for e in split_list(w.get(key), r"\n")]
+            if uses.startswith("docker/bake-action@"):
+                for line in split_list(w.get("set"), r"\n"):
+                    m = re.match(r"^[^.=]+\.(cache-from|cache-to)=(.*)$", line)
+                    if m:
+                        entries.append((m.group(1), m.group(2)))
+            for key, entry in entries:
+                if "${{" in entry:
+                    report.add(rel, f"job '{job_name}': {key} '{entry}' is an expression this check cannot follow")
+                    continue
+                problem = cache_entry_problem(entry)
+                if problem:
+                    report.add(rel, f"job '{job_name}': {key} {problem}")
+
+
+def check_cache_mounts(plan, out, report):
+    """github/cache-mounts.Dockerfile moves exactly the cache mounts the Dockerfiles
+    use (id and owner: BuildKit keeps a cache per both), in each of its stages."""
+    used = set()
+    for image in plan.get("images") or []:
+        path = os.path.join(out, image["dockerfile"])
+        if os.path.isfile(path):
+            used |= mounts_in(read(path))
+    helper = os.path.join(out, HELPER)
+    if not os.path.isfile(helper):
+        if used:
+            report.add(HELPER, f"missing, although the Dockerfiles use {len(used)} cache mounts")
+        return
+    stages = re.split(r"^FROM ", read(helper), flags=re.M)[1:]
+    for stage in stages:
+        name = stage.split("\n", 1)[0].split(" AS ")[-1]
+        have = mounts_in(stage)
+        if name == "export":
+            continue
+        for m in sorted(used - have):
+            report.add(HELPER, f"stage '{name}' does not carry the cache mount {dict(m)}")
+        for m in sorted(have - used):
+            report.add(HELPER, f"stage '{name}' carries {dict(m)}, which no Dockerfile mounts")
+    planned = set()
+    for c in (plan.get("ci") or {}).get("cache_mounts") or []:
+        planned.add(tuple(sorted({"id": c["id"] + ("-${TARGETARCH}" if c.get("per_platform") else ""),
+                                  **({"uid": str(c["uid"])} if "uid" in c else {}),
+                                  **({"gid": str(c["gid"])} if "gid" in c else {})}.items())))
+    if planned != used:
+        report.add(HELPER, f"the plan's cache mounts {sorted(planned)} are not the Dockerfiles' {sorted(used)}")
+
+
+def mounts_in(text):
+    """The cache mounts of a Dockerfile's text, as (key, value) tuples of id, uid, gid."""
+    out = set()
+    for m in CACHE_MOUNT.finditer(text):
+        fields = cache_fields(m.group(1))
+        out.add(tuple(sorted((k, v) for k, v in fields.items() if k in ("id", "uid", "gid"))))
+    return out
 
 
 def check_runs_on(runners, runs_on, report):
@@ -762,7 +1010,14 @@ def check_runs_on(runners, runs_on, report):
 # ---------------------------------------------------------------- driver
 
 def required_files(plan):
-    files = ["compose.yaml", "docker-bake.hcl", "docker-bake.json", "github/build-images.yml"]
+    files = ["compose.yaml", "docker-bake.hcl", "docker-bake.json", "docker-bake.ci.hcl",
+             "docker-bake.ci.json"]
+    ci = plan.get("ci") or {}
+    workflow = ci.get("workflow", "github/build-images.yml")
+    if not workflow.startswith(":/"):  # `ci-workflow`: in the repository, checked there
+        files.append(workflow)
+    if ci.get("cache_mounts"):
+        files.append(HELPER)
     files += [i["dockerfile"] for i in plan.get("images") or []]
     if any(i.get("kind") == "runner" for i in plan.get("images") or []):
         files += ["github/runs-on.yml", "runner.env.example", "runner-entrypoint.sh"]
@@ -784,9 +1039,9 @@ def check_output_dir(out, plan):
     for rel in ("compose.yaml", "github/build-images.yml", "github/runs-on.yml"):
         if present(rel):
             run_yamllint(out, rel, report)
-    bake = None
+    bake = ci_bake = None
     if present("docker-bake.json") and present("docker-bake.hcl"):
-        bake = check_bake(out, layout, report)
+        bake, ci_bake = check_bake(out, layout, report)
     workflow = runs_on = None
     for rel in ("github/build-images.yml", "github/runs-on.yml"):
         if not present(rel):
@@ -802,6 +1057,7 @@ def check_output_dir(out, plan):
             runs_on = data
     try:
         check_agreement(plan, layout, compose, bake, workflow, runs_on, report)
+        check_cache_mounts(plan, out, report)
     except (AttributeError, KeyError, TypeError) as e:
         # A value of the wrong type, which the checks above report; the comparison stops.
         report.add("", f"agreement not checked to the end: a value has an unexpected type ({e!r})")

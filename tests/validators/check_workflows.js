@@ -37,13 +37,27 @@ register('./json_import_hook.mjs', pathToFileURL(__filename));
 
 const KNOWN_MAJORS = {
   'actions/checkout': 'v4',
+  'actions/cache/restore': 'v4',
+  'actions/cache/save': 'v4',
+  'actions/upload-artifact': 'v4',
+  'actions/download-artifact': 'v4',
   'docker/build-push-action': 'v6',
   'docker/setup-buildx-action': 'v3',
   'docker/setup-qemu-action': 'v3',
   'docker/login-action': 'v3',
+  'docker/metadata-action': 'v5',
+};
+// Actions actionlint 1.7.7 knows nothing of, with the inputs of their action.yml
+// (docker/bake-action v7.1.0's, read from its repository at that tag; the pinned
+// v7.3.0 adds `vars`, which the workflow does not use): each step's `with:` keys are
+// checked against them here instead.
+const OWN_INPUTS = {
+  'docker/bake-action': ['builder', 'allow', 'call', 'files', 'no-cache', 'pull', 'load', 'provenance',
+    'push', 'sbom', 'set', 'source', 'targets', 'github-token'],
 };
 const SELF_HOSTED_LABELS = new Set(['self-hosted', 'linux', 'x64', 'arm64', 'arm']);
 const FIXTURES = path.join(__dirname, 'fixtures');
+const { spawnSync } = require('child_process');
 
 let workflowParser;
 async function parseWithGitHub(text, file) {
@@ -78,8 +92,13 @@ function walkSteps(doc, visit) {
 function pushesWithGithubToken(job) {
   if (!job) return { pushes: false, token: false };
   const steps = job.steps || [];
+  // A push: build-push-action or bake-action with `push`, bake-action loading the
+  // CI overlay (its outputs push by digest), or `buildx imagetools create`.
   const pushes = steps.some((s) => s && /^docker\/(build-push|bake)-action@/.test(String(s.uses || ''))
-    && s.with && s.with.push !== undefined && String(s.with.push) !== 'false');
+    && s.with && s.with.push !== undefined && String(s.with.push) !== 'false')
+    || steps.some((s) => s && /^docker\/bake-action@/.test(String(s.uses || ''))
+      && /docker-bake\.ci\.hcl/.test(String((s.with || {}).files || '')))
+    || steps.some((s) => s && /buildx imagetools create/.test(String(s.run || '')));
   // The GITHUB_TOKEN logs in only to ghcr.io: a login step that names it, for a
   // registry that is ghcr.io as written or in some matrix entry.
   const entries = (job.strategy && job.strategy.matrix && job.strategy.matrix.include) || [{}];
@@ -91,9 +110,78 @@ function pushesWithGithubToken(job) {
   return { pushes, token };
 }
 
+// Why a cache entry is not one cache definition (buildx reads an entry as one set of
+// comma-separated attributes: two caches joined by a comma become one, the later
+// ref winning), or null.
+function cacheEntryProblem(entry) {
+  const keys = entry.split(',').filter(Boolean).map((p) => p.split('=')[0]);
+  const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (repeated) return `'${entry}' is not one cache: '${repeated}=' appears ${keys.filter((k) => k === repeated).length} times`;
+  if (!keys.includes('type')) return `'${entry}' has no type=`;
+  return null;
+}
+
+// Every cache entry a step passes: build-push-action's cache-from/cache-to (split on
+// newlines, as it does), bake-action's `set` overrides of cache-from/cache-to.
+function cacheFindings(doc) {
+  const findings = [];
+  walkSteps(doc, (jobName, job, step, i) => {
+    const uses = String(step.uses || '');
+    const w = step.with || {};
+    const entries = [];
+    if (/^docker\/build-push-action@/.test(uses)) {
+      for (const key of ['cache-from', 'cache-to']) {
+        for (const e of String(w[key] || '').split('\n').map((x) => x.trim()).filter(Boolean)) entries.push([key, e]);
+      }
+    }
+    if (/^docker\/bake-action@/.test(uses)) {
+      for (const line of String(w.set || '').split('\n').map((x) => x.trim())) {
+        const m = line.match(/^[^.=]+\.(cache-from|cache-to)=(.*)$/);
+        if (m) entries.push([m[1], m[2]]);
+      }
+    }
+    for (const [key, entry] of entries) {
+      if (entry.includes('${{')) continue;  // resolved per matrix entry; its parts are checked where written
+      const problem = cacheEntryProblem(entry);
+      if (problem) findings.push(`job '${jobName}' step ${i + 1}: ${key} ${problem}`);
+    }
+  });
+  return findings;
+}
+
+// ShellCheck (bash, as `run:` steps are on Linux runners) on every `run:` body;
+// actionlint's wasm build carries no ShellCheck of its own.
+function shellFindings(doc) {
+  const findings = [];
+  walkSteps(doc, (jobName, job, step, i) => {
+    if (step.run === undefined) return;
+    const r = spawnSync('shellcheck', ['-s', 'bash', '-f', 'gcc', '-'], { input: String(step.run), encoding: 'utf8' });
+    if (r.error) throw r.error;
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      findings.push(`job '${jobName}' step ${i + 1}: shellcheck ${line.replace(/^-:/, '')}`);
+    }
+  });
+  return findings;
+}
+
+// The inputs of actions actionlint does not know (OWN_INPUTS).
+function inputFindings(doc) {
+  const findings = [];
+  walkSteps(doc, (jobName, job, step, i) => {
+    const action = String(step.uses || '').split('@')[0];
+    const known = OWN_INPUTS[action];
+    if (!known) return;
+    for (const input of Object.keys(step.with || {})) {
+      if (!known.includes(input)) findings.push(`job '${jobName}' step ${i + 1}: input "${input}" is not defined in action "${action}"`);
+    }
+  });
+  return findings;
+}
+
 function structureFindings(text) {
   const findings = [];
   const doc = YAML.parse(text, { uniqueKeys: true });
+  findings.push(...cacheFindings(doc), ...inputFindings(doc), ...shellFindings(doc));
   const perms = doc && doc.permissions;
   if (perms === undefined) findings.push('no top-level permissions (the token would get the repository default)');
   else if (typeof perms !== 'object' || perms === null) findings.push(`top-level permissions is '${perms}', not a map of read scopes`);
@@ -175,7 +263,9 @@ async function checkWorkflow(file) {
   const asWritten = await lint(text, file, custom);
   findings.push(...asWritten);
   const { text: known, unknown } = withKnownMajors(text);
-  for (const action of unknown) findings.push(`${action}: no major known to actionlint 1.7.7 in KNOWN_MAJORS, so its inputs go unchecked`);
+  for (const action of new Set(unknown)) {
+    if (!OWN_INPUTS[action]) findings.push(`${action}: no major known to actionlint 1.7.7 in KNOWN_MAJORS, so its inputs go unchecked`);
+  }
   for (const line of await lint(known, file, custom)) {
     if (!asWritten.includes(line)) findings.push(`${line} (with actions at the majors actionlint knows)`);
   }

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on debian:bookworm-slim
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -78,18 +80,19 @@ USER 10001:10001
 # build: the toolchain and the dependencies, before the code
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 USER root
 # In the build stage the user owns the workdir and where the artifacts go.
 RUN install -d -o 10001 -g 10001 /src /out
 USER 10001:10001
 # Dependencies: installed before the sources, so they rebuild only when go.mod changes.
 COPY --chown=10001:10001 go.mod /src/
-RUN --mount=type=cache,target=/home/app/.cache/go-build,id=go-build-10001,uid=10001,gid=10001 \
+RUN --mount=type=cache,target=/home/app/.cache/go-build,id=go-build-10001-${TARGETARCH},uid=10001,gid=10001 \
     --mount=type=cache,target=/home/app/go/pkg/mod,id=go-mod-10001,uid=10001,gid=10001 \
     go mod download
 # The sources, then the build.
 COPY --chown=10001:10001 . /src
-RUN --mount=type=cache,target=/home/app/.cache/go-build,id=go-build-10001,uid=10001,gid=10001 \
+RUN --mount=type=cache,target=/home/app/.cache/go-build,id=go-build-10001-${TARGETARCH},uid=10001,gid=10001 \
     --mount=type=cache,target=/home/app/go/pkg/mod,id=go-mod-10001,uid=10001,gid=10001 \
     CGO_ENABLED=0 go build -trimpath -ldflags=-s -o /out/server ./cmd/server
 

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on debian:bookworm-slim
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -36,50 +38,54 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       unzip \
       xz-utils
 
-# pack-npm: pack npm 10.9.9, downloaded and checked; only /usr/local/lib/npm is copied out
-FROM fetch AS pack-npm
+# pack-node: pack node 26.10.0, downloaded and checked; only /usr/local/lib/nodejs is copied out
+FROM fetch AS pack-node
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG NPM_VERSION=10.9.9
-ARG NPM_MIRROR=https://registry.npmjs.org
+ARG NODE_VERSION=26.10.0
+ARG NODE_MIRROR=https://nodejs.org/dist
 ARG TARGETARCH
 # Download, verify the SHA-256 (a mismatch fails the build), unpack.
-RUN case "${NPM_VERSION}/${TARGETARCH}" in \
-      10.9.9/amd64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      10.9.9/arm64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+RUN case "${NODE_VERSION}/${TARGETARCH}" in \
+      22.23.3/amd64) arch=x64 sha256=df450af89261115ef9f9e3830c3eeb2cc9213b63c720b1af623cb5dcbe2e02de ;; \
+      22.23.3/arm64) arch=arm64 sha256=a44aeb94849a299b22df10b9e622ec2f605c2183501bc40590705131de7c740f ;; \
+      24.21.0/amd64) arch=x64 sha256=fd8e59d5a511510f6a298afb548f18c7d2b1be404d8b4a27d94fbe49f56cb2d6 ;; \
+      24.21.0/arm64) arch=arm64 sha256=6ad1325edbdb5649c379b75a237147a666c95d4f9ae8d340fef2d1575d289ad2 ;; \
+      26.10.0/amd64) arch=x64 sha256=ca70e9e349de048b9522abb3adc05b3bd6f43c5ffd3ec57916c7da292f59f022 ;; \
+      26.10.0/arm64) arch=arm64 sha256=7a6353f63eb3d04765004b4adf172616243e4522434635cb1d26288658b04ab5 ;; \
+      *) echo "rigc: pack node has no sha256 for version ${NODE_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
-    && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
-    && printf '%s  %s\n' "${sha256}" /tmp/npm.archive > /tmp/npm.sha256 \
-    && sha256sum -c /tmp/npm.sha256 \
-    && mkdir -p /usr/local/lib/npm \
-    && tar -xf /tmp/npm.archive -C /usr/local/lib/npm --strip-components=1 \
-    && rm /tmp/npm.archive /tmp/npm.sha256
+    && curl -fsSL --retry 3 -o /tmp/node.archive "${NODE_MIRROR}/v${NODE_VERSION}/node-v${NODE_VERSION}-linux-${arch}.tar.xz" \
+    && printf '%s  %s\n' "${sha256}" /tmp/node.archive > /tmp/node.sha256 \
+    && sha256sum -c /tmp/node.sha256 \
+    && mkdir -p /usr/local/lib/nodejs \
+    && tar -xf /tmp/node.archive -C /usr/local/lib/nodejs --strip-components=1 \
+    && rm /tmp/node.archive /tmp/node.sha256
 
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (node), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
-      nodejs \
+      libatomic1 \
       tini
-COPY --from=pack-npm /usr/local/lib/npm /usr/local/lib/npm
+COPY --from=pack-node /usr/local/lib/nodejs /usr/local/lib/nodejs
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     npm_config_prefix=/opt/npm-global \
     npm_config_cache=/home/app/.npm \
     npm_config_update_notifier=false \
     PATH=/opt/npm-global/bin:/usr/local/lib/nodejs/bin:$PATH
-# The user app (10001:10001) and the directories it owns, each chowned on its own, never recursively; then the packs' steps as root.
+# The user app (10001:10001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid 10001 --no-log-init --create-home --home-dir /home/app --shell /bin/bash app \
     && install -d -o 10001 -g 10001 /opt/npm-global /home/app/.npm \
-    && install -d -m 755 /app \
-    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/npm/bin/npx-cli.js /usr/local/bin/npx
+    && install -d -m 755 /app
 WORKDIR /app
 USER 10001:10001
 
@@ -114,7 +120,7 @@ ENV NODE_ENV=production
 LABEL org.opencontainers.image.title=web \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base npm@10.9.9 node@18"
+    dev.rigc.packs="base node@26.10.0"
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:3000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
@@ -124,16 +130,17 @@ CMD ["node", "dist/server.js"]
 FROM deps AS dev
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV NODE_ENV=production
+ENV NODE_ENV=development
 COPY --chown=0:0 . /app
 # Metadata last: it changes nothing on disk.
 LABEL org.opencontainers.image.title=web \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base npm@10.9.9 node@18"
+    dev.rigc.packs="base node@26.10.0"
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:3000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npm", "run", "dev"]
+CMD ["node", "--watch", "src/server.ts"]
 
 # release: the default target: the lean final image (a plain `docker build` builds the last stage)
 FROM final AS release

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ruby:3.4-slim-bookworm
 FROM ruby:3.4-slim-bookworm AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (ruby), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       libjemalloc2 \
@@ -54,12 +56,13 @@ USER 1000:1000
 # deps: the toolchain and the dependencies, before the code
 FROM runtime AS deps
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 USER root
 # Build-only OS packages: they never reach the final image.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       build-essential \

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ubuntu:24.04
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -57,24 +59,28 @@ RUN case "${GO_VERSION}/${TARGETARCH}" in \
     && tar -xf /tmp/go.archive -C /usr/local/go --strip-components=1 \
     && rm /tmp/go.archive /tmp/go.sha256
 
-# pack-npm: pack npm 10.9.9, downloaded and checked; only /usr/local/lib/npm is copied out
-FROM fetch AS pack-npm
+# pack-node: pack node 26.10.0, downloaded and checked; only /usr/local/lib/nodejs is copied out
+FROM fetch AS pack-node
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG NPM_VERSION=10.9.9
-ARG NPM_MIRROR=https://registry.npmjs.org
+ARG NODE_VERSION=26.10.0
+ARG NODE_MIRROR=https://nodejs.org/dist
 ARG TARGETARCH
 # Download, verify the SHA-256 (a mismatch fails the build), unpack.
-RUN case "${NPM_VERSION}/${TARGETARCH}" in \
-      10.9.9/amd64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      10.9.9/arm64) sha256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1 ;; \
-      *) echo "rigc: pack npm has no sha256 for version ${NPM_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+RUN case "${NODE_VERSION}/${TARGETARCH}" in \
+      22.23.3/amd64) arch=x64 sha256=df450af89261115ef9f9e3830c3eeb2cc9213b63c720b1af623cb5dcbe2e02de ;; \
+      22.23.3/arm64) arch=arm64 sha256=a44aeb94849a299b22df10b9e622ec2f605c2183501bc40590705131de7c740f ;; \
+      24.21.0/amd64) arch=x64 sha256=fd8e59d5a511510f6a298afb548f18c7d2b1be404d8b4a27d94fbe49f56cb2d6 ;; \
+      24.21.0/arm64) arch=arm64 sha256=6ad1325edbdb5649c379b75a237147a666c95d4f9ae8d340fef2d1575d289ad2 ;; \
+      26.10.0/amd64) arch=x64 sha256=ca70e9e349de048b9522abb3adc05b3bd6f43c5ffd3ec57916c7da292f59f022 ;; \
+      26.10.0/arm64) arch=arm64 sha256=7a6353f63eb3d04765004b4adf172616243e4522434635cb1d26288658b04ab5 ;; \
+      *) echo "rigc: pack node has no sha256 for version ${NODE_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
-    && curl -fsSL --retry 3 -o /tmp/npm.archive "${NPM_MIRROR}/npm/-/npm-${NPM_VERSION}.tgz" \
-    && printf '%s  %s\n' "${sha256}" /tmp/npm.archive > /tmp/npm.sha256 \
-    && sha256sum -c /tmp/npm.sha256 \
-    && mkdir -p /usr/local/lib/npm \
-    && tar -xf /tmp/npm.archive -C /usr/local/lib/npm --strip-components=1 \
-    && rm /tmp/npm.archive /tmp/npm.sha256
+    && curl -fsSL --retry 3 -o /tmp/node.archive "${NODE_MIRROR}/v${NODE_VERSION}/node-v${NODE_VERSION}-linux-${arch}.tar.xz" \
+    && printf '%s  %s\n' "${sha256}" /tmp/node.archive > /tmp/node.sha256 \
+    && sha256sum -c /tmp/node.sha256 \
+    && mkdir -p /usr/local/lib/nodejs \
+    && tar -xf /tmp/node.archive -C /usr/local/lib/nodejs --strip-components=1 \
+    && rm /tmp/node.archive /tmp/node.sha256
 
 # pack-gh-runner: pack gh-runner 2.338.0, downloaded and checked; only /opt/actions-runner is copied out
 FROM fetch AS pack-gh-runner
@@ -100,11 +106,12 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (cpp, node, python, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       cmake \
@@ -112,6 +119,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       gcc \
       git \
       git-lfs \
+      libatomic1 \
       libc6-dev \
       libicu74 \
       libkrb5-3 \
@@ -119,7 +127,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       libssl3 \
       make \
       ninja-build \
-      nodejs \
       openssh-client \
       openssl \
       pkg-config \
@@ -127,7 +134,7 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       python3-venv \
       zlib1g
 COPY --from=pack-go --chown=1001:1001 /usr/local/go /usr/local/go
-COPY --from=pack-npm --chown=1001:1001 /usr/local/lib/npm /usr/local/lib/npm
+COPY --from=pack-node --chown=1001:1001 /usr/local/lib/nodejs /usr/local/lib/nodejs
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
 # The packs' environment.
 ENV LANG=C.UTF-8 \
@@ -144,11 +151,10 @@ ENV LANG=C.UTF-8 \
     RUNNER_TOOL_CACHE=/opt/hostedtoolcache \
     AGENT_TOOLSDIRECTORY=/opt/hostedtoolcache \
     PATH=/usr/local/go/bin:/home/runner/go/bin:/opt/npm-global/bin:/usr/local/lib/nodejs/bin:$PATH
-# The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively; then the packs' steps as root.
+# The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
-    && install -d -o 1001 -g 1001 /home/runner/go /home/runner/go/bin /home/runner/go/pkg /home/runner/go/pkg/mod /home/runner/.cache /home/runner/.cache/go-build /opt/npm-global /home/runner/.npm /opt/venv /home/runner/.cache/pip /opt/hostedtoolcache \
-    && ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/npm/bin/npx-cli.js /usr/local/bin/npx
+    && install -d -o 1001 -g 1001 /home/runner/go /home/runner/go/bin /home/runner/go/pkg /home/runner/go/pkg/mod /home/runner/.cache /home/runner/.cache/go-build /opt/npm-global /home/runner/.npm /opt/venv /home/runner/.cache/pip /opt/hostedtoolcache
 WORKDIR /home/runner
 USER 1001:1001
 RUN --mount=type=cache,target=/home/runner/.cache/pip,id=pip-1001,uid=1001,gid=1001 \
@@ -170,11 +176,11 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=full-stack \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base cpp go@1.27.1 npm@10.9.9 node@18 python@3.11 git gh-runner@2.338.0"
+    dev.rigc.packs="base cpp go@1.27.1 node@26.10.0 python@3 git gh-runner@2.338.0"
 ENV RUNNER_USER=runner \
     RUNNER_HOME=/opt/actions-runner \
     RUNNER_POOL=full-stack \
-    RUNNER_LABELS=rig-full-stack,cpp,go,go1.27,node,node18,python,python3 \
+    RUNNER_LABELS=rig-full-stack,cpp,go,go1.27,node,node26,python,python3 \
     RUNNER_EPHEMERAL=true \
     RUNNER_DRAIN_TIMEOUT=900 \
     RUNNER_JOB_ENV="PATH LANG GOPATH GOMODCACHE GOCACHE npm_config_prefix npm_config_cache npm_config_update_notifier PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE PIP_DISABLE_PIP_VERSION_CHECK ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT RUNNER_TOOL_CACHE AGENT_TOOLSDIRECTORY ImageOS" \

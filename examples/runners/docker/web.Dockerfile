@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ubuntu:24.04
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -57,20 +59,20 @@ RUN case "${GO_VERSION}/${TARGETARCH}" in \
     && tar -xf /tmp/go.archive -C /usr/local/go --strip-components=1 \
     && rm /tmp/go.archive /tmp/go.sha256
 
-# pack-node: pack node 20.20.2, downloaded and checked; only /usr/local/lib/nodejs is copied out
+# pack-node: pack node 24.21.0, downloaded and checked; only /usr/local/lib/nodejs is copied out
 FROM fetch AS pack-node
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG NODE_VERSION=20.20.2
+ARG NODE_VERSION=24.21.0
 ARG NODE_MIRROR=https://nodejs.org/dist
 ARG TARGETARCH
 # Download, verify the SHA-256 (a mismatch fails the build), unpack.
 RUN case "${NODE_VERSION}/${TARGETARCH}" in \
-      20.20.2/amd64) arch=x64 sha256=df770b2a6f130ed8627c9782c988fda9669fa23898329a61a871e32f965e007d ;; \
-      20.20.2/arm64) arch=arm64 sha256=73093db209e4e9e09dd7d15a47aeaab1b74833830df03efa5f942a1122c5fa71 ;; \
-      22.23.2/amd64) arch=x64 sha256=d60acfe00a2932254bb0ad20e01b0d74397a0875595de719654b214f4b03f307 ;; \
-      22.23.2/arm64) arch=arm64 sha256=fff4078c5def658577f92c88db7db3bc0072924bfb93fe52c1e744a54e94abb8 ;; \
+      22.23.3/amd64) arch=x64 sha256=df450af89261115ef9f9e3830c3eeb2cc9213b63c720b1af623cb5dcbe2e02de ;; \
+      22.23.3/arm64) arch=arm64 sha256=a44aeb94849a299b22df10b9e622ec2f605c2183501bc40590705131de7c740f ;; \
       24.21.0/amd64) arch=x64 sha256=fd8e59d5a511510f6a298afb548f18c7d2b1be404d8b4a27d94fbe49f56cb2d6 ;; \
       24.21.0/arm64) arch=arm64 sha256=6ad1325edbdb5649c379b75a237147a666c95d4f9ae8d340fef2d1575d289ad2 ;; \
+      26.10.0/amd64) arch=x64 sha256=ca70e9e349de048b9522abb3adc05b3bd6f43c5ffd3ec57916c7da292f59f022 ;; \
+      26.10.0/arm64) arch=arm64 sha256=7a6353f63eb3d04765004b4adf172616243e4522434635cb1d26288658b04ab5 ;; \
       *) echo "rigc: pack node has no sha256 for version ${NODE_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
     && curl -fsSL --retry 3 -o /tmp/node.archive "${NODE_MIRROR}/v${NODE_VERSION}/node-v${NODE_VERSION}-linux-${arch}.tar.xz" \
@@ -104,15 +106,17 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# OS packages of the packs (git, gh-runner), one layer.
+ARG TARGETARCH
+# OS packages of the packs (node, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       git \
       git-lfs \
+      libatomic1 \
       libicu74 \
       libkrb5-3 \
       liblttng-ust1 \
@@ -155,11 +159,11 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=web \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base go@1.27.1 node@20.20.2 git gh-runner@2.338.0"
+    dev.rigc.packs="base go@1.27.1 node@24.21.0 git gh-runner@2.338.0"
 ENV RUNNER_USER=runner \
     RUNNER_HOME=/opt/actions-runner \
     RUNNER_POOL=web \
-    RUNNER_LABELS=rig-web,go,go1.27,node,node20 \
+    RUNNER_LABELS=rig-web,go,go1.27,node,node24 \
     RUNNER_EPHEMERAL=true \
     RUNNER_DRAIN_TIMEOUT=900 \
     RUNNER_JOB_ENV="PATH LANG GOPATH GOMODCACHE GOCACHE npm_config_prefix npm_config_cache npm_config_update_notifier ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT RUNNER_TOOL_CACHE AGENT_TOOLSDIRECTORY ImageOS" \

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on ubuntu:24.04
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,11 +25,12 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
@@ -57,14 +59,33 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
     && tar -xf /tmp/gh-runner.archive -C /opt/actions-runner \
     && rm /tmp/gh-runner.archive /tmp/gh-runner.sha256
 
+# pack-runner-container-hooks: pack runner-container-hooks 0.8.1, downloaded and checked; only /opt/runner-container-hooks is copied out
+FROM fetch AS pack-runner-container-hooks
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG RUNNER_CONTAINER_HOOKS_VERSION=0.8.1
+ARG RUNNER_CONTAINER_HOOKS_MIRROR=https://github.com/actions/runner-container-hooks/releases/download
+ARG TARGETARCH
+# Download, verify the SHA-256 (a mismatch fails the build), unpack.
+RUN case "${RUNNER_CONTAINER_HOOKS_VERSION}/${TARGETARCH}" in \
+      0.8.1/amd64) sha256=1111111111111111111111111111111111111111111111111111111111111111 ;; \
+      *) echo "rigc: pack runner-container-hooks has no sha256 for version ${RUNNER_CONTAINER_HOOKS_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+    && curl -fsSL --retry 3 -o /tmp/runner-container-hooks.archive "${RUNNER_CONTAINER_HOOKS_MIRROR}/v${RUNNER_CONTAINER_HOOKS_VERSION}/actions-runner-hooks-k8s-${RUNNER_CONTAINER_HOOKS_VERSION}.zip" \
+    && printf '%s  %s\n' "${sha256}" /tmp/runner-container-hooks.archive > /tmp/runner-container-hooks.sha256 \
+    && sha256sum -c /tmp/runner-container-hooks.sha256 \
+    && mkdir -p /opt/runner-container-hooks \
+    && unzip -q /tmp/runner-container-hooks.archive -d /opt/runner-container-hooks \
+    && rm /tmp/runner-container-hooks.archive /tmp/runner-container-hooks.sha256
+
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04 \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       git \
@@ -77,12 +98,13 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04 \
       openssl \
       zlib1g
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
+COPY --from=pack-runner-container-hooks --chown=1001:1001 /opt/runner-container-hooks /opt/runner-container-hooks
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     ACTIONS_RUNNER_PRINT_LOG_TO_STDOUT=1 \
     RUNNER_TOOL_CACHE=/opt/hostedtoolcache \
     AGENT_TOOLSDIRECTORY=/opt/hostedtoolcache \
-    ACTIONS_RUNNER_CONTAINER_HOOKS=/opt/hooks/index.js
+    ACTIONS_RUNNER_CONTAINER_HOOKS=/opt/runner-container-hooks/index.js
 # The user runner (1001:1001) and the directories it owns, each chowned on its own, never recursively.
 RUN groupadd --gid 1001 runner \
     && useradd --uid 1001 --gid 1001 --no-log-init --create-home --home-dir /home/runner --shell /bin/bash runner \
@@ -103,7 +125,7 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=kube \
     org.opencontainers.image.version=2026.12 \
     org.opencontainers.image.base.name=ubuntu:24.04 \
-    dev.rigc.packs="base git gh-runner@2.338.0 hooks"
+    dev.rigc.packs="base git gh-runner@2.338.0 runner-container-hooks@0.8.1"
 ENV RUNNER_USER=runner \
     RUNNER_HOME=/opt/actions-runner \
     RUNNER_POOL=kube \

@@ -5,11 +5,12 @@
 # base: the OS image, shared by every image on debian:bookworm-slim
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # The base pack's OS packages; keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
@@ -24,17 +25,56 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
 # fetch: download tools for the pack stages; never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # Download tools.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       ca-certificates \
       curl \
       unzip \
       xz-utils
+
+# pack-docker-buildx: pack docker-buildx 0.37.1, downloaded and checked; only /usr/local/lib/docker/cli-plugins is copied out
+FROM fetch AS pack-docker-buildx
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG DOCKER_BUILDX_VERSION=0.37.1
+ARG DOCKER_BUILDX_MIRROR=https://github.com/docker/buildx/releases/download
+ARG TARGETARCH
+# Download, verify the SHA-256 (a mismatch fails the build), unpack.
+RUN case "${DOCKER_BUILDX_VERSION}/${TARGETARCH}" in \
+      0.37.1/amd64) arch=amd64 sha256=9447199cdb435f25880548343c128a4b6650e8891ee598905d8d29d39a8e359b ;; \
+      0.37.1/arm64) arch=arm64 sha256=e5cc9fe3bbff5cbc91230981f7860e06076110730a2db997082652199042a1f2 ;; \
+      *) echo "rigc: pack docker-buildx has no sha256 for version ${DOCKER_BUILDX_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+    && curl -fsSL --retry 3 -o /tmp/docker-buildx.archive "${DOCKER_BUILDX_MIRROR}/v${DOCKER_BUILDX_VERSION}/buildx-v${DOCKER_BUILDX_VERSION}.linux-${arch}" \
+    && printf '%s  %s\n' "${sha256}" /tmp/docker-buildx.archive > /tmp/docker-buildx.sha256 \
+    && sha256sum -c /tmp/docker-buildx.sha256 \
+    && mkdir -p /usr/local/lib/docker/cli-plugins \
+    && install -m 755 /tmp/docker-buildx.archive /usr/local/lib/docker/cli-plugins/docker-buildx \
+    && rm /tmp/docker-buildx.archive /tmp/docker-buildx.sha256
+
+# pack-docker-compose: pack docker-compose 5.6.0, downloaded and checked; only /usr/local/lib/docker/cli-plugins is copied out
+FROM fetch AS pack-docker-compose
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG DOCKER_COMPOSE_VERSION=5.6.0
+ARG DOCKER_COMPOSE_MIRROR=https://github.com/docker/compose/releases/download
+ARG TARGETARCH
+# Download, verify the SHA-256 (a mismatch fails the build), unpack.
+RUN case "${DOCKER_COMPOSE_VERSION}/${TARGETARCH}" in \
+      5.6.0/amd64) arch=x86_64 sha256=40343e21ca777173e69cff5dbafeb37c6f81f3b0d57d9e597f036e95eb63e76a ;; \
+      5.6.0/arm64) arch=aarch64 sha256=733ec76717ceb59052a9609b9dadfb523b2df8eab57a54212872d10a58078ea2 ;; \
+      *) echo "rigc: pack docker-compose has no sha256 for version ${DOCKER_COMPOSE_VERSION} on ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+    && curl -fsSL --retry 3 -o /tmp/docker-compose.archive "${DOCKER_COMPOSE_MIRROR}/v${DOCKER_COMPOSE_VERSION}/docker-compose-linux-${arch}" \
+    && printf '%s  %s\n' "${sha256}" /tmp/docker-compose.archive > /tmp/docker-compose.sha256 \
+    && sha256sum -c /tmp/docker-compose.sha256 \
+    && mkdir -p /usr/local/lib/docker/cli-plugins \
+    && install -m 755 /tmp/docker-compose.archive /usr/local/lib/docker/cli-plugins/docker-compose \
+    && rm /tmp/docker-compose.archive /tmp/docker-compose.sha256
 
 # pack-docker-cli: pack docker-cli 29.8.2, downloaded and checked; only /usr/local/lib/docker is copied out
 FROM fetch AS pack-docker-cli
@@ -52,7 +92,7 @@ RUN case "${DOCKER_CLI_VERSION}/${TARGETARCH}" in \
     && printf '%s  %s\n' "${sha256}" /tmp/docker-cli.archive > /tmp/docker-cli.sha256 \
     && sha256sum -c /tmp/docker-cli.sha256 \
     && mkdir -p /usr/local/lib/docker \
-    && tar -xf /tmp/docker-cli.archive -C /usr/local/lib/docker --strip-components=1 \
+    && tar -xf /tmp/docker-cli.archive -C /usr/local/lib/docker --strip-components=1 docker/docker \
     && rm /tmp/docker-cli.archive /tmp/docker-cli.sha256
 
 # pack-gh-runner: pack gh-runner 2.338.0, downloaded and checked; only /opt/actions-runner is copied out
@@ -79,11 +119,12 @@ RUN case "${GH_RUNNER_VERSION}/${TARGETARCH}" in \
 # final: the runner image
 FROM base AS final
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG TARGETARCH
 # OS packages of the packs (python, git, gh-runner), one layer.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim \
+RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
     apt-get update \
     && apt-get install -y --no-install-recommends \
       git \
@@ -97,6 +138,8 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim \
       python3 \
       python3-venv \
       zlib1g
+COPY --from=pack-docker-buildx --chown=1001:1001 /usr/local/lib/docker/cli-plugins /usr/local/lib/docker/cli-plugins
+COPY --from=pack-docker-compose --chown=1001:1001 /usr/local/lib/docker/cli-plugins /usr/local/lib/docker/cli-plugins
 COPY --from=pack-docker-cli --chown=1001:1001 /usr/local/lib/docker /usr/local/lib/docker
 COPY --from=pack-gh-runner --chown=1001:1001 /opt/actions-runner /opt/actions-runner
 # The packs' environment.
@@ -133,7 +176,7 @@ COPY --chown=0:0 --chmod=755 docker/runner-entrypoint.sh /usr/local/bin/runner-e
 LABEL org.opencontainers.image.title=isolated \
     org.opencontainers.image.version=latest \
     org.opencontainers.image.base.name=debian:bookworm-slim \
-    dev.rigc.packs="base python@3.11 docker-cli@29.8.2 git gh-runner@2.338.0"
+    dev.rigc.packs="base python@3 docker-buildx@0.37.1 docker-compose@5.6.0 docker-cli@29.8.2 git gh-runner@2.338.0"
 ENV RUNNER_USER=runner \
     RUNNER_HOME=/opt/actions-runner \
     RUNNER_POOL=isolated \
