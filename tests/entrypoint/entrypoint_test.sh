@@ -642,7 +642,7 @@ test_jit() {
 # As ARC starts it: ACTIONS_RUNNER_INPUT_JITCONFIG and no RUNNER_URL (the JIT
 # configuration holds it).
 test_nonroot() {
-  case_name="started as the runner user, as ARC starts it (no RUNNER_URL)"
+  case_name="started as the runner user"
   new_runner nonroot
   chown "$runner_uid:$runner_gid" "$dir/tmp"
   local jit job
