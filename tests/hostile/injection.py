@@ -89,7 +89,7 @@ TEMPLATES = [
     ("scale-set secret", SCALE_SET.format(stmt="github-secret {v}"), "word", BENIGN),
     ("scale-set controller", SCALE_SET.format(stmt="arc-controller arc/{v}"), "word", BENIGN),
     ("scale-set storage class",
-     SCALE_SET.format(stmt="container-mode kubernetes\n  work-volume 1G class {{v}}").replace(
+     SCALE_SET.format(stmt="container-mode kubernetes\n  work-volume 1G class {v}").replace(
          "runner r {{", "pack h {{\n  env ACTIONS_RUNNER_CONTAINER_HOOKS=/h/index.js\n}}\n\nrunner r {{\n  packs h"),
      "word", BENIGN),
     ("cmd", 'image app {{\n  cmd ["{v}", "x"]\n}}\n', "string", BENIGN),
