@@ -617,7 +617,8 @@ TEST_CASE("a runner with `scale` is a scale set: quantities, containers, volumes
       "pack docker-cli {\n  requires base\n}\n"
       "defaults {\n  registry ghcr.io/acme\n  github-url https://github.com/acme/\n"
       "  node-selector pool=ci kubernetes.io/arch=amd64\n}\n"
-      "runner plain {\n  cache langcache ~/.cache/lang\n  limits cpus 1.5 memory 1.5G\n  reserve cpus 0.25 "
+      "runner plain {\n  cache langcache ~/.cache/lang\n  limits cpus 1.5 memory 1.5G\n  reserve "
+      "cpus 0.25 "
       "memory 512M\n  scale 1 4\n  node-selector pool=big\n  tolerations gpu:NoSchedule a=b\n}\n"
       "runner dind {\n  docker dind\n  limits cpus 2 memory 4G\n  scale 0 2\n"
       "  dind cpus 3 memory 6G\n}\n"
@@ -676,8 +677,7 @@ TEST_CASE("a runner with `scale` is a scale set: quantities, containers, volumes
   CHECK(kube.chart_mode == "kubernetes");
   CHECK(kube.work_claim_size == "10Gi");
   CHECK(kube.work_claim_class == "ssd");
-  CHECK(kube.containers[0].env ==
-        ir::Vars{{"ACTIONS_RUNNER_CONTAINER_HOOKS", "/opt/h/index.js"}});
+  CHECK(kube.containers[0].env == ir::Vars{{"ACTIONS_RUNNER_CONTAINER_HOOKS", "/opt/h/index.js"}});
   CHECK(kube.containers[0].mounts.back().path == "/opt/actions-runner/_work");
   const auto& job_env = l->image("kube").job_env;
   CHECK(std::find(job_env.begin(), job_env.end(), "ACTIONS_RUNNER_POD_NAME") != job_env.end());
