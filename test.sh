@@ -4,7 +4,8 @@
 # with the pinned npm validators, Docker's engine for the parse-only checks,
 # docker-compose, yamllint and Debian's python3-yaml and
 # python3-jsonschema for the Compose checks, GNU time and Valgrind for the
-# benchmark's smoke run, Buildah and debootstrap for the end-to-end builds),
+# benchmark's smoke run, Buildah and debootstrap for the end-to-end builds,
+# podman, catatonit and runc for the runner scale set's Pod),
 # builds, and runs every CTest suite — fast and slow.
 # Set RIGC_TEST_LABELS=fast to run only the quick suites while iterating.
 set -euo pipefail
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 ./build.sh >/dev/null
 
 packages=(shellcheck docker.io zsh pcre2-utils docker-compose yamllint python3-jsonschema python3-yaml
-  time valgrind buildah debootstrap curl jq openssl procps)
+  time valgrind buildah debootstrap curl jq openssl procps podman catatonit runc)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

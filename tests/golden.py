@@ -90,7 +90,10 @@ def errors(rigc, update):
         count += 1
         stem = name[:-4]
         with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out")
+            # Inside the spec's directory, where a runner's outputs must be (its build
+            # context holds the entrypoint), so that errors of later stages are
+            # reached; a failed build must not create it.
+            out = os.path.join(base, f".out-{stem}")
             args = ["build", name, "-o", out]
             extra = os.path.join(base, stem + ".args")
             if os.path.exists(extra):
@@ -110,6 +113,7 @@ def errors(rigc, update):
                 failures.append(f"errors/{name}: exit code {r.returncode}, expected 2")
             if os.path.exists(out):
                 failures.append(f"errors/{name}: a failed build created the output directory")
+                shutil.rmtree(out)
             if "error:" not in r.stderr and "::error" not in r.stderr:
                 failures.append(f"errors/{name}: no error was reported")
     return count, failures
