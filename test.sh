@@ -6,7 +6,8 @@
 # checks, docker-compose, yamllint and Debian's python3-yaml and
 # python3-jsonschema for the Compose checks, GNU time and Valgrind for the
 # benchmark's smoke run, Buildah and debootstrap for the end-to-end builds and
-# the package's clean root), builds, and runs every CTest suite — fast and slow.
+# the package's clean root, podman, catatonit and runc for the runner scale set's
+# Pod), builds, and runs every CTest suite — fast and slow.
 # Set RIGC_TEST_LABELS=fast to run only the quick suites while iterating.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +15,8 @@ cd "$(dirname "$0")"
 ./build.sh >/dev/null
 
 packages=(shellcheck docker.io zsh fish groff-base man-db pre-commit pcre2-utils docker-compose yamllint
-  python3-jsonschema python3-yaml time valgrind buildah debootstrap curl jq openssl procps)
+  python3-jsonschema python3-yaml time valgrind buildah debootstrap curl jq openssl procps podman
+  catatonit runc)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

@@ -151,6 +151,41 @@ def whole_process(rigc, work, sizes, runs, budget):
     return results
 
 
+def scale_set_processes(rigc, work, sizes, runs, budget):
+    """`rigc build` (fresh and up to date) and `rigc check` of specs of N runner
+    scale sets (gen_spec.py scale-sets): one values file per pool besides its
+    Dockerfile; the growth exponent of each over the sizes."""
+    results = {}
+    for n in sizes:
+        folder = os.path.join(work, f"scale-sets-{n}")
+        os.makedirs(folder)
+        spec = os.path.join(folder, "Rigfile")
+        with open(spec, "w", encoding="utf-8") as f:
+            f.write(gen_spec.scale_sets_spec(n))
+        out = os.path.join(folder, "docker")
+        log(f"whole process: {n} scale sets")
+        results[f"build fresh {n}"] = measure(
+            [rigc, "build", spec], runs, budget,
+            before=lambda out=out: shutil.rmtree(out, ignore_errors=True))
+        values = len(os.listdir(os.path.join(out, "arc")))
+        if values != n:
+            raise Failure(f"{n} scale sets wrote {values} values files")
+        results[f"build {n}"] = measure([rigc, "build", spec], runs, budget)
+        results[f"check {n}"] = measure([rigc, "check", spec], runs, budget)
+    return results
+
+
+def scale_set_report(results, sizes):
+    lines = ["| scale sets | " + " | ".join(f"{n:,}" for n in sizes) + " | exponent (CPU) |",
+             "|---|" + "---:|" * len(sizes) + "---:|"]
+    for what in ("build fresh", "build", "check"):
+        cells = [f"{results[f'{what} {n}']['median_ms']:.1f} ms" for n in sizes]
+        fitted = [n for n in sizes if n >= 100] or sizes
+        exp = fit_exponent([(n, max(results[f"{what} {n}"]["cpu_ms"], 1e-3)) for n in fitted])
+        lines.append(f"| `rigc {what}` | " + " | ".join(cells) + f" | {exponent_cell(exp)} |")
+    return "\n".join(lines)
+
+
 # --- Stage benchmarks -------------------------------------------------------
 
 def stage_benchmarks(bench, specs, sizes, pack_sizes, min_time):
@@ -555,6 +590,9 @@ def main():
                         help="root: whole processes with SCHED_FIFO and the stage benchmarks "
                              "at nice -10, so that a busy machine's run queue adds less to "
                              "wall times")
+    parser.add_argument("--scale-sets", type=parse_list, metavar="SIZES",
+                        help="only the runner scale-set case: whole processes at these sizes "
+                             "(e.g. 10,100,1000)")
     parser.add_argument("--smoke", action="store_true",
                         help="smallest sizes, a few iterations: proves the script still works")
     parser.add_argument("--out", help="also write the Markdown here")
@@ -574,6 +612,17 @@ def main():
     global WORK, REALTIME
     work = WORK = tempfile.mkdtemp(prefix="rigc-bench-")
     REALTIME = args.realtime
+    if args.scale_sets:
+        try:
+            text = scale_set_report(scale_set_processes(rigc, work, args.scale_sets, args.runs,
+                                                        args.budget), args.scale_sets)
+        except Failure as failure:
+            print(f"run_bench: {failure}", file=sys.stderr)
+            return 1
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(text)
+        return 0
     try:
         order_checker_selftest()
         info = {"cpus": os.cpu_count(), "load_start": os.getloadavg()[0],
@@ -598,6 +647,8 @@ def main():
             counts = instruction_counts(bench, specs, args.instruction_sizes, args.pack_sizes,
                                         work)
         processes = whole_process(rigc, work, args.sizes, args.runs, args.budget)
+        if args.smoke:  # the scale-set case at its smallest, so that it keeps working
+            scale_set_processes(rigc, work, [10], args.runs, args.budget)
         devcontainer = None
         if not args.no_devcontainer:
             devcontainer = compare_devcontainer(rigc, work, args.pack_sizes,

@@ -6,6 +6,7 @@
 // know nothing of their owner serve images and packs alike (apt, run, cache, dirs,
 // labels).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,23 @@ std::optional<At<std::string>> read_dockerfile(Args& a);
 std::optional<spec::Pin> read_pin(Args& a);  // defaults only
 std::optional<spec::CiRunner> read_ci_runner(Args& a);
 std::optional<At<std::string>> read_ci_workflow(Args& a);
+
+// One word of a fixed set (`docker none|socket|dind`): a close match is suggested,
+// otherwise the whole set is listed.
+std::optional<At<std::string>> read_choice(Args& a, const char* what,
+                                           const std::vector<std::string>& choices);
+// A size like 512M or 1.5G in bytes; nothing when it is not one (or out of range).
+std::optional<std::uint64_t> parse_size(const std::string& text);
+
+// Runner scale sets on Kubernetes (src/elaborate_kubernetes.cpp).
+std::optional<spec::Scale> read_scale(Args& a);
+std::optional<At<std::string>> read_container_mode(Args& a);
+std::optional<spec::WorkVolume> read_work_volume(Args& a);
+std::optional<At<std::string>> read_github_url(Args& a);
+std::optional<At<std::string>> read_github_secret(Args& a);
+std::optional<At<std::string>> read_arc_controller(Args& a);
+void read_node_selector(Args& a, std::vector<spec::Pair>& out);
+void read_tolerations(Args& a, std::vector<spec::Toleration>& out);
 
 // Package names up to the end, or up to the unquoted word `until` when one is given
 // (`system VERSION PACKAGE … requires …`).

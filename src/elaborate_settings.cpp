@@ -23,6 +23,8 @@ using syntax::is_image_reference;
 using syntax::is_registry;
 using syntax::is_tag;
 
+}  // namespace
+
 std::optional<std::uint64_t> parse_size(const std::string& text) {
   // Longer numbers are out of range anyway, and std::stod would throw on them.
   const auto parts = text.size() > 32 ? std::nullopt : syntax::size(text);
@@ -36,6 +38,8 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   if (bytes < 1 || bytes > 1e18) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);
 }
+
+namespace {
 
 // A size as the outputs write it: the number and the unit letter in capitals, any
 // "b" or "ib" dropped ("4gb" -> "4G", "100b" -> "100"), which Compose, Bake and
@@ -497,6 +501,7 @@ std::optional<spec::Resources> read_resources(Args& a) {
         return std::nullopt;
       }
       r.cpus = n->value;
+      r.cpus_location = n->location;
     } else if (key->value == "memory") {
       auto size = a.word("a size like 512M or 4G");
       if (!size) return std::nullopt;
@@ -511,6 +516,7 @@ std::optional<spec::Resources> read_resources(Args& a) {
       }
       r.memory = canonical_size(size->value);
       r.memory_bytes = *bytes;
+      r.memory_location = size->location;
     } else {
       a.error(key->location, fmt::format("expected 'cpus' or 'memory', not '{}'{}", key->value,
                                          did_you_mean(key->value, {"cpus", "memory"})));
@@ -580,8 +586,6 @@ std::optional<At<bool>> read_bool(Args& a) {
   return At<bool>{v->value == "true", v->location};
 }
 
-namespace {
-
 // One word of a fixed set, e.g. `docker none|socket|dind`.
 std::optional<At<std::string>> read_choice(Args& a, const char* what,
                                            const std::vector<std::string>& choices) {
@@ -597,8 +601,6 @@ std::optional<At<std::string>> read_choice(Args& a, const char* what,
                                    hint.empty() ? "; expected " + expected : hint));
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<At<std::string>> read_os(Args& a) {
   return read_choice(a, "OS release", {"debian-12", "ubuntu-24.04"});

@@ -10,8 +10,9 @@ void Emitter::emit(const ir::Build&, std::vector<OutputFile>&) const {}
 
 const std::vector<const Emitter*>& emitters() {
   static const std::vector<const Emitter*> all = {
-      &dockerfile_emitter(), &dockerignore_emitter(), &entrypoint_emitter(), &compose_emitter(),
-      &bake_emitter(),       &workflow_emitter(),     &runs_on_emitter(),    &renovate_emitter()};
+      &dockerfile_emitter(), &dockerignore_emitter(), &entrypoint_emitter(),
+      &compose_emitter(),    &bake_emitter(),         &workflow_emitter(),
+      &runs_on_emitter(),    &renovate_emitter(),     &arc_emitter()};
   return all;
 }
 

@@ -419,6 +419,7 @@ class ComposeEmitter final : public Emitter {
     std::set<std::string> volume_names, secret_names;
     std::map<std::string, std::string> build_secrets;
     for (const ir::Image& image : build.images) {
+      if (image.scale_set) continue;  // a runner scale set runs on Kubernetes (arc/)
       service(y, build, image);
       for (const ir::Cache& cache : image.caches)
         volume_names.insert(cache.id);

@@ -486,13 +486,32 @@ std::string cache_mounts(const ir::Build& build) {
   return out;
 }
 
+// A runner scale set's entry: its name, which is also the one label a job needs
+// (ARC gives a scale set no self-hosted, linux or architecture label).
+void scale_set_entry(YAML::Emitter& out, const ir::ScaleSet& set) {
+  out << YAML::BeginMap;
+  yaml::key(out, "scale-set");
+  yaml::string(out, set.name);
+  yaml::key(out, "any");
+  yaml::flow_quoted(out, {set.name});
+  out << YAML::EndMap;
+}
+
 std::string runs_on(const ir::Build& build) {
   YAML::Emitter out;
   yaml::configure(out);
   out << YAML::BeginMap;
+  const ir::Image* example_pool = nullptr;
+  const ir::ScaleSet* example_set = nullptr;
   for (const ir::Image& image : build.images) {
     if (!image.runner) continue;
     yaml::key(out, image.name);
+    if (image.scale_set) {
+      scale_set_entry(out, *image.scale_set);
+      if (example_set == nullptr) example_set = &*image.scale_set;
+      continue;
+    }
+    if (example_pool == nullptr) example_pool = &image;
     out << YAML::BeginMap;
     std::vector<std::string> keys = {"any"};
     keys.insert(keys.end(), image.runner_arches.begin(), image.runner_arches.end());
@@ -506,19 +525,32 @@ std::string runs_on(const ir::Build& build) {
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
-  const ir::Image& first = *std::find_if(build.images.begin(), build.images.end(),
-                                         [](const ir::Image& i) { return i.runner; });
-  const std::vector<std::string> example = {"self-hosted", "linux", first.runner_arches.front(),
-                                            first.pool_label};
   const std::string dir = build.repo_dir == "." ? "" : build.repo_dir + "/";
   const std::string out_dir = build.output_dir == "." ? "" : build.output_dir + "/";
-  return yaml::document(
-      render_template("runs-on-header.txt", {{"spec", build.spec_name},
-                                             {"example", text::json_array(example)},
-                                             {"runner", first.name},
-                                             {"arch", first.runner_arches.front()},
-                                             {"path", dir + out_dir + "github/runs-on.yml"}}),
-      out);
+  std::string header;
+  if (example_pool != nullptr) {
+    const ir::Image& first = *example_pool;
+    const std::vector<std::string> example = {"self-hosted", "linux", first.runner_arches.front(),
+                                              first.pool_label};
+    header =
+        render_template("runs-on-header.txt", {{"spec", build.spec_name},
+                                               {"example", text::json_array(example)},
+                                               {"runner", first.name},
+                                               {"arch", first.runner_arches.front()},
+                                               {"path", dir + out_dir + "github/runs-on.yml"}});
+  } else {
+    const ir::Image& first = *std::find_if(build.images.begin(), build.images.end(),
+                                           [](const ir::Image& i) { return i.runner; });
+    header =
+        render_template("runs-on-header.txt", {{"spec", build.spec_name},
+                                               {"example", text::json_array({example_set->name})},
+                                               {"runner", first.name},
+                                               {"arch", "any"},
+                                               {"path", dir + out_dir + "github/runs-on.yml"}});
+  }
+  if (example_set != nullptr)
+    header += render_template("runs-on-scale-sets.txt", {{"name", example_set->name}});
+  return yaml::document(header, out);
 }
 
 class WorkflowEmitter final : public Emitter {

@@ -231,6 +231,7 @@ ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
   ir::Image out;
   image_settings(c, out);
   out.packs = packs(image);
+  out.scale_set = scale_set(c, out, diagnostics);
   out.own_init = c.init;
   out.stages.push_back(base_stage(c));
   for (ir::Stage& stage : fetch_stages(c))

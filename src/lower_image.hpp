@@ -164,6 +164,20 @@ ir::Healthcheck healthcheck_op(const spec::Healthcheck& h);
 /// of `s` (an image's settings, or a target's merged over them).
 std::vector<ir::Instruction> metadata(const ImageContext& c, const spec::Settings& s);
 
+// --- lower_kubernetes.cpp: runner scale sets (ARC) ----------------------------------
+
+/// The runner scale set of a runner with `scale`, from its context and its image's
+/// settings (`image` filled by image_settings); nothing without `scale` or after an
+/// error, reported at the statement responsible.
+std::optional<ir::ScaleSet> scale_set(const ImageContext& c, const ir::Image& image,
+                                      Diagnostics& d);
+/// What a scale-set pool's jobs get besides job_env(): the variables ARC and the
+/// chart give the runner.
+std::vector<std::string> scale_set_job_env(const ImageContext& c);
+/// The command that puts a dind scale-set pool's user in the group of the
+/// sidecar's socket (gid 123); "" for other images.
+std::string scale_set_docker_group(const ImageContext& c);
+
 // --- one file each ---------------------------------------------------------------
 
 /// The platform CI builds an image without `platforms` for (the runners' own).

@@ -71,6 +71,8 @@ std::vector<std::string> job_env(const ImageContext& c) {
     for (const char* name : {"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"})
       add(name);
   }
+  for (const std::string& name : scale_set_job_env(c))
+    add(name);
   return names;
 }
 

@@ -181,6 +181,8 @@ std::vector<ir::Instruction> user_setup(const ImageContext& c) {
                          text::shell_quote(c.user)));
     ir::append_command(run, "chmod 0440 /etc/sudoers.d/rigc-runner");
   }
+  if (const std::string group = scale_set_docker_group(c); !group.empty())
+    ir::append_command(run, group);
   std::vector<Step> steps;
   for (const ResolvedPack& rp : c.image.packs) {
     for (const spec::Run& r : rp.pack->runs)

@@ -54,6 +54,11 @@ std::string plan_text(const ir::Build& build) {
                          image.reserve.memory.empty() ? "-" : image.reserve.memory);
     }
     if (image.replicas >= 0) out += fmt::format("  replicas: {}\n", image.replicas);
+    if (image.scale_set) {
+      out += fmt::format("  runner scale set {} (ARC): {} to {} runners -> {}\n",
+                         image.scale_set->name, image.scale_set->min_runners,
+                         image.scale_set->max_runners, image.scale_set->values_file);
+    }
     out += fmt::format("  stages (default target: {}):\n", image.default_target);
     for (const ir::Stage& stage : image.stages) {
       out += fmt::format("    {:<14} FROM {:<24} {}\n", stage.name, stage.from, stage.purpose);
@@ -141,6 +146,16 @@ std::string plan_json(const ir::Build& build) {
       j["sudo"] = image.sudo;
       j["runner_home"] = image.runner_home;
       j["job_env"] = image.job_env;
+    }
+    if (image.scale_set) {
+      const ir::ScaleSet& set = *image.scale_set;
+      static const char* const kModes[] = {"none", "dind", "kubernetes", "kubernetes-novolume"};
+      j["scale_set"] = {{"name", set.name},
+                        {"labels", set.labels},
+                        {"min_runners", set.min_runners},
+                        {"max_runners", set.max_runners},
+                        {"container_mode", kModes[static_cast<int>(set.mode)]},
+                        {"values_file", set.values_file}};
     }
     j["env"] = nlohmann::ordered_json::object();
     for (const auto& [key, value] : image.env)

@@ -295,6 +295,9 @@ constexpr std::uint64_t kMinMemory = 6 * 1024 * 1024;
 
 void check_resources(const ResolvedImage& image, Diagnostics& diagnostics) {
   const spec::Settings& s = image.settings;
+  // A runner scale set's pods run on Kubernetes, not Docker: its rules (quantities,
+  // requests above limits) are checked where the values are made (lower_kubernetes).
+  if (s.scale) return;
   for (const auto* r : {&s.limits, &s.reserve}) {
     if (!*r || (*r)->memory.empty() || (*r)->memory_bytes >= kMinMemory) continue;
     diagnostics.error(

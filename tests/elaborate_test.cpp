@@ -435,6 +435,16 @@ spec::Settings every_member(const std::string& tag) {
   s.secrets = {spec::Secret{tag, "", "", {}}};
   s.ci_runners = {spec::CiRunner{"linux/" + tag, {tag}, false, {}}};
   s.targets = {target("dev", tag), target(tag, tag)};
+  s.scale = spec::Scale{static_cast<std::uint32_t>(tag.size()), 9, {}, {}, {}};
+  s.container_mode = at("mode-" + tag);
+  s.work_volume = spec::WorkVolume{tag, 1, "", {}, {}};
+  s.github_url = at("url-" + tag);
+  s.github_secret = at("secret-" + tag);
+  s.arc_controller = at("arc-" + tag);
+  s.listener = spec::Resources{"listener-" + tag, "", 0, {}};
+  s.dind = spec::Resources{"dind-" + tag, "", 0, {}};
+  s.node_selector = {spec::Pair{"node", tag, true, {}}};
+  s.tolerations = {spec::Toleration{tag, "", "", false, {}}};
   s.pins = {spec::Pin{at(tag), at("1.0"), {}, {}}};
   return s;
 }
@@ -469,6 +479,14 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
   CHECK(s.replicas->value == 4);
   CHECK(s.ephemeral->value);
   CHECK_FALSE(s.sudo->value);
+  CHECK(s.scale->min == 4);
+  CHECK(s.container_mode->value == "mode-over");
+  CHECK(s.work_volume->size == "over");
+  CHECK(s.github_url->value == "url-over");
+  CHECK(s.github_secret->value == "secret-over");
+  CHECK(s.arc_controller->value == "arc-over");
+  CHECK(s.listener->cpus == "listener-over");
+  CHECK(s.dind->cpus == "dind-over");
   CHECK(s.renovate->value);
   // Lists: the earlier block's entries, then the later block's.
   const auto names = [](const auto& list, auto field) {
@@ -495,6 +513,8 @@ TEST_CASE("merging replaces single values, appends lists and replaces targets by
         std::vector<std::string>{"build-into", "build-over"});
   CHECK(names(s.artifacts, &spec::Artifact::source) == std::vector<std::string>{"/into", "/over"});
   CHECK(names(s.secrets, &spec::Secret::id) == both);
+  CHECK(names(s.node_selector, &spec::Pair::value) == both);
+  CHECK(names(s.tolerations, &spec::Toleration::key) == both);
   REQUIRE(s.pins.size() == 2);
   CHECK(s.pins[0].pack.value == "into");
   CHECK(s.pins[1].pack.value == "over");
@@ -526,8 +546,8 @@ TEST_CASE("merging keeps what the later block leaves unset") {
 
 TEST_CASE("list values count every list entry, deps files and targets' values") {
   spec::Settings s = every_member("x");
-  // 16 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
-  CHECK(spec::list_values(s) == 16 + (1 + 2) + (2 + 2));
+  // 18 lists of one entry; deps: 1 entry with 2 files; 2 targets of 1 apt each.
+  CHECK(spec::list_values(s) == 18 + (1 + 2) + (2 + 2));
   CHECK(spec::list_values(spec::Settings{}) == 0);
 }
 

@@ -93,9 +93,10 @@ def errors(rigc, update):
         count += 1
         stem = name[:-4]
         with tempfile.TemporaryDirectory() as tmp:
-            # The case alone in a directory of its own (its build context), with the
-            # files of <stem>.context/ when it has them; without them the disk is
-            # not looked at (--no-context-check).
+            # The case alone in a directory of its own (its build context, where a
+            # runner's outputs must be, so that errors of later stages are reached),
+            # with the files of <stem>.context/ when it has them; without them the
+            # disk is not looked at (--no-context-check).
             shutil.copy(os.path.join(base, name), tmp)
             context = os.path.join(base, stem + ".context")
             args = ["build", name]

@@ -608,3 +608,93 @@ TEST_CASE("a distribution's version gets no PATH entry inside the pack's downloa
   CHECK(path_of("sys") == "/opt/rt-tools:$PATH");
   CHECK(path_of("up") == "/opt/rt/bin:/opt/rt-tools:$PATH");
 }
+
+// Runner scale sets (lower_kubernetes.cpp): everything the values file says is
+// decided in the IR, in Kubernetes' own terms.
+TEST_CASE("a runner with `scale` is a scale set: quantities, containers, volumes, scheduling") {
+  const auto l = lower_spec(
+      "pack hooks {\n  requires base\n  env ACTIONS_RUNNER_CONTAINER_HOOKS=/opt/h/index.js\n}\n"
+      "pack docker-cli {\n  requires base\n}\n"
+      "defaults {\n  registry ghcr.io/acme\n  github-url https://github.com/acme/\n"
+      "  node-selector pool=ci kubernetes.io/arch=amd64\n}\n"
+      "runner plain {\n  cache langcache ~/.cache/lang\n  limits cpus 1.5 memory 1.5G\n  reserve "
+      "cpus 0.25 "
+      "memory 512M\n  scale 1 4\n  node-selector pool=big\n  tolerations gpu:NoSchedule a=b\n}\n"
+      "runner dind {\n  docker dind\n  limits cpus 2 memory 4G\n  scale 0 2\n"
+      "  dind cpus 3 memory 6G\n}\n"
+      "runner kube {\n  packs hooks\n  limits cpus 1 memory 1G\n  scale 0 1\n"
+      "  container-mode kubernetes\n  work-volume 10G class ssd\n}\n"
+      "runner compose {\n  limits cpus 1 memory 1G\n}\n");
+  REQUIRE_FALSE(l->diagnostics.has_errors());
+  CHECK_FALSE(l->image("compose").scale_set);
+  const ir::ScaleSet& plain = *l->image("plain").scale_set;
+  CHECK(plain.name == "rig-plain");
+  CHECK(plain.values_file == "arc/plain.values.yaml");
+  CHECK(plain.github_url == "https://github.com/acme");  // the chart trims the slash too
+  CHECK(plain.github_secret == "arc-github-app");
+  CHECK(plain.controller_namespace == "arc-systems");
+  CHECK(plain.chart_mode.empty());
+  REQUIRE(plain.containers.size() == 1);
+  const ir::KubeContainer& runner = plain.containers[0];
+  CHECK(runner.name == "runner");
+  CHECK(runner.image == "ghcr.io/acme/plain:latest");
+  CHECK(runner.command == std::vector<std::string>{"/usr/local/bin/runner-entrypoint.sh"});
+  CHECK(runner.resources.limits.cpu == "1500m");
+  CHECK(runner.resources.limits.memory == "1536Mi");
+  CHECK(runner.resources.requests.cpu == "250m");
+  CHECK(runner.resources.requests.memory == "512Mi");
+  CHECK(*runner.run_as_user == 1001);
+  CHECK(runner.no_privilege_escalation);
+  REQUIRE(runner.mounts.size() == 1);
+  CHECK(runner.mounts[0].volume == "cache-langcache");
+  CHECK(runner.mounts[0].path == "/home/runner/.cache/lang");
+  REQUIRE(plain.volumes.size() == 1);
+  CHECK(plain.volumes[0].claim == "langcache-1001");
+  // The runner's node selector replaces the defaults' of the same key.
+  CHECK(plain.node_selector == ir::Vars{{"pool", "big"}, {"kubernetes.io/arch", "amd64"}});
+  REQUIRE(plain.tolerations.size() == 2);
+  CHECK_FALSE(plain.tolerations[0].value);
+  CHECK(plain.tolerations[0].effect == "NoSchedule");
+  CHECK(*plain.tolerations[1].value == "b");
+  CHECK(plain.listener.limits.memory == "128Mi");
+  CHECK(plain.termination_grace_seconds == 960);
+
+  const ir::ScaleSet& dind = *l->image("dind").scale_set;
+  CHECK(dind.chart_mode.empty());  // a full template, the sidecar with resources
+  REQUIRE(dind.init_containers.size() == 2);
+  CHECK(dind.init_containers[1].name == "dind");
+  CHECK(dind.init_containers[1].sidecar);
+  CHECK(dind.init_containers[1].privileged);
+  CHECK(dind.init_containers[1].resources.limits.cpu == "3");
+  CHECK(dind.init_containers[1].resources.limits.memory == "6Gi");
+  CHECK(dind.supplemental_groups == std::vector<std::uint32_t>{123});
+  const ir::Stage& final = stage(l->image("dind"), "final");
+  const ir::Run* user = run_of(final, ir::StepKind::user_setup);
+  REQUIRE(user != nullptr);
+  CHECK(user->script.find("groupadd --gid 123 docker") != std::string::npos);
+
+  const ir::ScaleSet& kube = *l->image("kube").scale_set;
+  CHECK(kube.chart_mode == "kubernetes");
+  CHECK(kube.work_claim_size == "10Gi");
+  CHECK(kube.work_claim_class == "ssd");
+  CHECK(kube.containers[0].env == ir::Vars{{"ACTIONS_RUNNER_CONTAINER_HOOKS", "/opt/h/index.js"}});
+  CHECK(kube.containers[0].mounts.back().path == "/opt/actions-runner/_work");
+  const auto& job_env = l->image("kube").job_env;
+  CHECK(std::find(job_env.begin(), job_env.end(), "ACTIONS_RUNNER_POD_NAME") != job_env.end());
+  const auto& compose_env = l->image("compose").job_env;
+  CHECK(std::find(compose_env.begin(), compose_env.end(), "ACTIONS_RUNNER_POD_NAME") ==
+        compose_env.end());
+}
+
+TEST_CASE("a scale set's sizes as Docker reads them (2g, 1.5GiB) become Kubernetes quantities") {
+  const auto l = lower_spec(
+      "pack hooks {\n  requires base\n  env ACTIONS_RUNNER_CONTAINER_HOOKS=/opt/h/index.js\n}\n"
+      "defaults {\n  registry ghcr.io/acme\n  github-url https://github.com/acme\n}\n"
+      "runner kube {\n  packs hooks\n  limits cpus 1 memory 2g\n  reserve cpus 1 memory 1.5GiB\n"
+      "  scale 0 1\n  container-mode kubernetes\n  work-volume 10g\n}\n");
+  REQUIRE_FALSE(l->diagnostics.has_errors());
+  const ir::ScaleSet& kube = *l->image("kube").scale_set;
+  CHECK(kube.containers[0].resources.limits.memory == "2Gi");
+  CHECK(kube.containers[0].resources.requests.memory == "1536Mi");
+  CHECK(kube.work_claim_size == "10Gi");
+}

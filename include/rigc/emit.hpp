@@ -61,6 +61,7 @@ const Emitter& compose_emitter();
 const Emitter& bake_emitter();
 const Emitter& workflow_emitter();
 const Emitter& runs_on_emitter();
+const Emitter& arc_emitter();
 const Emitter& renovate_emitter();
 
 }  // namespace rigc

@@ -206,6 +206,82 @@ struct ContextInput {
   Location location;
 };
 
+// --- Runner scale sets on Kubernetes (ARC's gha-runner-scale-set chart) ----------
+
+/// CPU and memory as Kubernetes quantities ("500m", "2", "1536Mi"); "" when unset.
+struct Quantities {
+  std::string cpu, memory;
+};
+
+struct KubeResources {
+  Quantities requests, limits;
+};
+
+/// A volume of a pod: an emptyDir, or a PersistentVolumeClaim by name.
+struct KubeVolume {
+  std::string name;
+  std::string claim;  ///< "" for an emptyDir
+};
+
+struct KubeMount {
+  std::string volume;
+  std::string path;
+};
+
+/// One container of a runner pod, as the values file writes it.
+struct KubeContainer {
+  std::string name;
+  std::string image;
+  std::vector<std::string> command, args;
+  Vars env;
+  KubeResources resources;
+  std::vector<KubeMount> mounts;
+  std::optional<std::uint32_t> run_as_user, run_as_group;  ///< numeric, non-root
+  bool privileged = false;
+  bool no_privilege_escalation = false;  ///< allowPrivilegeEscalation: false
+  /// An init container that keeps running beside the others (restartPolicy:
+  /// Always, Kubernetes 1.29+), ready once `startup_probe` succeeds.
+  bool sidecar = false;
+  std::vector<std::string> startup_probe;
+};
+
+/// A toleration of a node taint; operator Exists when `value` is unset.
+struct KubeToleration {
+  std::string key;
+  std::optional<std::string> value;
+  std::string effect;  ///< "" for every effect
+};
+
+/// ARC's container modes: what the chart's containerMode.type says, or `none` (a
+/// full template, which dind also uses, so that its sidecar has resources).
+enum class ContainerMode { none, dind, kubernetes, kubernetes_novolume };
+
+/// A runner pool as a runner scale set: everything its values file says, already
+/// decided (names, quantities, containers, volumes, scheduling).
+struct ScaleSet {
+  std::string values_file;          ///< "arc/cpp.values.yaml"
+  std::string name;                 ///< runnerScaleSetName, the pool's own label: "rig-cpp"
+  std::vector<std::string> labels;  ///< scaleSetLabels: the pool's labels, its name first
+  std::uint32_t min_runners = 0, max_runners = 0;
+  std::string github_url;     ///< "" when the spec names none (helm --set)
+  std::string github_secret;  ///< the Secret's name
+  std::string runner_group;   ///< "" for the default group
+  std::string controller_namespace, controller_account;
+  ContainerMode mode = ContainerMode::none;
+  /// The chart's containerMode.type: "" for a full template (none, dind).
+  std::string chart_mode;
+  std::string work_claim_size;   ///< kubernetes mode: the work volume claim ("10Gi")
+  std::string work_claim_class;  ///< "" for the cluster's default class
+  std::vector<KubeContainer> init_containers, containers;  ///< containers[0] is the runner
+  std::vector<KubeVolume> volumes;
+  std::uint32_t fs_group = 0;
+  std::vector<std::uint32_t> supplemental_groups;
+  std::uint64_t termination_grace_seconds = 0;
+  Vars node_selector;
+  std::vector<KubeToleration> tolerations;
+  KubeResources listener;
+};
+
 struct Image {
   std::string name;
   bool runner = false;
@@ -264,6 +340,9 @@ struct Image {
   Vars build_args;                         ///< pack versions, mirrors, args
   std::vector<BuildSecret> build_secrets;  ///< what the build mounts (`secret`)
   std::vector<DevService> dev_services;    ///< applications: one per extra target
+  /// Runners with `scale`: a runner scale set on Kubernetes (ARC), which is then
+  /// not a Compose service.
+  std::optional<ScaleSet> scale_set;
 };
 
 /// One build as Bake and the workflow run it: an image's default target, or one

@@ -59,6 +59,16 @@ constexpr void for_each_field(Visit&& visit) {
   visit("secret", &Settings::secrets);
   visit("ci-runner", &Settings::ci_runners);
   visit("target", &Settings::targets);
+  visit("scale", &Settings::scale);
+  visit("container-mode", &Settings::container_mode);
+  visit("work-volume", &Settings::work_volume);
+  visit("github-url", &Settings::github_url);
+  visit("github-secret", &Settings::github_secret);
+  visit("arc-controller", &Settings::arc_controller);
+  visit("listener", &Settings::listener);
+  visit("dind", &Settings::dind);
+  visit("node-selector", &Settings::node_selector);
+  visit("tolerations", &Settings::tolerations);
   visit("pin", &Settings::pins);
 }
 

@@ -91,6 +91,32 @@ struct Resources {
   std::string memory;  ///< as written, e.g. "4G"; "" when unset
   std::uint64_t memory_bytes = 0;
   Location location;
+  Location cpus_location, memory_location;  ///< the values, for errors about them
+};
+
+/// `scale MIN MAX`: the runner is a scale set of Actions Runner Controller (ARC)
+/// on Kubernetes, of MIN to MAX runners, instead of a Compose service.
+struct Scale {
+  std::uint32_t min = 0, max = 0;
+  Location location;  ///< the statement
+  Location min_location, max_location;
+};
+
+/// `tolerations KEY[=VALUE][:EFFECT] …`: one toleration of a node taint (no VALUE:
+/// any value, operator Exists; no EFFECT: every effect).
+struct Toleration {
+  std::string key, value, effect;
+  bool has_value = false;
+  Location location;
+};
+
+/// `work-volume SIZE [class NAME]`: the volume claim of ARC's kubernetes container
+/// mode, which the job pods share with the runner.
+struct WorkVolume {
+  std::string size;  ///< as written, e.g. "10G"
+  std::uint64_t bytes = 0;
+  std::string storage_class;  ///< "" for the cluster's default
+  Location location, size_location;
 };
 
 struct ExecForm {
@@ -157,6 +183,16 @@ struct Settings {
   std::vector<Secret> secrets;
   std::vector<CiRunner> ci_runners;  ///< defaults only: the workflow's runner per platform
   std::vector<Target> targets;
+  // Runner scale sets on Kubernetes (ARC): docs/kubernetes.md.
+  std::optional<Scale> scale;
+  std::optional<At<std::string>> container_mode;  ///< none|dind|kubernetes|kubernetes-novolume
+  std::optional<WorkVolume> work_volume;
+  std::optional<At<std::string>> github_url;      ///< ARC's githubConfigUrl
+  std::optional<At<std::string>> github_secret;   ///< the Kubernetes Secret ARC reads
+  std::optional<At<std::string>> arc_controller;  ///< NAMESPACE/NAME of ARC's service account
+  std::optional<Resources> listener, dind;  ///< the listener's and the dind sidecar's resources
+  std::vector<Pair> node_selector;
+  std::vector<Toleration> tolerations;
   std::vector<Pin> pins;  ///< defaults only: the resolver applies them to the packs
 };
 

@@ -430,6 +430,7 @@ const ARGUMENT_SAMPLES = {
   start: ['image', 'healthcheck "true" interval 5s start 5s', 'keyword.other.option.rig'],
   cpus: ['runner', 'limits cpus 2 memory 4G', 'keyword.other.option.rig'],
   memory: ['defaults', 'reserve cpus 1 memory 1G', 'keyword.other.option.rig'],
+  class: ['runner', 'work-volume 10G class fast-ssd', 'keyword.other.option.rig'],
   no: ['image', 'restart no', 'constant.language.restart-policy.rig'],
   always: ['runner', 'restart always', 'constant.language.restart-policy.rig'],
   'on-failure': ['image', 'restart on-failure', 'constant.language.restart-policy.rig'],

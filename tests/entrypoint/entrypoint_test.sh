@@ -308,7 +308,7 @@ start_entry() {
   local tag="$1"
   shift
   setsid "${wrap[@]}" env --default-signal=INT,QUIT -i PATH="$work/bin:$real_path" LANG=C.UTF-8 \
-    RUNNER_URL="$org_url" RUNNER_USER=nobody RUNNER_HOME="$dir/runner" RUNNER_USER_HOME="$dir/home" \
+    "${url_setting:-RUNNER_URL=$org_url}" RUNNER_USER=nobody RUNNER_HOME="$dir/runner" RUNNER_USER_HOME="$dir/home" \
     RUNNER_WORKDIR="$dir/work" TMPDIR="$dir/tmp" RUNNER_TOOL_CACHE="$dir/tool" RIGC_HOME_SNAPSHOT="$work/home.tar" \
     RUNNER_POOL=ci RUNNER_LABELS=rig-ci,tool1 RUNNER_FATAL_DELAY=0 DOCKER_HOST="unix://$dir/no-docker.sock" \
     RUNNER_JOB_ENV="LANG TMPDIR RUNNER_TOOL_CACHE LISTED_VAR" LISTED_VAR=visible BUILD_ONLY_VAR=withheld \
@@ -639,6 +639,8 @@ test_jit() {
 }
 
 # Started as the runner user itself (Kubernetes runAsUser): JIT only, one notice.
+# As ARC starts it: ACTIONS_RUNNER_INPUT_JITCONFIG and no RUNNER_URL (the JIT
+# configuration holds it).
 test_nonroot() {
   case_name="started as the runner user"
   new_runner nonroot
@@ -647,7 +649,9 @@ test_nonroot() {
   jit="$(jit_config nonroot-one)"
   secret "the JIT configuration" "$jit"
   as=(setpriv "--reuid=$runner_uid" "--regid=$runner_gid" --clear-groups)
+  url_setting=RIGC_NO_RUNNER_URL=1 # RUNNER_URL not set at all
   start_entry 1 ACTIONS_RUNNER_INPUT_JITCONFIG="$jit"
+  url_setting=""
   as=()
   await "Listening for Jobs" "$dir/1.out" || return
   expect_count "$dir/1.err" "not root" 1

@@ -43,6 +43,10 @@ BENIGN = "benign0"
 FETCH = ("pack t {{\n  version 1.0\n  fetch @URL@\n  sha256 1.0 amd64 " + "a" * 64 +
          "\n  extract @DIR@\n}}\n\nimage app {{\n  packs t\n}}\n")
 
+# A runner scale set with one more statement ({stmt}).
+SCALE_SET = ("runner r {{{{\n  registry ghcr.io/acme\n  limits cpus 1 memory 1G\n  scale 0 2\n"
+             "  {stmt}\n}}}}\n")
+
 # (name, spec template with {v}, how {v} is written: "string" inside "…", "word",
 # and a benign value that the statement accepts).
 TEMPLATES = [
@@ -77,6 +81,17 @@ TEMPLATES = [
      "/" + BENIGN),
     ("runner group", 'runner r {{\n  group "{v}"\n}}\n', "string", BENIGN),
     ("runner label", "runner r {{\n  labels {v}\n}}\n", "word", BENIGN),
+    # Runner scale sets (arc/NAME.values.yaml).
+    ("scale-set node selector", SCALE_SET.format(stmt="node-selector team={v}"), "word", BENIGN),
+    ("scale-set toleration", SCALE_SET.format(stmt="tolerations {v}=x:NoSchedule"), "word", BENIGN),
+    ("scale-set github url", SCALE_SET.format(stmt="github-url https://github.com/{v}"), "word",
+     BENIGN),
+    ("scale-set secret", SCALE_SET.format(stmt="github-secret {v}"), "word", BENIGN),
+    ("scale-set controller", SCALE_SET.format(stmt="arc-controller arc/{v}"), "word", BENIGN),
+    ("scale-set storage class",
+     SCALE_SET.format(stmt="container-mode kubernetes\n  work-volume 1G class {v}").replace(
+         "runner r {{", "pack h {{\n  env ACTIONS_RUNNER_CONTAINER_HOOKS=/h/index.js\n}}\n\nrunner r {{\n  packs h"),
+     "word", BENIGN),
     ("cmd", 'image app {{\n  cmd ["{v}", "x"]\n}}\n', "string", BENIGN),
     ("entrypoint", 'image app {{\n  entrypoint ["{v}"]\n}}\n', "string", BENIGN),
     ("ignore pattern", 'image app {{\n}}\n\nignore {{\n  "{v}"\n}}\n', "string", BENIGN),

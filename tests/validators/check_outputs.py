@@ -598,6 +598,11 @@ def check_compose_agreement(images, compose, layout, report):
     for image in images:
         name = image["name"]
         s = services.get(name)
+        if image.get("scale_set"):
+            # A runner scale set runs on Kubernetes (arc/NAME.values.yaml), not here.
+            if s is not None:
+                report.add(rel, f"service '{name}': a runner scale set (ARC) is no Compose service")
+            continue
         if s is None:
             report.add(rel, f"image '{name}' has no service")
             continue
@@ -986,9 +991,14 @@ def check_runs_on(runners, runs_on, report):
         pool = runner.get("pool_label")
         if not pool or not labels or labels[0] != pool:
             report.add(rel, f"runner '{runner['name']}': its pool's own label must come first in its labels")
-        want = {"any": ["self-hosted", "linux", pool]}
-        for arch in runner.get("runner_arches") or []:
-            want[arch] = ["self-hosted", "linux", arch, pool]
+        if runner.get("scale_set"):
+            # A scale set's name is the one label a job needs (no self-hosted label).
+            name = runner["scale_set"]["name"]
+            want = {"scale-set": name, "any": [name]}
+        else:
+            want = {"any": ["self-hosted", "linux", pool]}
+            for arch in runner.get("runner_arches") or []:
+                want[arch] = ["self-hosted", "linux", arch, pool]
         for key in sorted(set(want) | set(sets)):
             if sets.get(key) != want.get(key):
                 report.add(rel, f"runner '{runner['name']}': {key} is {sets.get(key)!r}, the plan says {want.get(key)!r}")
@@ -1011,6 +1021,7 @@ def required_files(plan):
     files += [i["dockerfile"] for i in plan.get("images") or []]
     if any(i.get("kind") == "runner" for i in plan.get("images") or []):
         files += ["github/runs-on.yml", "runner.env.example", "runner-entrypoint.sh"]
+    files += [i["scale_set"]["values_file"] for i in plan.get("images") or [] if i.get("scale_set")]
     return files
 
 

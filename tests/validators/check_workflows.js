@@ -369,13 +369,25 @@ async function checkRunsOn(file) {
       findings.push(`${runner}: should map 'any' and each architecture to a label array`);
       continue;
     }
+    // A runner scale set (ARC): its name, which a job names alone; it has no
+    // self-hosted, linux or architecture label, so its only set is ["NAME"].
+    const scaleSet = byArch['scale-set'];
+    if (scaleSet !== undefined) {
+      if (typeof scaleSet !== 'string' || scaleSet === '') findings.push(`${runner}.scale-set: should be the scale set's name`);
+      const keys = Object.keys(byArch).sort().join(',');
+      if (keys !== 'any,scale-set') findings.push(`${runner}: a scale set has 'scale-set' and 'any' only, got ${keys}`);
+      if (JSON.stringify(byArch.any) !== JSON.stringify([scaleSet])) {
+        findings.push(`${runner}.any: should be [${JSON.stringify(scaleSet)}] (self-hosted is not a scale-set label), got ${JSON.stringify(byArch.any)}`);
+      }
+    }
     for (const [arch, labels] of Object.entries(byArch)) {
       const where = `${runner}.${arch}`;
+      if (arch === 'scale-set') continue;
       if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' && l !== '')) {
         findings.push(`${where}: should be an array of label strings, got ${JSON.stringify(labels)}`);
         continue;
       }
-      if (labels[0] !== 'self-hosted') findings.push(`${where}: should start with 'self-hosted'`);
+      if (scaleSet === undefined && labels[0] !== 'self-hosted') findings.push(`${where}: should start with 'self-hosted'`);
       const dup = labels.filter((l, i) => labels.indexOf(l) !== i);
       if (dup.length) findings.push(`${where}: label '${dup[0]}' appears twice`);
       probe.push(`  j${probe.length}:`, `    runs-on: ${JSON.stringify(labels)}`);

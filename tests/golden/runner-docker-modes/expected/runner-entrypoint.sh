@@ -191,31 +191,45 @@ esac
 # https://HOST/enterprises/ENT. It gives the REST path of the runner's scope and,
 # unless GITHUB_API_URL says otherwise, the API's address: api.github.com for
 # github.com, api.HOST for GHE.com, HOST/api/v3 for GitHub Enterprise Server.
-[ -n "${RUNNER_URL:-}" ] || fatal "RUNNER_URL is not set: the repository, organisation or enterprise to register with, e.g. https://github.com/acme"
-runner_url="${RUNNER_URL%/}"
-if ! [[ "$runner_url" =~ ^(https?)://([A-Za-z0-9.:-]+)/([A-Za-z0-9._-]+)(/([A-Za-z0-9._-]+))?$ ]]; then
-  fatal "RUNNER_URL ($RUNNER_URL) is not https://HOST/ORG, https://HOST/OWNER/REPO or https://HOST/enterprises/NAME"
+# A JIT configuration is the registration itself and holds its URL, so it needs
+# none: ARC starts a runner pod with ACTIONS_RUNNER_INPUT_JITCONFIG alone.
+jit_given=false
+if [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}${RIGC_JITCONFIG_FD:-}${RUNNER_JITCONFIG_FILE:-}" ] ||
+  [ -f /run/secrets/runner_jitconfig ]; then
+  jit_given=true
 fi
-url_scheme="${BASH_REMATCH[1]}"
-url_host="${BASH_REMATCH[2]}"
-if [ -z "${BASH_REMATCH[5]}" ]; then
-  scope=organisation
-  scope_path="orgs/${BASH_REMATCH[3]}"
-elif [ "${BASH_REMATCH[3],,}" = enterprises ]; then
-  scope=enterprise
-  scope_path="enterprises/${BASH_REMATCH[5]}"
-else
-  scope=repository
-  scope_path="repos/${BASH_REMATCH[3]}/${BASH_REMATCH[5]}"
-fi
-if [ -n "${GITHUB_API_URL:-}" ]; then
-  api_url="${GITHUB_API_URL%/}"
-else
-  case "${url_host,,}" in
-    github.com | www.github.com) api_url=https://api.github.com ;;
-    *.ghe.com) api_url="https://api.${url_host,,}" ;;
-    *) api_url="${url_scheme}://${url_host}/api/v3" ;;
-  esac
+[ -n "${RUNNER_URL:-}" ] || [ "$jit_given" = true ] ||
+  fatal "RUNNER_URL is not set: the repository, organisation or enterprise to register with, e.g. https://github.com/acme"
+runner_url="${RUNNER_URL:-}"
+runner_url="${runner_url%/}"
+scope=""
+scope_path=""
+api_url=""
+if [ -n "$runner_url" ]; then
+  if ! [[ "$runner_url" =~ ^(https?)://([A-Za-z0-9.:-]+)/([A-Za-z0-9._-]+)(/([A-Za-z0-9._-]+))?$ ]]; then
+    fatal "RUNNER_URL ($RUNNER_URL) is not https://HOST/ORG, https://HOST/OWNER/REPO or https://HOST/enterprises/NAME"
+  fi
+  url_scheme="${BASH_REMATCH[1]}"
+  url_host="${BASH_REMATCH[2]}"
+  if [ -z "${BASH_REMATCH[5]}" ]; then
+    scope=organisation
+    scope_path="orgs/${BASH_REMATCH[3]}"
+  elif [ "${BASH_REMATCH[3],,}" = enterprises ]; then
+    scope=enterprise
+    scope_path="enterprises/${BASH_REMATCH[5]}"
+  else
+    scope=repository
+    scope_path="repos/${BASH_REMATCH[3]}/${BASH_REMATCH[5]}"
+  fi
+  if [ -n "${GITHUB_API_URL:-}" ]; then
+    api_url="${GITHUB_API_URL%/}"
+  else
+    case "${url_host,,}" in
+      github.com | www.github.com) api_url=https://api.github.com ;;
+      *.ghe.com) api_url="https://api.${url_host,,}" ;;
+      *) api_url="${url_scheme}://${url_host}/api/v3" ;;
+    esac
+  fi
 fi
 
 # The runner's name: RUNNER_NAME as it is, or PREFIX-HOSTNAME, so that replicas
