@@ -32,12 +32,13 @@ fi
 build_dir="${RIGC_BUILD_DIR:-build}"
 labels=()
 if [ -n "${RIGC_TEST_LABELS:-}" ]; then labels=(-L "$RIGC_TEST_LABELS"); fi
-ctest --test-dir "$build_dir" --output-on-failure "${labels[@]}"
+# Two suites at a time; the end-to-end suites, which start engines, run alone (RUN_SERIAL).
+ctest --test-dir "$build_dir" --output-on-failure -j2 "${labels[@]}"
 
 # The fast suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
 if [ "${RIGC_SANITIZE:-1}" = "1" ]; then
   cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRIGC_SANITIZE=ON >/dev/null
   cmake --build build-sanitize >/dev/null
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-sanitize --output-on-failure -L fast
+    ctest --test-dir build-sanitize --output-on-failure -j2 -L fast
 fi

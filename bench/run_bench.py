@@ -357,6 +357,25 @@ def stock_graph(rigc):
     return graph
 
 
+def unpinned_stock_pins(rigc):
+    """A defaults block pinning each fetching stock pack that ships no checksum.
+
+    rigc refuses such a pack without a pin of the user's; `plan` never downloads,
+    so a placeholder digest stands in for the one `rigc pin` would write."""
+    listing = subprocess.run([rigc, "packs", "--format", "json"], stdout=subprocess.PIPE,
+                             check=True).stdout
+    packs_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packs")
+    pins = []
+    for p in json.loads(listing):
+        source = os.path.join(packs_dir, p["name"] + ".rig")
+        if not p["fetched"] or not os.path.exists(source):
+            continue
+        with open(source, encoding="utf-8") as f:
+            if not any(line.lstrip().startswith("sha256 ") for line in f):
+                pins.append(f"  pin {p['name']} {p['default_version']} sha256 amd64 {'0' * 64}\n")
+    return "defaults {\n" + "".join(pins) + "}\n\n" if pins else ""
+
+
 def compare_devcontainer(rigc, work, pack_sizes, runs, budget):
     node, cli, version = devcontainer_cli()
     results = {"version": version, "sets": []}
@@ -372,6 +391,7 @@ def compare_devcontainer(rigc, work, pack_sizes, runs, budget):
         with open(spec, "w", encoding="utf-8") as f:
             if p is None:
                 names = " ".join(name for name, _, _, _ in graph)
+                f.write(unpinned_stock_pins(rigc))
                 f.write(f"image all {{\n  packs {names}\n}}\n")
             else:
                 f.write(gen_spec.packs_spec(graph))

@@ -188,7 +188,7 @@ go_pack="$top/fixtures/packs/go.rig"
   cat <<'RIG'
 
 image deps {
-  packs python node@20 go
+  packs python node@24 go
   user app 10001
   cache pip
   cache npm
