@@ -86,10 +86,11 @@ def container_script(image):
                 f'if out=$(bash -c {shlex.quote(command)} 2>&1); then echo ok: {label} "-> $(head -1 <<<"$out")";',
                 f'  else echo FAIL: {label}; echo "$out" | tail -5; status=1; fi',
             ]
-    # Dependency installers and `run` steps write into the working directory.
+    # The working directory is readable; an application's code there is root's
+    # and read-only to the user (writable only where the plan makes it so, below).
     lines += [
-        f'if [ "$PWD" = {shlex.quote(image["workdir"])} ] && [ -w . ]; then echo "ok: works in $PWD, writable";',
-        f'  else echo "FAIL: working directory $PWD, not {image["workdir"]} or not writable"; status=1; fi',
+        f'if [ "$PWD" = {shlex.quote(image["workdir"])} ] && [ -r . ]; then echo "ok: works in $PWD, readable";',
+        f'  else echo "FAIL: working directory $PWD, not {image["workdir"]} or not readable"; status=1; fi',
     ]
     for path in owned_paths(image):
         q = shlex.quote(path)
@@ -148,7 +149,12 @@ def check_config(plan, name, config_path):
 
     user = config.get("User") or ""
     want_user = f"{image['user']['uid']}:{image['user']['gid']}"
-    if not re.fullmatch(r"\d+(:\d+)?", user):
+    if image["kind"] == "runner":
+        # The stated exception: the entrypoint starts as root to read the
+        # credentials, then runs the runner and its jobs as the plan's user.
+        if user not in ("root", "0", "0:0"):
+            failures.append(f"runner image user '{user}', expected root for its entrypoint")
+    elif not re.fullmatch(r"\d+(:\d+)?", user):
         failures.append(f"user '{user}' is not numeric")
     elif user.split(":")[0] == "0":
         failures.append("the image runs as root (uid 0)")
@@ -164,8 +170,10 @@ def check_config(plan, name, config_path):
         if not health:
             failures.append("no health check")
         else:
-            if health.get("Test") != ["CMD-SHELL", want_health["command"]]:
-                failures.append(f"health check test {health.get('Test')}, the plan says {want_health['command']!r}")
+            want_test = (["CMD", *want_health["exec"]] if want_health.get("exec")
+                         else ["CMD-SHELL", want_health["command"]])
+            if health.get("Test") != want_test:
+                failures.append(f"health check test {health.get('Test')}, the plan says {want_test!r}")
             for key, field in (("Interval", "interval"), ("Timeout", "timeout"), ("StartPeriod", "start")):
                 want = seconds(want_health[field]) * 10**9 if want_health[field] else 0
                 if int(health.get(key) or 0) != want:
