@@ -148,7 +148,12 @@ def check_config(plan, name, config_path):
 
     user = config.get("User") or ""
     want_user = f"{image['user']['uid']}:{image['user']['gid']}"
-    if not re.fullmatch(r"\d+(:\d+)?", user):
+    if image["kind"] == "runner":
+        # The runner contract's one exception: the entrypoint starts as root and
+        # runs the runner, and every job, as the plan's user (setpriv).
+        if user not in ("root", "0", "0:0"):
+            failures.append(f"user '{user}': a runner image's entrypoint starts as root")
+    elif not re.fullmatch(r"\d+(:\d+)?", user):
         failures.append(f"user '{user}' is not numeric")
     elif user.split(":")[0] == "0":
         failures.append("the image runs as root (uid 0)")
