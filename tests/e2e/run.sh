@@ -96,19 +96,17 @@ image_args() {
 }
 
 # in_container ENGINE IMAGE_REF PLAN NAME: the plan's checks inside the image, as
-# its own user
+# its own user (a runner image's is the plan's: the image itself ends as root,
+# for its entrypoint, which runs the runner and its jobs as that user)
 in_container() {
-  local engine="$1" ref="$2" plan="$3" name="$4" script user out status=0 c
+  local engine="$1" ref="$2" plan="$3" name="$4" script out status=0 c as=()
   script="$(check plan-image "$plan" "$name" script)"
-  # A runner image starts as root (its entrypoint drops to the runner user);
-  # its jobs, and so these checks, run as the plan's user.
-  user="$(check plan-image "$plan" "$name" user)"
+  [ "$(check plan-image "$plan" "$name" kind)" != runner ] || as=(--user "$(check plan-image "$plan" "$name" user)")
   if [ "$engine" = docker ]; then
-    out="$("$docker" run --rm --network=host --user "$user" --entrypoint /bin/bash "$ref" -c "$script" 2>&1)" ||
-      status=$?
+    out="$("$docker" run --rm --network=host "${as[@]}" --entrypoint /bin/bash "$ref" -c "$script" 2>&1)" || status=$?
   else
     c="$("${bh[@]}" from --pull-never "$ref")"
-    out="$("${bh[@]}" run --isolation chroot --user "$user" "$c" -- /bin/bash -c "$script" 2>&1)" || status=$?
+    out="$("${bh[@]}" run --isolation chroot "${as[@]}" "$c" -- /bin/bash -c "$script" 2>&1)" || status=$?
     "${bh[@]}" rm "$c" >/dev/null
   fi
   printf '%s\n' "$out" | sed 's/^/    /'

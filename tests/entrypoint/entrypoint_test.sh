@@ -285,8 +285,8 @@ fi
 exec "$here/config.standin.sh" "$@"
 EOF
   chmod 755 "$dir/runner/config.sh"
-  mkdir -p "$dir/home" "$dir/work" "$dir/tool" "$dir/tmp" "$dir/secrets"
-  chmod 1777 "$dir/tmp"
+  mkdir -p "$dir/home" "$dir/work" "$dir/tool" "$dir/tmp" "$dir/var-tmp" "$dir/secrets"
+  chmod 1777 "$dir/tmp" "$dir/var-tmp"
   chmod 700 "$dir/secrets"
   chown -R "$runner_uid:$runner_gid" "$dir/runner" "$dir/home" "$dir/work" "$dir/tool"
 }
@@ -309,7 +309,7 @@ start_entry() {
   shift
   setsid "${wrap[@]}" env --default-signal=INT,QUIT -i PATH="$work/bin:$real_path" LANG=C.UTF-8 \
     "${url_setting:-RUNNER_URL=$org_url}" RUNNER_USER=nobody RUNNER_HOME="$dir/runner" RUNNER_USER_HOME="$dir/home" \
-    RUNNER_WORKDIR="$dir/work" TMPDIR="$dir/tmp" RUNNER_TOOL_CACHE="$dir/tool" RIGC_HOME_SNAPSHOT="$work/home.tar" \
+    RUNNER_WORKDIR="$dir/work" TMPDIR="$dir/tmp" RUNNER_VAR_TMPDIR="$dir/var-tmp" RUNNER_TOOL_CACHE="$dir/tool" RIGC_HOME_SNAPSHOT="$work/home.tar" \
     RUNNER_POOL=ci RUNNER_LABELS=rig-ci,tool1 RUNNER_FATAL_DELAY=0 DOCKER_HOST="unix://$dir/no-docker.sock" \
     RUNNER_JOB_ENV="LANG TMPDIR RUNNER_TOOL_CACHE LISTED_VAR" LISTED_VAR=visible BUILD_ONLY_VAR=withheld \
     FAKE_HOSTNAME="$host" "$@" "${as[@]}" "$entry" >"$dir/$tag.out" 2>"$dir/$tag.err" &
@@ -524,6 +524,30 @@ test_pat() {
   expect_in "$dir/1.err" "the runner finished and is no longer registered"
   expect_no_runner "rig-ci-$host"
   check_loot pat
+}
+
+# GITHUB_APP_ID without a key: beside a token file (one runner.env shared by
+# pools of different `auth`), the token is used; alone, a clear error.
+test_app_id_shared() {
+  local seq
+  case_name="GITHUB_APP_ID beside a PAT"
+  new_runner app-id-pat
+  seq="$(last_seq)"
+  start_entry 1 GITHUB_APP_ID="$app_id" GITHUB_TOKEN_FILE="$(secret_file github_token "$pat")"
+  await "Listening for Jobs" "$dir/1.out" || return
+  expect_in "$dir/1.err" "notice: GITHUB_APP_ID is set, but there is no App private key"
+  expect_in "$dir/1.err" "credential: a personal access token"
+  expect_in <(requests_since "$seq") "POST /api/v3/orgs/octo-org/actions/runners/registration-token 201 pat"
+  kill -TERM "$entry_pid"
+  await_exit
+  expect_code 143 1
+  expect_no_runner "rig-ci-$host"
+
+  case_name="GITHUB_APP_ID alone"
+  new_runner app-id-alone
+  run_entry 1 GITHUB_APP_ID="$app_id"
+  expect_code 1 1
+  expect_in "$dir/1.err" "GITHUB_APP_ID is given but not the App's private key: set GITHUB_APP_PRIVATE_KEY_FILE"
 }
 
 # A GitHub App, repository scope: JWT -> installation (looked up) -> installation
@@ -755,18 +779,19 @@ test_reset() {
   await "Listening for Jobs" "$dir/1.out" || return
   # shellcheck disable=SC2016 # expanded by the job
   job="$(add_job 'echo left >"$GITHUB_WORKSPACE/left-in-work"; echo left >"$HOME/.left-in-home"
-    echo left >"$TMPDIR/left-in-tmp"; echo left >"$RUNNER_TOOL_CACHE/left-in-tool"; rm "$HOME/.profile"')"
+    echo left >"$TMPDIR/left-in-tmp"; echo left >"$RUNNER_TOOL_CACHE/left-in-tool"; rm "$HOME/.profile"
+    echo left >"$VAR_TMP/left-in-var-tmp"' "$(jq -n --arg d "$dir/var-tmp" '{VAR_TMP: $d}')")"
   await_job "$job" completed || return
   expect_eq "first job" "$(job_field "$job" result)" Succeeded
   await_exit
   expect_code 0 1
-  if [ -e "$dir/home/.left-in-home" ] && [ -e "$dir/tmp/left-in-tmp" ]; then ok; else
+  if [ -e "$dir/home/.left-in-home" ] && [ -e "$dir/tmp/left-in-tmp" ] && [ -e "$dir/var-tmp/left-in-var-tmp" ]; then ok; else
     fail "the first job's files are not there to test with"
   fi
   start_entry 2 GITHUB_TOKEN_FILE="$token_file"
   await "Listening for Jobs" "$dir/2.out" || return
   # shellcheck disable=SC2016
-  job="$(add_job 'find "$GITHUB_WORKSPACE/.." "$HOME" "$TMPDIR" "$RUNNER_TOOL_CACHE" -name "*left-in*"; cat "$HOME/.profile"')"
+  job="$(add_job 'find "$GITHUB_WORKSPACE/.." "$HOME" "$TMPDIR" "$VAR_TMP" "$RUNNER_TOOL_CACHE" -name "*left-in*"; cat "$HOME/.profile"' "$(jq -n --arg d "$dir/var-tmp" '{VAR_TMP: $d}')")"
   await_job "$job" completed || return
   expect_eq "second job" "$(job_field "$job" result)" Succeeded
   job_field "$job" output >"$dir/job2.out"
@@ -802,6 +827,13 @@ test_reset_volume() {
 
 # Two replicas from one env file: one RUNNER_NAME_PREFIX, two hostnames, two
 # names (one name would make the second replace the first).
+# wrap_hostname FILE: the next start_entry runs in a mount namespace of its own
+# where FILE is mounted on /etc/hostname, as Docker mounts a container's.
+wrap_hostname() {
+  # shellcheck disable=SC2016 # expanded by sh
+  wrap=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/hostname && exec "$@"' "$1")
+}
+
 test_names() {
   case_name="replica names"
   local pid_a pid_b dir_a dir_b
@@ -828,6 +860,35 @@ test_names() {
   expect_code 143 1
   expect_no_runner pool-alpha
   expect_no_runner pool-beta
+
+  # Host networking gives every container the host's hostname: the container id
+  # (from the source of the /etc/hostname mount, as Docker makes it) is appended.
+  case_name="a hostname that is not the container's own"
+  local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  new_runner name-host
+  mkdir -p "$dir/containers/$id"
+  echo host-name >"$dir/containers/$id/hostname"
+  wrap_hostname "$dir/containers/$id/hostname"
+  start_entry 1 GITHUB_TOKEN_FILE="$(secret_file github_token "$pat")" RUNNER_NAME_PREFIX=pool FAKE_HOSTNAME=host-name
+  wrap=()
+  await "Listening for Jobs" "$dir/1.out" || return
+  expect_eq "runners named pool-host-name-${id:0:12}" "$(runners_named "pool-host-name-${id:0:12}")" 1
+  kill -TERM "$entry_pid"
+  await_exit
+  expect_code 143 1
+
+  case_name="a container's own hostname"
+  new_runner name-own
+  mkdir -p "$dir/containers/$id"
+  echo "${id:0:12}" >"$dir/containers/$id/hostname"
+  wrap_hostname "$dir/containers/$id/hostname"
+  start_entry 1 GITHUB_TOKEN_FILE="$(secret_file github_token "$pat")" RUNNER_NAME_PREFIX=pool FAKE_HOSTNAME="${id:0:12}"
+  wrap=()
+  await "Listening for Jobs" "$dir/1.out" || return
+  expect_eq "runners named pool-${id:0:12}" "$(runners_named "pool-${id:0:12}")" 1
+  kill -TERM "$entry_pid"
+  await_exit
+  expect_code 143 1
 }
 
 # Two replicas with one RUNNER_WORK_ROOT (socket mode's shared work path): each
@@ -1262,7 +1323,7 @@ test_health() {
   expect_in "$dir/health.out" "usage: runner-entrypoint.sh [health]"
 }
 
-groups=(shellcheck pat app token token_remove jit nonroot expired sigkill reset reset_volume names work_root stop_idle stop_job
+groups=(shellcheck pat app_id_shared app token token_remove jit nonroot expired sigkill reset reset_volume names work_root stop_idle stop_job
   stop_register stop_pid1 retry retry_none errors enterprise refusals docker health)
 read -r -a only <<<"${ENTRYPOINT_TEST_ONLY:-${groups[*]}}"
 for group in "${only[@]}"; do

@@ -37,7 +37,7 @@
 # RUNNER_NAME_PREFIX, RUNNER_POOL, RUNNER_LABELS, RUNNER_EXTRA_LABELS,
 # RUNNER_GROUP, RUNNER_EPHEMERAL, RUNNER_WORKDIR or RUNNER_WORK_ROOT, RUNNER_DRAIN_TIMEOUT,
 # RUNNER_FATAL_DELAY, RUNNER_JOB_ENV, RUNNER_USER, RUNNER_USER_HOME, RUNNER_HOME,
-# RIGC_HOME_SNAPSHOT, TMPDIR, RUNNER_TOOL_CACHE, DOCKER_HOST, DOCKER_GID.
+# RIGC_HOME_SNAPSHOT, TMPDIR, RUNNER_VAR_TMPDIR, RUNNER_TOOL_CACHE, DOCKER_HOST, DOCKER_GID.
 # Credentials (first match wins): ACTIONS_RUNNER_INPUT_JITCONFIG or
 # RUNNER_JITCONFIG_FILE; GITHUB_APP_ID[_FILE] + GITHUB_APP_PRIVATE_KEY_FILE
 # (+ GITHUB_APP_INSTALLATION_ID); GITHUB_TOKEN_FILE; RUNNER_TOKEN_FILE.
@@ -239,6 +239,15 @@ if [ -n "${RUNNER_NAME:-}" ]; then
   runner_name="$RUNNER_NAME"
 else
   host="$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
+  # A Docker or Podman container's own hostname is the start of its id. Any other
+  # (host networking gives every container the host's; Compose's hostname: is the
+  # same for every replica) gets the id's start appended: still the same after a
+  # restart, different for each replica. The id is in the source path of the
+  # container's /etc/hostname mount.
+  if [[ "$(grep -m1 -E '/containers/[0-9a-f]{64}/(userdata/)?hostname /etc/hostname ' /proc/self/mountinfo 2>/dev/null)" =~ /containers/([0-9a-f]{12}) ]] &&
+    [ "$host" != "${BASH_REMATCH[1]}" ]; then
+    host="$host-${BASH_REMATCH[1]}"
+  fi
   prefix="${RUNNER_NAME_PREFIX-${RUNNER_POOL:+rig-${RUNNER_POOL}}}"
   runner_name="${prefix:+${prefix}-}${host}"
 fi
@@ -318,6 +327,8 @@ else
   [[ "$work_dir" == /* ]] || work_dir="$runner_home/$work_dir"
 fi
 tmp_dir="${TMPDIR:-/tmp}"
+# /var/tmp outlives a restart as /tmp does (empty: left alone).
+var_tmp_dir="${RUNNER_VAR_TMPDIR-/var/tmp}"
 tool_cache="${RUNNER_TOOL_CACHE:-}"
 home_snapshot="${RIGC_HOME_SNAPSHOT:-/etc/rigc/runner-home.tar}"
 
@@ -348,6 +359,7 @@ esac
 check_reset_path "$work_dir" "RUNNER_WORKDIR (the work folder)"
 check_reset_path "$user_home" "the runner user's home (RUNNER_USER_HOME or /etc/passwd)"
 check_reset_path "$tmp_dir" "TMPDIR"
+[ -z "$var_tmp_dir" ] || check_reset_path "$var_tmp_dir" "RUNNER_VAR_TMPDIR"
 [ -z "$tool_cache" ] || check_reset_path "$tool_cache" "RUNNER_TOOL_CACHE"
 if [ ! -x "$runner_home/config.sh" ] || [ ! -x "$runner_home/run.sh" ]; then
   fatal "no executable config.sh and run.sh in $runner_home (RUNNER_HOME): is the Actions runner installed there?"
@@ -457,6 +469,13 @@ check_private() {
   fi
 }
 
+# other_credential: whether a personal access token or a registration token file
+# is given (or there by default).
+other_credential() {
+  [ -n "${GITHUB_TOKEN_FILE:-}" ] || [ -f /run/secrets/github_token ] ||
+    [ -n "${RUNNER_TOKEN_FILE:-}" ] || [ -f /run/secrets/runner_token ]
+}
+
 cred=""
 jit_config=""
 app_id=""
@@ -494,6 +513,13 @@ if [ -z "$cred" ]; then
       read_secret "$REPLY" GITHUB_APP_ID_FILE
       app_id="$REPLY"
     fi
+  fi
+  # One runner.env serves every pool of a compose.yaml, so a pool with a token
+  # file gets GITHUB_APP_ID too when another pool uses an App: without a key,
+  # the id alone does not make this an App runner if another credential is there.
+  if [ -n "$app_id" ] && [ -z "$app_key_file" ] && other_credential; then
+    log "notice: GITHUB_APP_ID is set, but there is no App private key (GITHUB_APP_PRIVATE_KEY_FILE, default /run/secrets/github_app_private_key): using the other credential"
+    app_id=""
   fi
   if [ -n "$app_id" ] || [ -n "$app_key_file" ]; then
     cred=app
@@ -566,7 +592,7 @@ is_mount_point() {
 }
 
 reset_state() {
-  log "resetting state: registration files in $runner_home, the work folder $work_dir, the home $user_home, $tmp_dir${tool_cache:+ and the tool cache $tool_cache}"
+  log "resetting state: registration files in $runner_home, the work folder $work_dir, the home $user_home, $tmp_dir${var_tmp_dir:+, $var_tmp_dir}${tool_cache:+ and the tool cache $tool_cache}"
   rm -f -- "$runner_home/.runner" "$runner_home/.credentials" "$runner_home/.credentials_rsaparams" \
     "$runner_home/.env" "$runner_home/.path" || warn "could not remove the runner's registration files in $runner_home"
   wipe_contents "$runner_home/_diag" "the runner's _diag"
@@ -586,6 +612,7 @@ reset_state() {
     tar -C "$user_home" --no-same-owner -xf "$home_snapshot" || warn "could not restore the home from $home_snapshot"
   fi
   wipe_contents "$tmp_dir" "TMPDIR"
+  [ -z "$var_tmp_dir" ] || [ "$var_tmp_dir" = "$tmp_dir" ] || wipe_contents "$var_tmp_dir" "RUNNER_VAR_TMPDIR"
   if [ -n "$tool_cache" ] && [ -d "$tool_cache" ]; then
     if is_mount_point "$tool_cache"; then
       log "the tool cache $tool_cache is a mount point (a volume kept on purpose): left as it is"
