@@ -264,15 +264,20 @@ class Runner:
 
 
 def pids_named(name, directory):
-    """The processes called name (as pgrep -x sees them) working in directory."""
-    found = []
+    """The processes called name (as pgrep -x sees them) working in directory.
+
+    The stand-in is a bash script: a subshell it forks for a moment (a command
+    substitution, a pipeline) carries the same name, so only processes whose
+    parent is not one of them count."""
+    found = {}
     for pid in subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split():
         try:
             if os.readlink(f"/proc/{pid}/cwd") == directory:
-                found.append(int(pid))
+                with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+                    found[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             pass  # ended meanwhile
-    return found
+    return [pid for pid, parent in found.items() if parent not in found]
 
 
 def runners_named(env, scope, name, token=PAT):
