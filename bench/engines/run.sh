@@ -17,8 +17,11 @@
 # Prints a Markdown table. Not a test: the numbers depend on the machine.
 #
 # On a shared machine the timings are noisy: RUNS=N repeats every measurement N
-# times, the variants interleaved (before expert generated before expert …), and
-# the table gives medians with the range of the runs.
+# times, the variants interleaved, their order rotated forwards and backwards from
+# run to run so that each follows each other one (a cold build right after a big
+# one ran measurably slower), and the table gives medians with the range of the
+# runs. Each cold build starts after `sync` and a pause, so that none pays for
+# writing back what the one before it wrote (dpkg syncs its files).
 #
 #   [RUNS=N] [VARIANTS="expert generated"] [BASELINE=OTHER_RIGC] [LOGS=DIR] \
 #   bench/engines/run.sh [RIGC] [CACHE_DIR] [WORKLOAD...]
@@ -222,6 +225,8 @@ measure() {
   file="$(dockerfile "$workload" "$variant")"
   "$docker" image rm -f bench >/dev/null 2>&1 || true
   "$docker" builder prune -af >/dev/null
+  sync
+  sleep 5
   cold="$(build "$dir" "$file" "$work/$workload-$variant-$run-cold.log")"
   size="$("$docker" image inspect -f '{{.Size}}' bench)"
   layers="$("$docker" image inspect -f '{{len .RootFS.Layers}}' bench)"
@@ -242,7 +247,12 @@ measure() {
 mkdir -p "$work/results"
 for workload in "${workloads[@]}"; do
   for run in $(seq 1 "$runs"); do
-    for variant in "${variants[@]}"; do
+    for i in "${!variants[@]}"; do
+      # Odd runs rotate the order forwards, even runs backwards: each variant
+      # follows each other one (a cold build after a big one runs slower).
+      n=${#variants[@]}
+      if [ $((run % 2)) -eq 1 ]; then k=$(((i + run / 2) % n)); else k=$(((n - 1 - i + run / 2) % n)); fi
+      variant="${variants[$k]}"
       [ "$workload" = go-service ] && [ "$variant" = before ] && continue
       measure "$workload" "$variant" "$run"
     done
@@ -281,4 +291,4 @@ for workload in "${workloads[@]}"; do
     echo "$workload: the $variant image is $(pct "$(tail -1 "$g" | cut -d' ' -f4)" "$(tail -1 "$x" | cut -d' ' -f4)") of the expert's size; its median cold build $(pct "$(median "${gc[@]}")" "$(median "${xc[@]}")") of the expert's."
   done
 done
-echo "($runs run(s) of each variant, interleaved; dockerd $("$docker" version -f '{{.Server.Version}}'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+echo "($runs run(s) of each variant, interleaved in rotating order; dockerd $("$docker" version -f '{{.Server.Version}}'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
