@@ -2,7 +2,8 @@
 // their inputs change (§4 rule 2), so an edit rebuilds as little as possible:
 //
 //   base     FROM, SHELL, the base pack's OS packages        shared by all images
-//   fetch    curl and xz for downloads                        shared, never final
+//            (and the packs' OS packages for an application alone on its base)
+//   fetch    the download tools the base stage lacks         shared, never final
 //   pack-X   one per fetching pack: download, verify, unpack  shared, built in parallel
 //   final    packs' OS packages → toolchains → tools → user → image's OS packages →
 //            deps → env/args → run steps → sources → metadata
@@ -227,7 +228,11 @@ std::shared_ptr<const std::vector<std::string>> shared(IgnoreLists& lists,
 ir::Image lower_image(const ResolvedImage& image, const Resolved& resolved,
                       const LowerOptions& options, IgnoreLists& ignore_lists,
                       Diagnostics& diagnostics) {
-  const ImageContext c = make_context(image, options);
+  ImageContext c = make_context(image, options);
+  c.packs_in_base = !c.runner && std::count_if(resolved.images.begin(), resolved.images.end(),
+                                               [&](const ResolvedImage& other) {
+                                                 return other.base == image.base;
+                                               }) == 1;
   ir::Image out;
   image_settings(c, out);
   out.packs = packs(image);

@@ -32,11 +32,29 @@ bool needs_build(const ImageContext& c) {
   return !c.deps.empty() || c.build_phase;
 }
 
+// When the final image has a runtime base of its own, the runtime stage is only
+// where the build runs: it starts from the first pack stage when that stage is the
+// base stage plus the pack's directory and there are no OS packages of its own to
+// put first: the same files, without copying a toolchain of hundreds of megabytes.
+// (Never for an image built on the runtime stage: its history would show the
+// download step with the mirror build ARG.)
 ir::Stage runtime_stage(const ImageContext& c) {
+  std::vector<ir::Instruction> packages = pack_packages(c);
+  std::vector<ir::Instruction> copies = pack_copies(c);
+  std::string from = "base";
+  if (!c.runtime_base.empty() && packages.empty() && !copies.empty()) {
+    const auto& first = std::get<ir::Copy>(copies.front().op);
+    if (first.chown.empty() && !first.link &&
+        first.sources == std::vector<std::string>{first.dest} &&
+        pack_stage_adds_only(c, first.from)) {
+      from = first.from;
+      copies.erase(copies.begin());
+    }
+  }
   ir::Stage runtime =
-      new_stage("runtime", "base", "everything the application runs with, before its code");
-  append(runtime.instructions, pack_packages(c));
-  append(runtime.instructions, pack_copies(c));
+      new_stage("runtime", from, "everything the application runs with, before its code");
+  append(runtime.instructions, std::move(packages));
+  append(runtime.instructions, std::move(copies));
   append(runtime.instructions, pack_environment(c));
   append(runtime.instructions, user_setup(c));
   return runtime;
@@ -91,20 +109,27 @@ ir::Stage deps_stage(const ImageContext& c, const std::string& name) {
     for (const auto& p : step.pack->pack->build_apt)
       packages.push_back(p.value);
   }
-  if (!packages.empty()) {
-    deps.instructions.push_back(apt_layer(c, packages, ir::Layer::deps,
-                                          "Build-only OS packages: they never reach the final "
-                                          "image.",
-                                          "changes when a pack's build-apt changes", false));
-  }
+  std::string owned;
   const std::vector<std::string> dirs = build_dirs(c);
   if (c.uid != 0 && !dirs.empty()) {
-    std::string line = fmt::format("install -d -o {} -g {}", c.uid, c.gid);
+    owned = fmt::format("install -d -o {} -g {}", c.uid, c.gid);
     for (const std::string& d : dirs)
-      line += " " + text::shell_quote(d);
+      owned += " " + text::shell_quote(d);
+  }
+  if (!packages.empty()) {
+    // The directories join the apt run: one container start fewer, both as root.
+    ir::Instruction apt = apt_layer(
+        c, packages, ir::Layer::deps,
+        owned.empty() ? "Build-only OS packages: they never reach the final image."
+                      : "Build-only OS packages: they never reach the final image. Then the "
+                        "user gets the workdir and where the artifacts go.",
+        "changes when a pack's build-apt changes", false);
+    if (!owned.empty()) ir::append_command(std::get<ir::Run>(apt.op), owned);
+    deps.instructions.push_back(std::move(apt));
+  } else if (!owned.empty()) {
     ir::Run run;
     run.kind = ir::StepKind::user_setup;
-    run.script = line;
+    run.script = owned;
     deps.instructions.push_back(
         instruction(std::move(run), ir::Layer::deps, "the build writes into the workdir",
                     {"In the build stage the user owns the workdir and where the artifacts go."}));
@@ -112,6 +137,16 @@ ir::Stage deps_stage(const ImageContext& c, const std::string& name) {
   if (c.uid != 0)
     deps.instructions.push_back(
         user_step(c, ir::Layer::deps, "dependencies install as the image user"));
+  std::vector<Step> setup;
+  for (const ResolvedPack& rp : c.image.packs) {
+    if (!setup_in_build(c, *rp.pack)) continue;
+    for (const spec::Run& r : rp.pack->runs)
+      setup.push_back({&r, rp.pack});
+  }
+  append(deps.instructions,
+         run_steps(c, setup, ir::StepKind::pack_setup, ir::Layer::deps,
+                   "setup steps of the packs whose dependencies install here: change when a pack "
+                   "changes"));
   append(deps.instructions, deps_steps(c));
   return deps;
 }

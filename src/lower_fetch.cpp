@@ -135,16 +135,41 @@ bool any_fetch(const ImageContext& c) {
                      [](const ResolvedPack& rp) { return rp.fetched; });
 }
 
+// The download tools the base stage lacks: another apt-get run would only update
+// the index again before every download (the base pack has them all).
+std::vector<std::string> missing_tools(const ImageContext& c) {
+  const std::vector<std::string> in_base = base_packages(c);
+  std::vector<std::string> missing;
+  for (const char* tool : {"ca-certificates", "curl", "unzip", "xz-utils"}) {
+    if (std::find(in_base.begin(), in_base.end(), tool) == in_base.end()) missing.push_back(tool);
+  }
+  return missing;
+}
+
 }  // namespace
+
+bool pack_stage_adds_only(const ImageContext& c, const std::string& stage) {
+  if (!missing_tools(c).empty()) return false;
+  for (const ResolvedPack& rp : c.image.packs) {
+    if (rp.fetched && "pack-" + rp.pack->name.value == stage)
+      return !rp.pack->fetch->run && rp.pack->fetch->copied() == rp.pack->fetch->extract;
+  }
+  return false;
+}
 
 std::vector<ir::Stage> fetch_stages(const ImageContext& c) {
   if (!any_fetch(c)) return {};
   std::vector<ir::Stage> stages;
-  stages.push_back(
-      new_stage("fetch", "base", "download tools for the pack stages; never in the final image"));
-  stages.back().instructions.push_back(
-      apt_layer(c, {"ca-certificates", "curl", "unzip", "xz-utils"}, ir::Layer::os_packages,
-                "Download tools.", "changes when the base stage changes", false));
+  const std::vector<std::string> missing = missing_tools(c);
+  stages.push_back(new_stage("fetch", "base",
+                             missing.empty() ? "the pack stages' start (the base stage has the "
+                                               "download tools); never in the final image"
+                                             : "download tools for the pack stages; never in the "
+                                               "final image"));
+  if (!missing.empty())
+    stages.back().instructions.push_back(apt_layer(c, missing, ir::Layer::os_packages,
+                                                   "Download tools.",
+                                                   "changes when the base stage changes", false));
   for (const ResolvedPack& rp : c.image.packs) {
     if (rp.fetched) stages.push_back(pack_stage(rp));
   }

@@ -46,6 +46,9 @@ struct ImageContext {
   std::string owner;         ///< "UID:GID" for --chown
   bool modern = false;       ///< `dockerfile 1.7`: COPY --link
   bool build_stage = false;  ///< a deps installer needs build-only packages: runtime/build/final
+  /// An application that no other image of the spec shares its base stage with: the
+  /// packs' OS packages join the base pack's in the base stage's one apt layer.
+  bool packs_in_base = false;
   std::vector<DepsStep> deps;
   std::vector<ir::Cache> caches;  ///< the image's `cache` statements, apt left out
 };
@@ -150,6 +153,19 @@ std::string entrypoint_in_context(const LowerOptions& options);
 // --- lower_runtime.cpp: what every image's runtime stage has, and metadata -------
 
 std::vector<ir::Instruction> pack_packages(const ImageContext& c);
+/// The packs' OS packages (the base pack's left out), tini for an init; `with`
+/// gets the names of the packs that have some.
+std::vector<std::string> runtime_packages(const ImageContext& c, std::vector<std::string>* with);
+/// Whether pack stage `stage` adds nothing to the base stage but the directory the
+/// runtime copies from it (no download tools of its own, no fetch-run), so the
+/// runtime can start from it instead of copying.
+bool pack_stage_adds_only(const ImageContext& c, const std::string& stage);
+/// Whether `pack`'s setup steps run in the build stage rather than the runtime:
+/// the build stage installs its dependencies into a directory of the pack's own,
+/// which the final image copies from there.
+bool setup_in_build(const ImageContext& c, const spec::PackDecl& pack);
+/// The OS packages the base stage installs.
+std::vector<std::string> base_packages(const ImageContext& c);
 std::vector<ir::Instruction> pack_copies(const ImageContext& c);
 std::vector<ir::Instruction> pack_environment(const ImageContext& c);
 std::vector<std::string> owned_dirs(const ImageContext& c);

@@ -27,9 +27,8 @@ const char* kind_name(spec::PackKind kind) {
 
 }  // namespace
 
-// 1. The packs' OS packages (the base pack's are in the base stage), one layer.
-std::vector<ir::Instruction> pack_packages(const ImageContext& c) {
-  std::vector<std::string> packages, with_packages;
+std::vector<std::string> runtime_packages(const ImageContext& c, std::vector<std::string>* with) {
+  std::vector<std::string> packages;
   for (const ResolvedPack& rp : c.image.packs) {
     if (rp.pack->name.value == "base") continue;
     const std::size_t before = packages.size();
@@ -37,11 +36,19 @@ std::vector<ir::Instruction> pack_packages(const ImageContext& c) {
       packages.push_back(std::move(p));
     if (rp.system != nullptr)
       packages.insert(packages.end(), rp.system->packages.begin(), rp.system->packages.end());
-    if (packages.size() > before) with_packages.push_back(rp.pack->name.value);
+    if (packages.size() > before && with != nullptr) with->push_back(rp.pack->name.value);
   }
   if (c.runner && c.settings.sudo && c.settings.sudo->value) packages.push_back("sudo");
   if (c.init) packages.push_back("tini");
-  if (packages.empty()) return {};
+  return packages;
+}
+
+// 1. The packs' OS packages (the base pack's are in the base stage), one layer;
+// none when the base stage installs them.
+std::vector<ir::Instruction> pack_packages(const ImageContext& c) {
+  std::vector<std::string> with_packages;
+  std::vector<std::string> packages = runtime_packages(c, &with_packages);
+  if (packages.empty() || c.packs_in_base) return {};
   return {apt_layer(
       c, packages, ir::Layer::os_packages,
       fmt::format("OS packages of the packs ({}), one layer.", text::join(with_packages, ", ")),
@@ -152,6 +159,24 @@ std::vector<std::string> owned_dirs(const ImageContext& c) {
   return unique;
 }
 
+// Python's virtual environment is made by its pack's setup step and filled by its
+// dependency install: made in the runtime, the final image's copy from the build
+// stage would replace it (its files twice in the image, and one more step before
+// the build starts), so it is made where it is filled.
+bool setup_in_build(const ImageContext& c, const spec::PackDecl& pack) {
+  if (c.runner || (c.build_phase && !c.settings.artifacts.empty())) return false;
+  for (const DepsStep& step : c.deps) {
+    if (step.pack->pack != &pack) continue;
+    const std::string& into = step.installer->into;
+    if (into.empty() || (into[0] != '/' && into[0] != '~')) continue;
+    const std::string dir = text::expand_home(into, c.home);
+    for (const auto& own : pack.dirs) {
+      if (text::expand_home(own.value, c.home) == dir) return true;
+    }
+  }
+  return false;
+}
+
 // 4. The user, its directories and the packs' setup steps. The packs' first steps
 // that run as root join the RUN that creates the user while the stage still is
 // root: no USER switch to and fro, no second RUN in a row (DL3059).
@@ -185,6 +210,7 @@ std::vector<ir::Instruction> user_setup(const ImageContext& c) {
     ir::append_command(run, group);
   std::vector<Step> steps;
   for (const ResolvedPack& rp : c.image.packs) {
+    if (setup_in_build(c, *rp.pack)) continue;
     for (const spec::Run& r : rp.pack->runs)
       steps.push_back({&r, rp.pack});
   }

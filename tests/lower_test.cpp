@@ -51,9 +51,10 @@ struct Lowered {
 };
 
 // Parses the test library and `spec` and lowers them; no stock pack is loaded.
-std::unique_ptr<Lowered> lower_spec(const std::string& spec) {
+std::unique_ptr<Lowered> lower_spec(const std::string& spec,
+                                    const std::string& library = kLibrary) {
   auto l = std::make_unique<Lowered>();
-  const auto file = l->sources.add("Rigfile", kLibrary + spec);
+  const auto file = l->sources.add("Rigfile", library + spec);
   l->decls = elaborate(parse(l->sources, file, l->diagnostics), l->diagnostics);
   if (l->diagnostics.has_errors()) return l;
   l->resolved = resolve(l->decls, {}, l->diagnostics);
@@ -195,7 +196,8 @@ TEST_CASE("the code is root's; only the image's dirs are the user's, made after 
   CHECK(setup->script.find("install -d -m 755 /app") != std::string::npos);
   bool build_owns = false;
   for (const ir::Run* run : all<ir::Run>(stage(app, "build")))
-    build_owns = build_owns || run->script == "install -d -o 10001 -g 10001 /app";
+    build_owns = build_owns || run->script.find("\n&& install -d -o 10001 -g 10001 /app") !=
+                                   std::string::npos;  // in the build-only apt run
   CHECK(build_owns);
   // A `copy … writable` belongs to the user.
   const auto w = lower_spec("image x {\n  copy data /srv/data writable\n}\n");
@@ -298,7 +300,8 @@ TEST_CASE("a build phase: sources and build steps in the build stage, artifacts 
 TEST_CASE("init: tini as PID 1, from the packages or, without a shell, the static one") {
   const auto l = lower_spec("image x {\n  init true\n  cmd [\"app\"]\n}\n");
   const ir::Image& x = l->image("x");
-  CHECK(find_in(stage(x, "runtime"), [](const auto& in) { return is_apt_with(in, "tini"); }) >= 0);
+  // The image is alone on its base: the base stage's apt run installs tini too.
+  CHECK(find_in(stage(x, "base"), [](const auto& in) { return is_apt_with(in, "tini"); }) >= 0);
   CHECK(all<ir::Entrypoint>(stage(x, "final")).back()->args ==
         std::vector<std::string>{"/usr/bin/tini", "--"});
   std::string compiled = kCompiled;
@@ -307,6 +310,78 @@ TEST_CASE("init: tini as PID 1, from the packages or, without a shell, the stati
   const ir::Stage& final = stage(s->image("srv"), "final");
   CHECK(all<ir::Copy>(final).front()->sources == std::vector<std::string>{"/usr/bin/tini-static"});
   CHECK(all<ir::Entrypoint>(final).back()->args == std::vector<std::string>{"/tini", "--"});
+}
+
+TEST_CASE("an application alone on its base: the packs' OS packages join the base stage's apt") {
+  const auto one = lower_spec("image x {\n  packs lang\n  init true\n}\n");
+  const ir::Image& x = one->image("x");
+  for (const char* package : {"ca-certificates", "lang-runtime", "tini"})
+    CHECK(find_in(stage(x, "base"), [&](const auto& in) { return is_apt_with(in, package); }) >= 0);
+  CHECK(run_of(stage(x, "base"), ir::StepKind::apt)->script.find("docker-clean") !=
+        std::string::npos);
+  CHECK(run_of(stage(x, "runtime"), ir::StepKind::apt) == nullptr);
+  // Two images on one base share its stage byte for byte: the packs' packages stay
+  // in each runtime, and so they do for a runner beside an application.
+  for (const char* other :
+       {"image y {\n  packs tool\n}\n", "runner r {\n  base debian:bookworm-slim\n}\n"}) {
+    const auto two = lower_spec(std::string("image x {\n  packs lang\n}\n") + other);
+    REQUIRE(!two->diagnostics.has_errors());
+    const ir::Image& shared = two->image("x");
+    CHECK(find_in(stage(shared, "base"),
+                  [](const auto& in) { return is_apt_with(in, "lang-runtime"); }) < 0);
+    CHECK(find_in(stage(shared, "runtime"),
+                  [](const auto& in) { return is_apt_with(in, "lang-runtime"); }) >= 0);
+  }
+}
+
+TEST_CASE("the fetch stage installs only what the base stage lacks; a build env starts there") {
+  // The test library's base has ca-certificates but no curl, unzip or xz-utils.
+  const auto lacking = lower_spec(kCompiled);
+  const ir::Image& srv = lacking->image("srv");
+  const ir::Run* tools = run_of(stage(srv, "fetch"), ir::StepKind::apt);
+  REQUIRE(tools != nullptr);
+  CHECK(tools->script.find("curl") != std::string::npos);
+  CHECK(tools->script.find("ca-certificates") == std::string::npos);
+  CHECK(stage(srv, "runtime").from == "base");  // the download tools stay out of it
+  // A base pack with every download tool: no apt run before the downloads, and a
+  // runtime that only builds starts from the pack stage instead of copying it.
+  std::string full_base = kLibrary;
+  full_base.replace(full_base.find("tzdata"), 6, "curl tzdata unzip xz-utils");
+  const auto complete = lower_spec(kCompiled, full_base);
+  REQUIRE(!complete->diagnostics.has_errors());
+  const ir::Image& built = complete->image("srv");
+  CHECK(all<ir::Run>(stage(built, "fetch")).empty());
+  CHECK(stage(built, "runtime").from == "pack-tool");
+  CHECK(ir::copied_from(stage(built, "runtime")).empty());
+  // An image built on its runtime stage copies the toolchain: the download step,
+  // with its mirror ARG, stays out of its history.
+  const auto shipped = lower_spec("image x {\n  packs tool\n}\n", full_base);
+  const ir::Image& x = shipped->image("x");
+  CHECK(stage(x, "runtime").from == "base");
+  CHECK(ir::copied_from(stage(x, "runtime")) == std::vector<std::string>{"pack-tool"});
+}
+
+TEST_CASE("a pack's setup that makes its dependency directory runs where they install") {
+  const auto l = lower_spec(kApp);
+  const ir::Image& app = l->image("app");
+  const auto setup = [](const ir::Stage& s) {
+    return find_in(s, [](const auto& in) {
+      const auto* run = std::get_if<ir::Run>(&in.op);
+      return run != nullptr && run->script == "lang --setup";
+    });
+  };
+  // lang's venv is copied from the build stage: made there, not in the runtime.
+  CHECK(setup(stage(app, "runtime")) < 0);
+  const int made = setup(stage(app, "build"));
+  const int filled = find_in(stage(app, "build"), [](const auto& in) {
+    const auto* run = std::get_if<ir::Run>(&in.op);
+    return run != nullptr && run->kind == ir::StepKind::deps;
+  });
+  CHECK(made >= 0);
+  CHECK(made < filled);
+  // Without a dependency install the runtime makes it, as before.
+  const auto plain = lower_spec("image x {\n  packs lang\n  user app 10001\n}\n");
+  CHECK(setup(stage(plain->image("x"), "runtime")) >= 0);
 }
 
 TEST_CASE("apt layers: sorted, de-duplicated, two cache mounts, one of them locked") {

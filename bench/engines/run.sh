@@ -7,18 +7,33 @@
 #           before dependencies, chown -R);
 #   expert  what the guides recommend, written by hand (one apt layer with cache
 #           mounts and --no-install-recommends, numeric non-root user, COPY --chown).
-# Workloads: the `api` image of examples/api and the `full-stack` runner of
-# examples/runners (their downloads served from a local HTTP server, as in the
-# end-to-end suite). For each variant: a cold build (build cache and cache mounts
-# emptied first), a rebuild after a source edit (app.py; the runner entrypoint),
-# a rebuild after adding one OS package, the image size and its layer count.
+# Workloads: the `api` image of examples/api (Python, a build stage for its
+# requirements), the `server` image of examples/go-service (Go, a static binary on
+# scratch) and the `full-stack` runner of examples/runners (their downloads served
+# from a local HTTP server, as in the end-to-end suite). For each variant: a cold
+# build (build cache and cache mounts emptied first), a rebuild after a source edit
+# (app.py; main.go; the runner entrypoint), a rebuild after adding one OS package
+# (not for go-service, whose image has no OS), the image size and its layer count.
 # Prints a Markdown table. Not a test: the numbers depend on the machine.
 #
+# On a shared machine the timings are noisy: RUNS=N repeats every measurement N
+# times, the variants interleaved, their order rotated forwards and backwards from
+# run to run so that each follows each other one (a cold build right after a big
+# one ran measurably slower), and the table gives medians with the range of the
+# runs. Each cold build starts after `sync` and a pause, so that none pays for
+# writing back what the one before it wrote (dpkg syncs its files).
+#
+#   [RUNS=N] [VARIANTS="expert generated"] [BASELINE=OTHER_RIGC] [LOGS=DIR] \
 #   bench/engines/run.sh [RIGC] [CACHE_DIR] [WORKLOAD...]
 #     RIGC       default build/rigc
 #     CACHE_DIR  the debootstrap root file system and fixture downloads, shared
 #                with the end-to-end suite (default build/e2e-cache)
-#     WORKLOAD   api, full-stack (default both)
+#     WORKLOAD   api, go-service, full-stack (default all three)
+#     RUNS       runs of each variant (default 1)
+#     VARIANTS   a subset of: before expert generated baseline (default the first
+#                three); baseline is what the rigc named by BASELINE generates,
+#                to measure a change of the compiler against its predecessor
+#     LOGS       keep BuildKit's plain logs of every build there (step timings)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rigc="$(cd "$(dirname "${1:-$root/build/rigc}")" && pwd)/$(basename "${1:-$root/build/rigc}")"
@@ -26,10 +41,18 @@ cache="$(mkdir -p "${2:-$root/build/e2e-cache}" && cd "${2:-$root/build/e2e-cach
 here="$root/bench/engines"
 shift $(($# < 2 ? $# : 2))
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(api full-stack)
+[ ${#workloads[@]} -gt 0 ] || workloads=(api go-service full-stack)
 for w in "${workloads[@]}"; do
-  case "$w" in api | full-stack) ;; *) echo "unknown workload: $w (api, full-stack)" >&2; exit 2 ;; esac
+  case "$w" in api | go-service | full-stack) ;; *) echo "unknown workload: $w (api, go-service, full-stack)" >&2; exit 2 ;; esac
 done
+runs="${RUNS:-1}"
+read -r -a variants <<<"${VARIANTS:-before expert generated}"
+for v in "${variants[@]}"; do
+  case "$v" in before | expert | generated | baseline) ;; *) echo "unknown variant: $v (before, expert, generated, baseline)" >&2; exit 2 ;; esac
+  [ "$v" != baseline ] || [ -x "${BASELINE:-}" ] || { echo "the baseline variant needs BASELINE=RIGC" >&2; exit 2; }
+done
+logs="${LOGS:-}"
+[ -z "$logs" ] || logs="$(mkdir -p "$logs" && cd "$logs" && pwd)"
 e2e="$root/tests/e2e"
 docker=/usr/bin/docker
 export NO_COLOR=1
@@ -84,25 +107,36 @@ fetch_args=(--build-arg "GO_VERSION=$go_version" --build-arg "GO_MIRROR=$mirror/
 # context WORKLOAD VARIANT: a fresh copy of the example with its generated files
 # and the hand-written Dockerfiles; prints its directory
 context() {
-  local dir="$work/ctx/$1-$2"
+  local dir="$work/ctx/$1-$2" rigc="$rigc"
+  [ "$2" != baseline ] || rigc="$BASELINE"
   rm -rf "$dir"
   mkdir -p "$dir/bench"
-  if [ "$1" = api ]; then
-    cp "$root/examples/api/Rigfile" "$dir/"
-    cp -a "$e2e/apps/api/." "$dir/"
-    "$rigc" build "$dir/Rigfile" >/dev/null
-  else
-    cp "$root/examples/runners/Rigfile" "$dir/"
-    "$rigc" build "$dir/Rigfile" --pack-path "$work/fixtures/packs" >/dev/null
-  fi
+  case "$1" in
+    api)
+      cp -a "$root/examples/api/Rigfile" "$root/examples/api/requirements.txt" "$root/examples/api/app" "$dir/"
+      "$rigc" build "$dir/Rigfile" >/dev/null
+      ;;
+    go-service)
+      cp -a "$root/examples/go-service/Rigfile" "$root/examples/go-service/go.mod" "$root/examples/go-service/cmd" "$dir/"
+      "$rigc" build "$dir/Rigfile" --pack-path "$work/fixtures/packs" >/dev/null
+      ;;
+    full-stack)
+      cp "$root/examples/runners/Rigfile" "$dir/"
+      "$rigc" build "$dir/Rigfile" --pack-path "$work/fixtures/packs" >/dev/null
+      ;;
+  esac
   cp "$here/$1"/* "$dir/bench/"
   echo "$dir"
 }
 
 # dockerfile WORKLOAD VARIANT: the Dockerfile of a variant, relative to its context
 dockerfile() {
-  if [ "$2" = generated ]; then
-    if [ "$1" = api ]; then echo docker/api.Dockerfile; else echo docker/full-stack.Dockerfile; fi
+  if [ "$2" = generated ] || [ "$2" = baseline ]; then
+    case "$1" in
+      api) echo docker/api.Dockerfile ;;
+      go-service) echo docker/server.Dockerfile ;;
+      full-stack) echo docker/full-stack.Dockerfile ;;
+    esac
   else
     echo "bench/$2.Dockerfile"
   fi
@@ -118,6 +152,7 @@ build() {
     exit 1
   fi
   end="$(date +%s.%N)"
+  [ -z "$logs" ] || cp "$3" "$logs/"
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
 }
 
@@ -125,16 +160,27 @@ build() {
 steps() {
   python3 "$e2e/e2e_check.py" steps "$1" | awk '
     { total++ } /^CACHED/ { cached++ }
-    /^RAN/ && /apt-get install|pip install|npm (ci|install)|bundle install/ { deps++ }
+    /^RAN/ && /apt-get install|pip install|npm (ci|install)|bundle install|go mod download/ { deps++ }
     END { printf "%d/%d %d\n", cached, total, deps }'
+}
+
+# edit_source WORKLOAD DIR: the source edit
+edit_source() {
+  case "$1" in
+    api) echo '# edited' >>"$2/app/app.py" ;;
+    go-service) echo '// edited' >>"$2/cmd/server/main.go" ;;
+    full-stack) echo '# edited' >>"$2/docker/runner-entrypoint.sh" ;;
+  esac
 }
 
 # add_package WORKLOAD VARIANT DIR: one more OS package (tree), the way each kind
 # of file is edited: the spec for rigc, the last apt-get group for the starting
 # point, the one apt list for the expert's
 add_package() {
+  local rigc="$rigc"
+  [ "$2" != baseline ] || rigc="$BASELINE"
   case "$2" in
-    generated)
+    generated | baseline)
       if [ "$1" = api ]; then
         sed -i 's/^image api {$/&\n  apt tree/' "$3/Rigfile"
         "$rigc" build "$3/Rigfile" >/dev/null
@@ -148,51 +194,101 @@ add_package() {
       last="$(grep -n '^RUN apt-get update && apt-get install -y ' "$3/bench/before.Dockerfile" | tail -1 | cut -d: -f1)"
       sed -i "${last}s/\$/ tree/" "$3/bench/before.Dockerfile"
       ;;
-    expert) sed -i 's/^      ca-certificates /      ca-certificates tree /' "$3/bench/expert.Dockerfile" ;;
+    expert)
+      sed -i 's/^      ca-certificates /      ca-certificates tree /' "$3/bench/expert.Dockerfile"
+      grep -q '^      ca-certificates tree ' "$3/bench/expert.Dockerfile" \
+        || { log "no apt list to add tree to in $3/bench/expert.Dockerfile"; exit 1; }
+      ;;
   esac
 }
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+# stat VALUES...: the median, and the range when there is more than one value
+stat() {
+  printf '%s\n' "$@" | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      if (NR == 1) printf "%.1f s", m; else printf "%.1f s (%.1f–%.1f)", m, v[1], v[NR]
+    }'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-rows=()
-sizes=()
-for workload in "${workloads[@]}"; do
-  for variant in before expert generated; do
-    log "== $workload / $variant"
-    dir="$(context "$workload" "$variant")"
-    file="$(dockerfile "$workload" "$variant")"
-    "$docker" image rm -f bench >/dev/null 2>&1 || true
-    "$docker" builder prune -af >/dev/null
-    cold="$(build "$dir" "$file" "$work/$workload-$variant-cold.log")"
-    size="$("$docker" image inspect -f '{{.Size}}' bench)"
-    layers="$("$docker" image inspect -f '{{len .RootFS.Layers}}' bench)"
-    if [ "$workload" = api ]; then
-      echo '# edited' >>"$dir/app/app.py"
-    else
-      echo '# edited' >>"$dir/docker/runner-entrypoint.sh"
-    fi
-    edit="$(build "$dir" "$file" "$work/$workload-$variant-edit.log")"
-    read -r edit_cached edit_deps <<<"$(steps "$work/$workload-$variant-edit.log")"
+# measure WORKLOAD VARIANT RUN: one cold build, the edit and the package rebuilds;
+# appends "cold edit package size layers edit_cached edit_deps package_cached
+# package_deps" to $work/results/WORKLOAD-VARIANT
+measure() {
+  local workload="$1" variant="$2" run="$3" dir file cold size layers edit package=- pc=- pd=-
+  log "== $workload / $variant (run $run)"
+  dir="$(context "$workload" "$variant")"
+  file="$(dockerfile "$workload" "$variant")"
+  "$docker" image rm -f bench >/dev/null 2>&1 || true
+  "$docker" builder prune -af >/dev/null
+  sync
+  sleep 5
+  cold="$(build "$dir" "$file" "$work/$workload-$variant-$run-cold.log")"
+  size="$("$docker" image inspect -f '{{.Size}}' bench)"
+  layers="$("$docker" image inspect -f '{{len .RootFS.Layers}}' bench)"
+  edit_source "$workload" "$dir"
+  edit="$(build "$dir" "$file" "$work/$workload-$variant-$run-edit.log")"
+  read -r ec ed <<<"$(steps "$work/$workload-$variant-$run-edit.log")"
+  if [ "$workload" != go-service ]; then
     add_package "$workload" "$variant" "$dir"
-    package="$(build "$dir" "$file" "$work/$workload-$variant-package.log")"
-    read -r package_cached package_deps <<<"$(steps "$work/$workload-$variant-package.log")"
+    package="$(build "$dir" "$file" "$work/$workload-$variant-$run-package.log")"
+    read -r pc pd <<<"$(steps "$work/$workload-$variant-$run-package.log")"
     "$docker" run --rm --network=host --entrypoint /bin/sh bench -c 'command -v tree' >/dev/null \
       || { log "tree is not in the $workload/$variant image"; exit 1; }
-    sizes+=("$workload $variant $size")
-    rows+=("| $workload | $variant | ${cold} s | ${edit} s ($(pct "$edit" "$cold") of cold; ${edit_cached} steps cached; ${edit_deps} dependency steps rerun) | ${package} s (${package_cached} cached; ${package_deps} dependency steps rerun) | $(mib "$size") | $layers |")
-    log "   cold ${cold}s, edit ${edit}s, +package ${package}s, $(mib "$size"), $layers layers"
+  fi
+  echo "$cold $edit $package $size $layers $ec $ed $pc $pd" >>"$work/results/$workload-$variant"
+  log "   cold ${cold}s, edit ${edit}s, +package ${package}s, $(mib "$size"), $layers layers"
+}
+
+mkdir -p "$work/results"
+for workload in "${workloads[@]}"; do
+  for run in $(seq 1 "$runs"); do
+    for i in "${!variants[@]}"; do
+      # Odd runs rotate the order forwards, even runs backwards: each variant
+      # follows each other one (a cold build after a big one runs slower).
+      n=${#variants[@]}
+      if [ $((run % 2)) -eq 1 ]; then k=$(((i + run / 2) % n)); else k=$(((n - 1 - i + run / 2) % n)); fi
+      variant="${variants[$k]}"
+      [ "$workload" = go-service ] && [ "$variant" = before ] && continue
+      measure "$workload" "$variant" "$run"
+    done
   done
 done
 
+col() { awk -v c="$1" '{ print $c }' "$2"; }
 echo
 echo "| workload | Dockerfile | cold build | rebuild after a source edit | rebuild after adding one OS package | image size | layers |"
 echo "|---|---|---|---|---|---|---|"
-printf '%s\n' "${rows[@]}"
+for workload in "${workloads[@]}"; do
+  for variant in "${variants[@]}"; do
+    f="$work/results/$workload-$variant"
+    [ -f "$f" ] || continue
+    read -r _ _ _ size layers ec ed pc pd < <(tail -1 "$f")
+    mapfile -t cold < <(col 1 "$f")
+    mapfile -t edit < <(col 2 "$f")
+    edit_cell="$(stat "${edit[@]}") ($ec steps cached; $ed dependency steps rerun)"
+    if [ "$workload" = go-service ]; then
+      package_cell="n/a (no OS in the image)"
+    else
+      mapfile -t package < <(col 3 "$f")
+      package_cell="$(stat "${package[@]}") ($pc cached; $pd dependency steps rerun)"
+    fi
+    echo "| $workload | $variant | $(stat "${cold[@]}") | $edit_cell | $package_cell | $(mib "$size") | $layers |"
+  done
+done
 echo
 for workload in "${workloads[@]}"; do
-  generated="$(printf '%s\n' "${sizes[@]}" | awk -v w="$workload" '$1 == w && $2 == "generated" { print $3 }')"
-  expert="$(printf '%s\n' "${sizes[@]}" | awk -v w="$workload" '$1 == w && $2 == "expert" { print $3 }')"
-  echo "$workload: the generated image is $(pct "$generated" "$expert") of the expert's size."
+  x="$work/results/$workload-expert"
+  for variant in generated baseline; do
+    g="$work/results/$workload-$variant"
+    [ -f "$g" ] && [ -f "$x" ] || continue
+    mapfile -t gc < <(col 1 "$g")
+    mapfile -t xc < <(col 1 "$x")
+    echo "$workload: the $variant image is $(pct "$(tail -1 "$g" | cut -d' ' -f4)" "$(tail -1 "$x" | cut -d' ' -f4)") of the expert's size; its median cold build $(pct "$(median "${gc[@]}")" "$(median "${xc[@]}")") of the expert's."
+  done
 done
-echo "(dockerd $("$docker" version -f '{{.Server.Version}}'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+echo "($runs run(s) of each variant, interleaved in rotating order; dockerd $("$docker" version -f '{{.Server.Version}}'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"

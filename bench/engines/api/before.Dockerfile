@@ -5,7 +5,7 @@
 # tree. Same content as the generated image (docker/api.Dockerfile).
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y ca-certificates curl jq unzip xz-utils zstd
-RUN apt-get update && apt-get install -y python3 python3-pip python3-venv
+RUN apt-get update && apt-get install -y python3 python3-pip python3-venv tini
 RUN apt-get update && apt-get install -y gcc python3-dev
 WORKDIR /app
 COPY . /app
@@ -14,5 +14,7 @@ RUN useradd --create-home app && mkdir -p /app/tmp /app/log && chown -R app:app 
 USER app
 ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv APP_ENV=production LANG=C.UTF-8 PYTHONUNBUFFERED=1
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --retries=3 CMD python -c 'import sys; sys.exit(0)'
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["python", "-u", "app.py"]

@@ -2,11 +2,11 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/api.Dockerfile .
 
-# base: the OS image, shared by every image on debian:bookworm-slim
+# base: the OS image and every OS package of the runtime (debian:bookworm-slim is this image's alone)
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
-# The base pack's OS packages; keep .debs for the apt cache mounts.
+# The base pack's and the packs' OS packages in one apt run (no other image shares this stage); keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
@@ -18,6 +18,9 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-$
       ca-certificates \
       curl \
       jq \
+      python3 \
+      python3-venv \
+      tini \
       unzip \
       xz-utils \
       zstd
@@ -25,17 +28,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-$
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# OS packages of the packs (python), one layer.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      python3 \
-      python3-venv \
-      tini
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
@@ -50,15 +42,13 @@ RUN groupadd --gid 10001 app \
     && install -d -m 755 /app
 WORKDIR /app
 USER 10001:10001
-RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
-    python3 -m venv /opt/venv
 
 # build: dependencies built with build-only packages
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
 USER root
-# Build-only OS packages: they never reach the final image.
+# Build-only OS packages: they never reach the final image. Then the user gets the workdir and where the artifacts go.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
@@ -66,10 +56,11 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-$
     apt-get update \
     && apt-get install -y --no-install-recommends \
       gcc \
-      python3-dev
-# In the build stage the user owns the workdir and where the artifacts go.
-RUN install -d -o 10001 -g 10001 /app
+      python3-dev \
+    && install -d -o 10001 -g 10001 /app
 USER 10001:10001
+RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
+    python3 -m venv /opt/venv
 # Dependencies: installed before the sources, so they rebuild only when requirements.txt changes.
 COPY --chown=10001:10001 requirements.txt /app/
 RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
@@ -80,9 +71,6 @@ FROM runtime AS app
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY --from=build --chown=0:0 /opt/venv /opt/venv
 ENV APP_ENV=production
-# Buildah drops a cache mount's directory from the image (containers/buildah#4927):
-# the user's cache directories again, so volumes mounted there stay the user's.
-RUN mkdir -p /home/app/.cache/pip
 
 # final: the application image
 FROM app AS final

@@ -2,11 +2,11 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/web.Dockerfile .
 
-# base: the OS image, shared by every image on debian:bookworm-slim
+# base: the OS image and every OS package of the runtime (debian:bookworm-slim is this image's alone)
 FROM debian:bookworm-slim AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
-# The base pack's OS packages; keep .debs for the apt cache mounts.
+# The base pack's and the packs' OS packages in one apt run (no other image shares this stage); keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
@@ -18,25 +18,15 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-$
       ca-certificates \
       curl \
       jq \
+      libatomic1 \
+      tini \
       unzip \
       xz-utils \
       zstd
 
-# fetch: download tools for the pack stages; never in the final image
+# fetch: the pack stages' start (the base stage has the download tools); never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# Download tools.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      ca-certificates \
-      curl \
-      unzip \
-      xz-utils
 
 # pack-node: pack node 26.10.0, downloaded and checked; only /usr/local/lib/nodejs is copied out
 FROM fetch AS pack-node
@@ -64,16 +54,6 @@ RUN case "${NODE_VERSION}/${TARGETARCH}" in \
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# OS packages of the packs (node), one layer.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-debian-bookworm-slim-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      libatomic1 \
-      tini
 COPY --from=pack-node /usr/local/lib/nodejs /usr/local/lib/nodejs
 # The packs' environment.
 ENV LANG=C.UTF-8 \

@@ -2,11 +2,11 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/web.Dockerfile .
 
-# base: the OS image, shared by every image on ruby:3.4-slim-bookworm
+# base: the OS image and every OS package of the runtime (ruby:3.4-slim-bookworm is this image's alone)
 FROM ruby:3.4-slim-bookworm AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
-# The base pack's OS packages; keep .debs for the apt cache mounts.
+# The base pack's and the packs' OS packages in one apt run (no other image shares this stage); keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
@@ -18,6 +18,10 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm
       ca-certificates \
       curl \
       jq \
+      libjemalloc2 \
+      libpq5 \
+      libyaml-0-2 \
+      tini \
       unzip \
       xz-utils \
       zstd
@@ -25,18 +29,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# OS packages of the packs (ruby), one layer.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ruby-3-4-slim-bookworm-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      libjemalloc2 \
-      libpq5 \
-      libyaml-0-2 \
-      tini
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     BUNDLE_PATH=/usr/local/bundle \
@@ -58,7 +50,7 @@ FROM runtime AS deps
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
 USER root
-# Build-only OS packages: they never reach the final image.
+# Build-only OS packages: they never reach the final image. Then the user gets the workdir and where the artifacts go.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm-${TARGETARCH} \
@@ -68,9 +60,8 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ruby-3-4-slim-bookworm
       build-essential \
       git \
       libpq-dev \
-      libyaml-dev
-# In the build stage the user owns the workdir and where the artifacts go.
-RUN install -d -o 1000 -g 1000 /rails
+      libyaml-dev \
+    && install -d -o 1000 -g 1000 /rails
 USER 1000:1000
 # Dependencies: installed before the sources, so they rebuild only when Gemfile Gemfile.lock changes.
 COPY --chown=1000:1000 Gemfile Gemfile.lock /rails/

@@ -48,15 +48,13 @@ RUN groupadd --gid 10001 app \
     && install -d -o 10001 -g 10001 /opt/venv /home/app/.cache /home/app/.cache/pip
 WORKDIR /home/app
 USER 10001:10001
-RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
-    python3 -m venv /opt/venv
 
 # build: dependencies built with build-only packages
 FROM runtime AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
 USER root
-# Build-only OS packages: they never reach the final image.
+# Build-only OS packages: they never reach the final image. Then the user gets the workdir and where the artifacts go.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-${TARGETARCH} \
@@ -64,10 +62,11 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-debian-bookworm-slim-$
     apt-get update \
     && apt-get install -y --no-install-recommends \
       gcc \
-      python3-dev
-# In the build stage the user owns the workdir and where the artifacts go.
-RUN install -d -o 10001 -g 10001 /home/app
+      python3-dev \
+    && install -d -o 10001 -g 10001 /home/app
 USER 10001:10001
+RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
+    python3 -m venv /opt/venv
 # Dependencies: installed before the sources, so they rebuild only when requirements.txt changes.
 COPY --chown=10001:10001 requirements.txt /home/app/
 RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10001 \
@@ -77,9 +76,6 @@ RUN --mount=type=cache,target=/home/app/.cache/pip,id=pip-10001,uid=10001,gid=10
 FROM runtime AS app
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY --from=build --chown=0:0 /opt/venv /opt/venv
-# Buildah drops a cache mount's directory from the image (containers/buildah#4927):
-# the user's cache directories again, so volumes mounted there stay the user's.
-RUN mkdir -p /home/app/.cache/pip
 
 # final: the application image
 FROM app AS final

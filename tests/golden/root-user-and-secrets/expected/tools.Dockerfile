@@ -2,11 +2,11 @@
 # change the spec and run `rigc build`. Build it from the spec's directory:
 #   DOCKER_BUILDKIT=1 docker build -f docker/tools.Dockerfile .
 
-# base: the OS image, shared by every image on ubuntu:24.04
+# base: the OS image and every OS package of the runtime (ubuntu:24.04 is this image's alone)
 FROM ubuntu:24.04 AS base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG TARGETARCH
-# The base pack's OS packages; keep .debs for the apt cache mounts.
+# The base pack's and the packs' OS packages in one apt run (no other image shares this stage); keep .debs for the apt cache mounts.
 # Versions come from the base image's release, unpinned on purpose (DL3008).
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
@@ -18,6 +18,8 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETA
       ca-certificates \
       curl \
       jq \
+      python3 \
+      python3-venv \
       unzip \
       xz-utils \
       zstd
@@ -25,16 +27,6 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETA
 # runtime: everything the application runs with, before its code
 FROM base AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# OS packages of the packs (python), one layer.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      python3 \
-      python3-venv
 # The packs' environment.
 ENV LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
@@ -48,8 +40,6 @@ WORKDIR /root
 # The spec asks for 'user root' (DL3002 is suppressed on purpose).
 # hadolint ignore=DL3002
 USER root
-RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
-    python3 -m venv /opt/venv
 
 # build: dependencies built with build-only packages
 FROM runtime AS build
@@ -64,6 +54,8 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETA
     && apt-get install -y --no-install-recommends \
       gcc \
       python3-dev
+RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \
+    python3 -m venv /opt/venv
 # Dependencies: installed before the sources, so they rebuild only when requirements.txt changes.
 COPY --chown=0:0 requirements.txt /root/
 RUN --mount=type=cache,target=/root/.cache/pip,id=pip-0,uid=0,gid=0 \

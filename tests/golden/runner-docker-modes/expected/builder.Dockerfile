@@ -22,21 +22,9 @@ RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETA
       xz-utils \
       zstd
 
-# fetch: download tools for the pack stages; never in the final image
+# fetch: the pack stages' start (the base stage has the download tools); never in the final image
 FROM base AS fetch
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG TARGETARCH
-# Download tools.
-# Versions come from the base image's release, unpinned on purpose (DL3008).
-# hadolint ignore=DL3008
-RUN --mount=type=cache,target=/var/cache/apt,id=apt-cache-ubuntu-24-04-${TARGETARCH} \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked,id=apt-lists-ubuntu-24-04-${TARGETARCH} \
-    apt-get update \
-    && apt-get install -y --no-install-recommends \
-      ca-certificates \
-      curl \
-      unzip \
-      xz-utils
 
 # pack-docker-buildx: pack docker-buildx 0.37.1, downloaded and checked; only /usr/local/lib/docker/cli-plugins is copied out
 FROM fetch AS pack-docker-buildx
