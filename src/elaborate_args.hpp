@@ -61,6 +61,17 @@ class Args {
   std::optional<At<std::string>> word(const char* what);
   std::optional<At<std::string>> string(const char* what);
 
+  // A word that `valid` accepts; otherwise the error `invalid(word)` at it.
+  template <class Valid, class Invalid>
+  std::optional<At<std::string>> word_if(const char* what, Valid valid, Invalid invalid) {
+    auto v = word(what);
+    if (v && !valid(v->value)) {
+      error(v->location, invalid(v->value));
+      return std::nullopt;
+    }
+    return v;
+  }
+
   // Consumes the next argument when it is the word `keyword`.
   bool keyword(const char* keyword);
 

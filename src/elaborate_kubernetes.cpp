@@ -187,16 +187,12 @@ std::optional<At<std::string>> read_github_url(Args& a) {
 }
 
 std::optional<At<std::string>> read_github_secret(Args& a) {
-  auto v = a.word("a Kubernetes Secret name");
-  if (!v) return std::nullopt;
-  if (!is_dns_subdomain(v->value)) {
-    a.error(v->location,
-            fmt::format("invalid Secret name '{}': lowercase letters, digits, '-' and '.', "
-                        "starting and ending with a letter or digit, at most 253",
-                        v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("a Kubernetes Secret name", is_dns_subdomain, [](const std::string& word) {
+    return fmt::format(
+        "invalid Secret name '{}': lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit, at most 253",
+        word);
+  });
 }
 
 std::optional<At<std::string>> read_arc_controller(Args& a) {

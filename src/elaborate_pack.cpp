@@ -104,13 +104,9 @@ std::optional<spec::PackKind> read_pack_kind(Args& a) {
 }
 
 std::optional<At<std::string>> read_pack_version(Args& a) {
-  auto v = a.word("a version");
-  if (!v) return std::nullopt;
-  if (!is_version(v->value)) {
-    a.error(v->location, fmt::format("invalid version '{}'", v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("a version", is_version, [](const std::string& word) {
+    return fmt::format("invalid version '{}'", word);
+  });
 }
 
 void read_pack_versions(Args& a, std::vector<At<std::string>>& out) {

@@ -87,39 +87,27 @@ void check_secret_names(Args& a, const std::vector<spec::Pair>& pairs, std::size
 }  // namespace
 
 std::optional<At<std::string>> read_base(Args& a) {
-  auto v = a.word("an image reference");
-  if (!v) return std::nullopt;
-  if (!is_image_reference(v->value)) {
-    a.error(v->location,
-            fmt::format("invalid image reference '{}'; expected IMAGE[:TAG][@sha256:DIGEST], "
-                        "e.g. debian:bookworm-slim",
-                        v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("an image reference", is_image_reference, [](const std::string& word) {
+    return fmt::format(
+        "invalid image reference '{}'; expected IMAGE[:TAG][@sha256:DIGEST], "
+        "e.g. debian:bookworm-slim",
+        word);
+  });
 }
 
 std::optional<At<std::string>> read_registry(Args& a) {
-  auto v = a.word("a registry, HOST/PATH");
-  if (!v) return std::nullopt;
-  if (!is_registry(v->value)) {
-    a.error(v->location,
-            fmt::format("invalid registry '{}'; expected HOST/PATH, e.g. ghcr.io/acme", v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("a registry, HOST/PATH", is_registry, [](const std::string& word) {
+    return fmt::format("invalid registry '{}'; expected HOST/PATH, e.g. ghcr.io/acme", word);
+  });
 }
 
 std::optional<At<std::string>> read_tag(Args& a) {
-  auto v = a.word("a tag");
-  if (!v) return std::nullopt;
-  if (!is_tag(v->value)) {
-    a.error(v->location, fmt::format("invalid tag '{}': letters, digits, '_', '.' and '-', "
-                                     "at most 128, not starting with '.' or '-'",
-                                     v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("a tag", is_tag, [](const std::string& word) {
+    return fmt::format(
+        "invalid tag '{}': letters, digits, '_', '.' and '-', "
+        "at most 128, not starting with '.' or '-'",
+        word);
+  });
 }
 
 std::optional<At<std::vector<std::string>>> read_platforms(Args& a) {
@@ -615,15 +603,12 @@ std::optional<At<std::string>> read_auth(Args& a) {
 }
 
 std::optional<At<std::string>> read_drain(Args& a) {
-  auto v = a.word("a duration like 15m");
-  if (!v) return std::nullopt;
-  if (!is_duration(v->value)) {
-    a.error(v->location, fmt::format("invalid duration '{}'; use a number with ms, s, m or h, "
-                                     "e.g. 15m or 1h30m",
-                                     v->value));
-    return std::nullopt;
-  }
-  return v;
+  return a.word_if("a duration like 15m", is_duration, [](const std::string& word) {
+    return fmt::format(
+        "invalid duration '{}'; use a number with ms, s, m or h, "
+        "e.g. 15m or 1h30m",
+        word);
+  });
 }
 
 std::optional<At<std::string>> read_group(Args& a) {
