@@ -68,7 +68,9 @@ mutant tool-volume-wiped reset_volume 'FAIL: state reset, tool cache on a mount 
 mutant hostname-ignored names 'FAIL: replica names: runners named pool-alpha' \
   's/^  runner_name="\${prefix:+\${prefix}-}\${host}"$/  runner_name="${prefix}"/'
 # Stopping.
-mutant no-drain stop_job "FAIL: stop during a job: the drained job: got 'Canceled'" \
+# (The cancelled job's result, Canceled or Failed, depends on how fast the stand-in
+# reports it; the missing drain shows in the log either way.)
+mutant no-drain stop_job "FAIL: stop during a job: 'the job finished: stopping the runner' not in 1.err" \
   's/^worker_running() {.*$/worker_running() { false; }/'
 mutant drain-timeout-ignored stop_job 'FAIL: drain timeout: the script did not end within' \
   's/\[ "\$SECONDS" -lt "\$deadline" \]/true/'
